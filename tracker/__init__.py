@@ -1,0 +1,124 @@
+"""Cooperation Agreement Tracker: the application factory."""
+
+from pathlib import Path
+
+from flask import Flask, render_template
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from tracker.config import ROOT, check_config, config_from_env
+
+__all__ = ["create_app"]
+
+
+def create_app(config=None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, error pages and the CLI."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.from_object(config or config_from_env())
+    if isinstance(config, dict):
+        app.config.update(config)
+    check_config(app)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_hooks(app)
+    register_error_handlers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extensions and the models they manage."""
+    from tracker import audit, i18n  # noqa: F401  (audit registers its session hooks)
+    from tracker.agreements import models as _agreements  # noqa: F401
+    from tracker.auth.models import User
+    from tracker.extensions import babel, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = i18n._l("Please sign in to see this page.")
+    login_manager.login_message_category = "warning"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    i18n.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from tracker.db import configure_sqlite
+
+        with app.app_context():
+            configure_sqlite(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Import the feature blueprints here, never at module level, to avoid import cycles."""
+    from tracker.agreements.views import bp as agreements_bp
+    from tracker.auth.views import bp as auth_bp
+    from tracker.cli import register_commands
+    from tracker.org.views import bp as org_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(agreements_bp)
+    app.register_blueprint(org_bp)
+    register_commands(app)
+
+
+def register_hooks(app: Flask) -> None:
+    """Record who acts, expose permission helpers to templates, set response headers."""
+    from tracker.auth import permissions
+    from tracker.db import ACTOR
+    from tracker.extensions import db
+
+    @app.before_request
+    def remember_actor():
+        if current_user.is_authenticated:
+            db.session.info[ACTOR] = current_user.id
+
+    @app.context_processor
+    def inject_helpers():
+        return {"perm": permissions, "languages": app.config["LANGUAGES"]}
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        if current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Generic error pages in the user's language."""
+
+    def render(code: int, template: str | None = None):
+        return render_template(f"errors/{template or code}.html", code=code), code
+
+    app.register_error_handler(403, lambda e: render(403))
+    app.register_error_handler(404, lambda e: render(404))
+    app.register_error_handler(413, lambda e: render(413))
+    app.register_error_handler(CSRFError, lambda e: render(400, "csrf"))
+
+    @app.errorhandler(500)
+    def server_error(e):
+        from tracker.extensions import db
+
+        db.session.rollback()
+        return render(500)

@@ -1,0 +1,428 @@
+"""Agreements and everything recorded under them: areas, commitments, milestones, indicators,
+measurements, directives, documents and the status history."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db import (
+    Base,
+    LabelledEnum,
+    TimestampMixin,
+    VersionedMixin,
+    enum_column,
+    fold,
+    local_today,
+    utcnow,
+)
+from tracker.i18n import _l
+from tracker.org.models import Province, Side, Unit
+
+
+class AgreementStatus(LabelledEnum):
+    """The agreement's life cycle: draft → under review → signed → in force → (review) → closed."""
+
+    draft = "draft"
+    under_review = "under_review"
+    signed = "signed"
+    in_force = "in_force"
+    closed = "closed"
+    __labels__ = {
+        "draft": _l("Draft"),
+        "under_review": _l("Under review"),
+        "signed": _l("Signed"),
+        "in_force": _l("In force"),
+        "closed": _l("Closed"),
+    }
+
+
+def allowed_transitions(status: AgreementStatus, *, signed: bool) -> list[AgreementStatus]:
+    """The statuses an agreement may move to. 'Under review' before signing is the draft's
+    review (back to draft or on to signed); after signing it is the final review (closed)."""
+    S = AgreementStatus
+    if status == S.draft:
+        return [S.under_review]
+    if status == S.under_review:
+        return [S.in_force, S.closed] if signed else [S.draft, S.signed]
+    if status == S.signed:
+        return [S.in_force, S.closed]
+    if status == S.in_force:
+        return [S.under_review, S.closed]
+    return []
+
+
+class FundingSource(LabelledEnum):
+    """Where a commitment's money comes from."""
+
+    vnpt = "vnpt"
+    provincial_budget = "provincial_budget"
+    central_budget = "central_budget"
+    service_rental = "service_rental"
+    socialization = "socialization"
+    other = "other"
+    __labels__ = {
+        "vnpt": _l("VNPT investment"),
+        "provincial_budget": _l("Provincial budget"),
+        "central_budget": _l("Central budget"),
+        "service_rental": _l("Service rental"),
+        "socialization": _l("Socialisation (private funds)"),
+        "other": _l("Other"),
+    }
+
+
+class Completion(LabelledEnum):
+    """How complete a commitment is, as the Open Government Partnership rates it."""
+
+    not_started = "not_started"
+    limited = "limited"
+    substantial = "substantial"
+    complete = "complete"
+    withdrawn = "withdrawn"
+    __labels__ = {
+        "not_started": _l("Not started"),
+        "limited": _l("Limited"),
+        "substantial": _l("Substantial"),
+        "complete": _l("Complete"),
+        "withdrawn": _l("Withdrawn"),
+    }
+
+
+class MilestoneStatus(LabelledEnum):
+    """Open Contracting milestone codes."""
+
+    scheduled = "scheduled"
+    met = "met"
+    partially_met = "partially_met"
+    not_met = "not_met"
+    __labels__ = {
+        "scheduled": _l("Scheduled"),
+        "met": _l("Met"),
+        "partially_met": _l("Partially met"),
+        "not_met": _l("Not met"),
+    }
+
+
+class Direction(LabelledEnum):
+    """Whether an indicator should rise or fall toward its target."""
+
+    increase = "increase"
+    decrease = "decrease"
+    __labels__ = {"increase": _l("Increase to target"), "decrease": _l("Decrease to target")}
+
+
+agreement_units = sa.Table(
+    "agreement_units",
+    Base.metadata,
+    sa.Column("agreement_id", sa.ForeignKey("agreements.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("unit_id", sa.ForeignKey("units.id"), primary_key=True),
+)
+
+commitment_support_units = sa.Table(
+    "commitment_support_units",
+    Base.metadata,
+    sa.Column("commitment_id", sa.ForeignKey("commitments.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("unit_id", sa.ForeignKey("units.id"), primary_key=True),
+)
+
+
+class Agreement(VersionedMixin, Base):
+    """A strategic cooperation agreement between a province and VNPT."""
+
+    __tablename__ = "agreements"
+    __audited__ = True
+    __audited_collections__ = ("units",)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    title: Mapped[str] = mapped_column(sa.String(500))
+    province_id: Mapped[int] = mapped_column(sa.ForeignKey("provinces.id"), index=True)
+    partner: Mapped[str] = mapped_column(sa.String(255))
+    province_signatory: Mapped[str | None] = mapped_column(sa.String(255))
+    partner_signatory: Mapped[str | None] = mapped_column(sa.String(255))
+    signed_on: Mapped[date | None]
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    vision_year: Mapped[int | None]
+    status: Mapped[AgreementStatus] = enum_column(AgreementStatus, default=AgreementStatus.draft)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    #: Legal bases, one citation per item, in the order they are cited.
+    legal_bases: Mapped[list] = mapped_column(sa.JSON, default=list)
+    #: The agreement this one renews.
+    predecessor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agreements.id"))
+    #: Folded code, title, province and partner, so search ignores case and diacritics.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
+
+    province: Mapped[Province] = relationship(lazy="joined")
+    predecessor: Mapped["Agreement | None"] = relationship(remote_side=[id])
+    areas: Mapped[list["Area"]] = relationship(
+        back_populates="agreement", order_by="Area.position", cascade="all, delete-orphan"
+    )
+    units: Mapped[list[Unit]] = relationship(secondary=agreement_units, order_by=Unit.code)
+    directives: Mapped[list["Directive"]] = relationship(
+        back_populates="agreement",
+        order_by="(Directive.issued_on, Directive.id)",
+        cascade="all, delete-orphan",
+    )
+    status_changes: Mapped[list["StatusChange"]] = relationship(
+        back_populates="agreement",
+        order_by="(StatusChange.changed_on, StatusChange.id)",
+        cascade="all, delete-orphan",
+    )
+    documents: Mapped[list["Document"]] = relationship(
+        back_populates="agreement", order_by="Document.id", cascade="all, delete-orphan"
+    )
+
+    def __str__(self):
+        return f"{self.code} — {self.title}"
+
+    @property
+    def audit_agreement_id(self):
+        return self.id
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_on is not None
+
+    @property
+    def editable(self) -> bool:
+        """Closed agreements are kept as they were."""
+        return self.status != AgreementStatus.closed
+
+    def refresh_derived(self) -> None:
+        """Recompute the search column (called before each flush)."""
+        province = self.province.name if self.province else ""
+        self.search_text = fold(" ".join([self.code or "", self.title or "", province, self.partner or ""]))
+
+
+class StatusChange(Base):
+    """One dated step of an agreement's life cycle."""
+
+    __tablename__ = "agreement_status_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[AgreementStatus | None] = enum_column(AgreementStatus, nullable=True)
+    to_status: Mapped[AgreementStatus] = enum_column(AgreementStatus)
+    changed_on: Mapped[date]
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    agreement: Mapped[Agreement] = relationship(back_populates="status_changes")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+
+
+class Document(TimestampMixin, Base):
+    """A file attached to an agreement: the signed text, a decision, meeting minutes."""
+
+    __tablename__ = "agreement_documents"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(300))
+    issued_on: Mapped[date | None]
+    #: The name the file had when uploaded, kept for download.
+    file_name: Mapped[str] = mapped_column(sa.String(255))
+    #: SHA-256 of the content; also the stored file's name.
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    content_type: Mapped[str] = mapped_column(sa.String(120))
+
+    agreement: Mapped[Agreement] = relationship(back_populates="documents")
+
+    @property
+    def audit_agreement_id(self):
+        return self.agreement_id
+
+
+class Area(VersionedMixin, Base):
+    """An area of cooperation (lĩnh vực), ordered within its agreement."""
+
+    __tablename__ = "areas"
+    __audited__ = True
+    __table_args__ = (sa.UniqueConstraint("agreement_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(20))
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(sa.String(500))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+
+    agreement: Mapped[Agreement] = relationship(back_populates="areas")
+    commitments: Mapped[list["Commitment"]] = relationship(
+        back_populates="area", order_by="Commitment.position", cascade="all, delete-orphan"
+    )
+
+    def __str__(self):
+        return f"{self.code}. {self.title}"
+
+    @property
+    def audit_agreement_id(self):
+        return self.agreement_id
+
+
+class Commitment(VersionedMixin, Base):
+    """A commitment (cam kết / nhiệm vụ) made by one side, with a lead unit and supporting units."""
+
+    __tablename__ = "commitments"
+    __audited__ = True
+    __audited_collections__ = ("support_units",)
+    __table_args__ = (
+        sa.UniqueConstraint("agreement_id", "code"),
+        sa.CheckConstraint("budget_vnd IS NULL OR budget_vnd >= 0", name="budget_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Denormalised from the area, so codes are unique per agreement and scope checks are one join.
+    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    area_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(20))
+    position: Mapped[int] = mapped_column(default=0)
+    title: Mapped[str] = mapped_column(sa.String(500))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    committed_by: Mapped[Side] = enum_column(Side)
+    lead_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    due_on: Mapped[date | None]
+    budget_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)
+    funding_source: Mapped[FundingSource | None] = enum_column(FundingSource, nullable=True)
+    priority: Mapped[bool] = mapped_column(default=False)
+    completion: Mapped[Completion] = enum_column(Completion, default=Completion.not_started)
+
+    agreement: Mapped[Agreement] = relationship()
+    area: Mapped[Area] = relationship(back_populates="commitments")
+    lead_unit: Mapped[Unit] = relationship(foreign_keys=[lead_unit_id])
+    support_units: Mapped[list[Unit]] = relationship(secondary=commitment_support_units, order_by=Unit.code)
+    milestones: Mapped[list["Milestone"]] = relationship(
+        back_populates="commitment",
+        order_by="(Milestone.due_on, Milestone.id)",
+        cascade="all, delete-orphan",
+    )
+    indicators: Mapped[list["Indicator"]] = relationship(
+        back_populates="commitment", order_by="Indicator.position", cascade="all, delete-orphan"
+    )
+
+    def __str__(self):
+        return f"{self.code} {self.title}"
+
+    @property
+    def audit_agreement_id(self):
+        return self.agreement_id
+
+
+class Milestone(VersionedMixin, Base):
+    """A dated step of a commitment."""
+
+    __tablename__ = "milestones"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(sa.ForeignKey("commitments.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(500))
+    due_on: Mapped[date]
+    done_on: Mapped[date | None]
+    status: Mapped[MilestoneStatus] = enum_column(MilestoneStatus, default=MilestoneStatus.scheduled)
+
+    commitment: Mapped[Commitment] = relationship(back_populates="milestones")
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def audit_agreement_id(self):
+        return self.commitment.agreement_id if self.commitment else None
+
+    def is_late(self, today: date | None = None) -> bool:
+        """Past its due date and not met."""
+        today = today or local_today()
+        return self.done_on is None and self.due_on < today
+
+
+class Indicator(VersionedMixin, Base):
+    """A measurable target of a commitment, with baseline, target and dated measurements."""
+
+    __tablename__ = "indicators"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    commitment_id: Mapped[int] = mapped_column(sa.ForeignKey("commitments.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(sa.String(500))
+    #: Unit of measure: "%", "xã", "trạm BTS"…
+    unit: Mapped[str] = mapped_column(sa.String(40))
+    baseline: Mapped[Decimal] = mapped_column(sa.Numeric(20, 4), default=0)
+    target: Mapped[Decimal] = mapped_column(sa.Numeric(20, 4))
+    target_on: Mapped[date | None]
+    direction: Mapped[Direction] = enum_column(Direction, default=Direction.increase)
+
+    commitment: Mapped[Commitment] = relationship(back_populates="indicators")
+    measurements: Mapped[list["Measurement"]] = relationship(
+        back_populates="indicator", order_by="Measurement.measured_on", cascade="all, delete-orphan"
+    )
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def audit_agreement_id(self):
+        return self.commitment.agreement_id if self.commitment else None
+
+    def latest_verified(self):
+        """The most recent verified measurement, or None."""
+        verified = [m for m in self.measurements if m.verified]
+        return verified[-1] if verified else None
+
+
+class Measurement(VersionedMixin, Base):
+    """A dated value of an indicator; only verified ones count in official figures."""
+
+    __tablename__ = "measurements"
+    __audited__ = True
+    __table_args__ = (sa.UniqueConstraint("indicator_id", "measured_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    indicator_id: Mapped[int] = mapped_column(sa.ForeignKey("indicators.id", ondelete="CASCADE"), index=True)
+    measured_on: Mapped[date]
+    value: Mapped[Decimal] = mapped_column(sa.Numeric(20, 4))
+    verified: Mapped[bool] = mapped_column(default=False)
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+    indicator: Mapped[Indicator] = relationship(back_populates="measurements")
+
+    @property
+    def audit_agreement_id(self):
+        ind = self.indicator
+        return ind.commitment.agreement_id if ind and ind.commitment else None
+
+
+class Directive(VersionedMixin, Base):
+    """A leadership directive (ý kiến chỉ đạo): a named unit must do a named thing by a date."""
+
+    __tablename__ = "directives"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    issued_on: Mapped[date]
+    #: Free text: the leader and their title.
+    issued_by: Mapped[str] = mapped_column(sa.String(255))
+    meeting: Mapped[str | None] = mapped_column(sa.String(500))
+    text: Mapped[str] = mapped_column(sa.Text)
+    assignee_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    due_on: Mapped[date | None]
+    done_on: Mapped[date | None]
+
+    agreement: Mapped[Agreement] = relationship(back_populates="directives")
+    assignee: Mapped[Unit] = relationship(foreign_keys=[assignee_unit_id])
+
+    @property
+    def audit_agreement_id(self):
+        return self.agreement_id
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        """Past its due date and not done."""
+        today = today or local_today()
+        return self.done_on is None and self.due_on is not None and self.due_on < today

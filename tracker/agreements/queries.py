@@ -1,0 +1,142 @@
+"""Loading what the agreement pages need, in a fixed number of statements."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from tracker.agreements.models import (
+    Agreement,
+    AgreementStatus,
+    Area,
+    Commitment,
+    Directive,
+    Indicator,
+    Milestone,
+)
+from tracker.auth.permissions import agreements_visible_to, province_scope
+from tracker.db import fold
+from tracker.extensions import db
+from tracker.org.models import Province, Unit
+
+
+def agreement_full(code: str) -> Agreement | None:
+    """An agreement with areas → commitments → units, milestones, indicators → measurements,
+    and its directives, units, documents and status history: eight queries whatever its size."""
+    return db.session.scalar(
+        sa.select(Agreement)
+        .where(Agreement.code == code)
+        .options(
+            selectinload(Agreement.areas)
+            .selectinload(Area.commitments)
+            .options(
+                selectinload(Commitment.support_units),
+                selectinload(Commitment.milestones),
+                selectinload(Commitment.indicators).selectinload(Indicator.measurements),
+            ),
+            selectinload(Agreement.directives),
+            selectinload(Agreement.units),
+            selectinload(Agreement.status_changes),
+            selectinload(Agreement.documents),
+        )
+    )
+
+
+def commitment_full(commitment_id: int) -> Commitment | None:
+    """A commitment with its units, milestones and indicators with measurements."""
+    return db.session.scalar(
+        sa.select(Commitment)
+        .where(Commitment.id == commitment_id)
+        .options(
+            selectinload(Commitment.support_units),
+            selectinload(Commitment.milestones),
+            selectinload(Commitment.indicators).selectinload(Indicator.measurements),
+        )
+    )
+
+
+def search_agreements(user, *, q: str = "", status: str = "", province_id: int | None = None):
+    """The agreements a user may see, filtered; search ignores case and diacritics."""
+    query = agreements_visible_to(user)
+    for word in fold(q).split():
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Agreement.search_text.like(f"%{escaped}%", escape="\\"))
+    if status in AgreementStatus.__members__:
+        query = query.where(Agreement.status == AgreementStatus(status))
+    if province_id:
+        query = query.where(Agreement.province_id == province_id)
+    return query.order_by(Agreement.period_start.desc(), Agreement.code)
+
+
+def agreement_counts(agreement_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Areas, commitments and overdue directives per agreement, in three aggregate queries."""
+    counts = {aid: {"areas": 0, "commitments": 0, "late_milestones": 0} for aid in agreement_ids}
+    if not agreement_ids:
+        return counts
+    for aid, n in db.session.execute(
+        sa.select(Area.agreement_id, sa.func.count()).where(Area.agreement_id.in_(agreement_ids))
+        .group_by(Area.agreement_id)
+    ):
+        counts[aid]["areas"] = n
+    for aid, n in db.session.execute(
+        sa.select(Commitment.agreement_id, sa.func.count())
+        .where(Commitment.agreement_id.in_(agreement_ids))
+        .group_by(Commitment.agreement_id)
+    ):
+        counts[aid]["commitments"] = n
+    from tracker.db import local_today
+
+    for aid, n in db.session.execute(
+        sa.select(Commitment.agreement_id, sa.func.count())
+        .join(Milestone, Milestone.commitment_id == Commitment.id)
+        .where(
+            Commitment.agreement_id.in_(agreement_ids),
+            Milestone.done_on.is_(None),
+            Milestone.due_on < local_today(),
+        )
+        .group_by(Commitment.agreement_id)
+    ):
+        counts[aid]["late_milestones"] = n
+    return counts
+
+
+def provinces_in_scope(user, *, current_only: bool = False) -> list[Province]:
+    """Provinces the user may pick, by name."""
+    query = sa.select(Province).order_by(Province.name, Province.id)
+    scope = province_scope(user)
+    if scope is not None:
+        query = query.where(Province.id.in_(scope or {-1}))
+    provinces = db.session.scalars(query).all()
+    if current_only:
+        provinces = [p for p in provinces if p.valid_to is None]
+    return provinces
+
+
+def units_for_agreement(agreement: Agreement) -> list[Unit]:
+    """Units that may take part in an agreement: those of its province and the province's
+    predecessors and successor, national units, and any unit already taking part."""
+    provinces = db.session.scalars(sa.select(Province)).all()
+    today_id = agreement.province.current().id if agreement.province else None
+    lineage = {p.id for p in provinces if p.current().id == today_id}
+    lineage.add(agreement.province_id)
+    units = db.session.scalars(
+        sa.select(Unit)
+        .where(sa.or_(Unit.province_id.in_(lineage), Unit.province_id.is_(None)))
+        .order_by(Unit.side, Unit.name)
+    ).all()
+    seen = {u.id for u in units}
+    return units + [u for u in agreement.units if u.id not in seen]
+
+
+def directives_visible_to(user, *, open_only: bool = False, unit_id: int | None = None):
+    """Directives of the agreements a user may see, oldest due first."""
+    visible = agreements_visible_to(user).with_only_columns(Agreement.id).scalar_subquery()
+    query = (
+        sa.select(Directive)
+        .where(Directive.agreement_id.in_(visible))
+        .options(selectinload(Directive.agreement))
+        .order_by(Directive.done_on.is_not(None), Directive.due_on.is_(None), Directive.due_on, Directive.id)
+    )
+    if open_only:
+        query = query.where(Directive.done_on.is_(None))
+    if unit_id:
+        query = query.where(Directive.assignee_unit_id == unit_id)
+    return query

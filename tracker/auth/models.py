@@ -1,0 +1,70 @@
+"""Users and their roles."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from tracker.db import Base, LabelledEnum, VersionedMixin, enum_column
+from tracker.i18n import _l
+from tracker.org.models import Unit
+
+
+class Role(LabelledEnum):
+    """The four roles of DESIGN §2."""
+
+    admin = "admin"
+    dic = "dic"
+    vnpt = "vnpt"
+    leader = "leader"
+    __labels__ = {
+        "admin": _l("Administrator"),
+        "dic": _l("DIC officer"),
+        "vnpt": _l("VNPT counterpart"),
+        "leader": _l("Leadership"),
+    }
+
+
+class User(UserMixin, VersionedMixin, Base):
+    """A person who signs in; belongs to one unit (admins and national users may have none)."""
+
+    __tablename__ = "users"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[Role] = enum_column(Role)
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    #: Disabled accounts cannot sign in.
+    active: Mapped[bool] = mapped_column(default=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    unit: Mapped[Unit | None] = relationship(lazy="joined", foreign_keys=[unit_id])
+
+    def __str__(self):
+        return self.full_name or self.email
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def set_password(self, password: str) -> None:
+        """Store a salted hash (werkzeug's scrypt default), never the password."""
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        """Whether the password matches the stored hash."""
+        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.admin
+
+    @property
+    def is_national(self) -> bool:
+        """Admins and users of a national unit (VNPT headquarters) see every province."""
+        return self.is_admin or (self.unit is not None and self.unit.province_id is None)

@@ -1,0 +1,91 @@
+"""Account operations shared by the CLI, the admin screens and the demo loader."""
+
+import re
+from functools import cache
+
+import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from tracker.auth.models import Role, User
+from tracker.extensions import db
+from tracker.i18n import _
+from tracker.org.models import Unit, UnitKind
+
+MIN_PASSWORD_LENGTH = 12
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class AccountError(ValueError):
+    """A user record that cannot be saved, with a message for the person who tried."""
+
+
+def normalise_email(email: str) -> str:
+    """E-mail addresses compare case-insensitively."""
+    return (email or "").strip().lower()
+
+
+def password_problem(password: str) -> str | None:
+    """Why a password is refused, or None when it is acceptable."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        return _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+    if len(password) > 256:
+        return _("The password may have at most %(n)d characters.", n=256)
+    return None
+
+
+def check_role_unit(role: Role, unit: Unit | None) -> None:
+    """Admins need no unit; DIC staff and leaders belong to a provincial unit; VNPT users to a
+    VNPT unit (a branch, or headquarters for national users)."""
+    if role == Role.admin:
+        return
+    if unit is None:
+        raise AccountError(_("A user with this role must belong to a unit."))
+    if role == Role.vnpt and unit.side != "vnpt":
+        raise AccountError(_("A VNPT counterpart must belong to a VNPT unit."))
+    if role == Role.dic and (unit.side != "province" or unit.province_id is None):
+        raise AccountError(_("A DIC officer must belong to a unit of a province."))
+
+
+def default_unit_for(role: Role) -> Unit | None:
+    """The unit of a national VNPT user created without one: VNPT headquarters."""
+    if role != Role.vnpt:
+        return None
+    return db.session.scalars(
+        sa.select(Unit).where(Unit.kind == UnitKind.vnpt_hq).order_by(Unit.id).limit(1)
+    ).first()
+
+
+def create_user(*, email: str, password: str, role: Role, unit: Unit | None, full_name: str = "") -> User:
+    """Create an account after checking the e-mail, the password and the role's unit."""
+    email = normalise_email(email)
+    if not EMAIL_RE.match(email) or len(email) > 254:
+        raise AccountError(_("Enter a valid e-mail address."))
+    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
+        raise AccountError(_("An account with this e-mail address already exists."))
+    problem = password_problem(password)
+    if problem:
+        raise AccountError(problem)
+    unit = unit or default_unit_for(role)
+    check_role_unit(role, unit)
+    user = User(email=email, full_name=full_name.strip() or email.split("@")[0], role=role, unit=unit)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with these credentials, or None (same answer whatever is wrong)."""
+    user = db.session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        # Spend the same time as a real check, so timing does not tell which e-mails exist.
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not user.check_password(password) or not user.active:
+        return None
+    return user
+
+
+@cache
+def _dummy_hash() -> str:
+    return generate_password_hash("not-a-real-password")

@@ -1,0 +1,90 @@
+"""Configuration classes, read from the environment."""
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = ROOT / "instance"
+
+#: Keys that must never reach production.
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105
+
+
+class Config:
+    """Settings shared by every environment; each can be overridden by an environment variable."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE / 'tracker.sqlite3'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "files"))
+    #: Largest accepted upload (request body), in bytes.
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024
+    BABEL_DEFAULT_LOCALE = "vi"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+    LANGUAGES = ("vi", "en")
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PAGE_SIZE = 25
+    DEMO_ALLOWED = True
+
+
+class DevelopmentConfig(Config):
+    """Local development: the embedded SQLite database under instance/."""
+
+
+class TestingConfig(Config):
+    """The test suite: a database from TEST_DATABASE_URL, SQLite file by default."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret-key"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "TEST_DATABASE_URL", f"sqlite:///{INSTANCE / 'test.sqlite3'}"
+    )
+    WTF_CSRF_ENABLED = False
+    SERVER_NAME = None
+
+
+class ProductionConfig(Config):
+    """Production: refuses to start without a real secret key."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    DEMO_ALLOWED = False
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env():
+    """Pick the configuration class named by TRACKER_ENV (development by default)."""
+    name = os.environ.get("TRACKER_ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(f"TRACKER_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None
+
+
+def check_config(app):
+    """Refuse unsafe settings in production: a missing or development secret key, debug on."""
+    if app.config.get("ENV_NAME") != "production":
+        return
+    key = app.config.get("SECRET_KEY") or ""
+    if key == DEV_SECRET_KEY or len(key) < 32:
+        raise RuntimeError(
+            "SECRET_KEY must be set to a random value of at least 32 characters in production"
+        )
+    if app.debug:
+        raise RuntimeError("Debug mode must be off in production")

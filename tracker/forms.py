@@ -1,0 +1,225 @@
+"""The base form and field types every feature's forms share."""
+
+import unicodedata
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import gettext, ngettext
+from flask_wtf import FlaskForm
+from wtforms import Field, HiddenField, IntegerField, StringField
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
+
+from tracker.i18n import _l
+
+#: WTForms' own messages, listed so they are extracted into our catalog and translated.
+WTFORMS_MESSAGES = (
+    _l("Not a valid date value."),
+    _l("Not a valid integer value."),
+    _l("Not a valid decimal value."),
+    _l("Not a valid choice."),
+    _l("Invalid Choice: could not coerce."),
+    _l("This field is required."),
+    _l("The CSRF token is missing."),
+    _l("The CSRF token has expired."),
+    _l("The CSRF token is invalid."),
+    _l("The CSRF tokens do not match."),
+)
+
+
+class _Translations:
+    """Route WTForms' built-in messages through Flask-Babel."""
+
+    def gettext(self, string):
+        return gettext(string)
+
+    def ngettext(self, singular, plural, n):
+        return ngettext(singular, plural, n)
+
+
+def strip_nfc(value):
+    """Trim text and normalise it to NFC."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value.strip())
+    return value
+
+
+class BaseForm(FlaskForm):
+    """A Flask-WTF form (CSRF) whose text is trimmed and NFC-normalised, with messages in the
+    user's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _Translations()
+
+        def bind_field(self, form, unbound_field, options):
+            filters = list(unbound_field.kwargs.get("filters", []))
+            if issubclass(unbound_field.field_class, StringField):
+                filters.append(strip_nfc)
+            return unbound_field.bind(form=form, filters=filters, **options)
+
+
+def required():
+    return DataRequired(message=_l("This field is required."))
+
+
+def optional():
+    return Optional()
+
+
+def max_length(n: int):
+    return Length(max=n, message=_l("At most %(max)d characters.", max=n))
+
+
+class VersionField(HiddenField):
+    """The version of the record the form was loaded from, to detect a stale edit."""
+
+
+class VNDField(StringField):
+    """An amount of VND typed as users write it: '7.000.000.000', '7000000000 đ'."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist:
+            return
+        raw = valuelist[0].strip()
+        if not raw:
+            return
+        cleaned = raw.replace("₫", "").replace("đ", "").replace("VND", "").replace(" ", "")
+        cleaned = cleaned.replace("\u00a0", "").replace(".", "")
+        if cleaned.startswith("-") and cleaned[1:].replace(",", "").isdigit():
+            raise ValueError(gettext("An amount cannot be negative."))
+        if "," in cleaned or not cleaned.isdigit():
+            raise ValueError(gettext("Enter a whole number of đồng, for example 7.000.000.000."))
+        if len(cleaned) > 18:
+            raise ValueError(gettext("The amount is too large."))
+        self.data = int(cleaned)
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return f"{self.data:,}".replace(",", ".")
+
+
+class DecimalText(StringField):
+    """A number typed with either decimal mark: '30,5' or '30.5'."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not valuelist[0].strip():
+            return
+        raw = valuelist[0].strip().replace(" ", "").replace("\u00a0", "")
+        if "," in raw:
+            raw = raw.replace(".", "").replace(",", ".")
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            raise ValueError(gettext("Enter a number, for example 30 or 30,5.")) from None
+        if not value.is_finite() or abs(value) >= Decimal("1e15"):
+            raise ValueError(gettext("Enter a number, for example 30 or 30,5."))
+        self.data = value.quantize(Decimal("0.0001"))
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        text = format(self.data.normalize(), "f")
+        return text.replace(".", ",")
+
+
+class YearField(IntegerField):
+    """A calendar year."""
+
+
+def not_after(other_field: str, message):
+    """A validator: this date must not be before the other field's date."""
+
+    def check(form, field):
+        other = form[other_field].data
+        if field.data and other and field.data < other:
+            raise ValidationError(message)
+
+    return check
+
+
+__all__ = [
+    "BaseForm",
+    "DecimalText",
+    "Field",
+    "StopValidation",
+    "VNDField",
+    "VersionField",
+    "YearField",
+    "max_length",
+    "not_after",
+    "optional",
+    "required",
+]
+
+
+def show_stored_values(form, obj) -> None:
+    """After a stale edit: keep the user's input, show beside each field the value saved by the
+    other person, and take the new version so a second save is a deliberate overwrite."""
+    from tracker.i18n import fmt_date
+
+    form.conflicts = {}
+    for field in form:
+        if field.name in ("csrf_token", "version") or not hasattr(obj, field.name):
+            continue
+        stored = getattr(obj, field.name)
+        if stored != field.data:
+            if hasattr(stored, "label"):
+                stored = stored.label
+            elif hasattr(stored, "isoformat"):
+                stored = fmt_date(stored)
+            form.conflicts[field.name] = "" if stored is None else str(stored)
+    if "version" in form:
+        form.version.raw_data = None
+        form.version.data = obj.version
+
+
+def save_with(form, action, *, stale_obj=None) -> bool:
+    """Run a service, commit, and turn its refusals into messages on the form.
+
+    Returns True when saved. Invalid goes to its field (or the form), a stale edit keeps the
+    input and shows the stored values, Forbidden answers 403. Nothing is half-saved: any
+    refusal rolls the whole transaction back."""
+    from flask import abort
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from tracker.db import Forbidden, Invalid, StaleEdit
+    from tracker.extensions import db
+    from tracker.i18n import _
+
+    form.form_errors = list(form.form_errors)
+    try:
+        action()
+        db.session.commit()
+        return True
+    except Invalid as exc:
+        db.session.rollback()
+        if exc.field and exc.field in form:
+            form[exc.field].errors = [*form[exc.field].errors, str(exc.message)]
+        else:
+            form.form_errors.append(str(exc.message))
+    except (StaleEdit, StaleDataError):
+        db.session.rollback()
+        form.form_errors.append(
+            _("Someone else saved this record while you were editing it. Your changes have not "
+              "been saved; they are kept below next to the saved values. Save again to keep yours.")
+        )
+        if stale_obj is not None:
+            db.session.refresh(stale_obj)
+            show_stored_values(form, stale_obj)
+    except IntegrityError:
+        db.session.rollback()
+        form.form_errors.append(
+            _("The record could not be saved because it conflicts with another one (for example "
+              "a duplicate number). Check the values and try again.")
+        )
+    except Forbidden:
+        db.session.rollback()
+        abort(403)
+    return False

@@ -1,0 +1,68 @@
+"""Translation helpers, locale selection and Vietnamese formats for dates, numbers and VND."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import current_app, request, session
+from flask_babel import format_currency, format_decimal, get_locale, gettext, lazy_gettext
+from flask_babel import format_datetime as _format_datetime
+
+_ = gettext
+_l = lazy_gettext
+
+
+def select_locale() -> str:
+    """The user's chosen language (session), else Vietnamese."""
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    if request and request.args.get("lang") in languages:
+        return request.args["lang"]
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def fmt_date(value: date | None) -> str:
+    """dd/mm/yyyy, as Vietnamese offices write dates (empty for None)."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = value.date()
+    return value.strftime("%d/%m/%Y")
+
+
+def fmt_datetime(value: datetime | None) -> str:
+    """Date and time in the local timezone, dd/mm/yyyy HH:mm."""
+    if value is None:
+        return ""
+    return _format_datetime(value, "dd/MM/yyyy HH:mm")
+
+
+def fmt_vnd(amount: int | None) -> str:
+    """An amount of VND with the locale's grouping: 7.000.000.000 ₫."""
+    if amount is None:
+        return ""
+    return format_currency(amount, "VND")
+
+
+def fmt_number(value: int | float | Decimal | None) -> str:
+    """A number with the locale's separators, without trailing zeros: 1.234,5."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        value = value.normalize() if value != value.to_integral() else value.to_integral()
+    return format_decimal(value, format="#,##0.###")
+
+
+def current_language() -> str:
+    """The language code of the current request."""
+    return str(get_locale() or "vi")
+
+
+def init_app(app) -> None:
+    """Register the template filters and globals for formats and language."""
+    app.add_template_filter(fmt_date, "date")
+    app.add_template_filter(fmt_datetime, "datetime")
+    app.add_template_filter(fmt_vnd, "vnd")
+    app.add_template_filter(fmt_number, "number")
+    app.add_template_global(current_language)

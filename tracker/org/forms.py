@@ -1,0 +1,63 @@
+"""Admin forms for provinces and units."""
+
+from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms.validators import ValidationError
+
+from tracker.agreements.forms import code_format
+from tracker.forms import BaseForm, VersionField, max_length, not_after, optional, required
+from tracker.i18n import _l
+from tracker.org.models import ChangeKind, Side, UnitKind
+
+
+def _blank_to_none(value):
+    return value or None
+
+
+class _SuccessionFields:
+    valid_from = DateField(_l("Valid from"), validators=[optional()])
+    valid_to = DateField(
+        _l("Valid until"),
+        validators=[optional(), not_after("valid_from", _l("The end must be after the start."))],
+    )
+    successor_id = SelectField(_l("Carried on by"), coerce=int, default=0)
+    change_kind = SelectField(
+        _l("How it changed"), choices=[("", "—"), *ChangeKind.choices()], filters=[_blank_to_none],
+        validate_choice=False,
+    )
+
+    def validate_successor_id(self, field):
+        if field.data and not self.valid_to.data:
+            raise ValidationError(_l("Give the date until which it was valid."))
+        if field.data and not self.change_kind.data:
+            raise ValidationError(_l("Say how it changed (renamed, merged…)."))
+
+    def validate_change_kind(self, field):
+        if field.data and field.data not in ChangeKind.__members__:
+            raise ValidationError(_l("Not a valid choice."))
+
+
+class ProvinceForm(_SuccessionFields, BaseForm):
+    """A province or centrally-run city."""
+
+    code = StringField(_l("Code"), validators=[required(), max_length(40), code_format])
+    name = StringField(_l("Name"), validators=[required(), max_length(120)])
+    is_city = BooleanField(_l("Centrally-run city"))
+    version = VersionField()
+
+
+class UnitForm(_SuccessionFields, BaseForm):
+    """A responsible unit."""
+
+    code = StringField(_l("Code"), validators=[required(), max_length(40), code_format])
+    name = StringField(_l("Name"), validators=[required(), max_length(300)])
+    short_name = StringField(_l("Short name"), validators=[optional(), max_length(80)])
+    kind = SelectField(_l("Kind"), choices=UnitKind.choices(), validators=[required()])
+    side = SelectField(_l("Side"), choices=Side.choices(), validators=[required()])
+    province_id = SelectField(
+        _l("Province"), coerce=int, default=0, description=_l("Empty for national units (VNPT headquarters).")
+    )
+    version = VersionField()
+
+    def validate_province_id(self, field):
+        if not field.data and self.side.data == Side.province:
+            raise ValidationError(_l("A unit of the province side belongs to a province."))

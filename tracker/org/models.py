@@ -1,0 +1,137 @@
+"""Provinces and units, which change over time (renamed, merged) and keep their successor links."""
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db import Base, LabelledEnum, VersionedMixin, enum_column, local_today
+from tracker.i18n import _l
+
+
+class Side(LabelledEnum):
+    """The two parties of an agreement."""
+
+    province = "province"
+    vnpt = "vnpt"
+    __labels__ = {"province": _l("Province"), "vnpt": _l("VNPT")}
+
+
+class ChangeKind(LabelledEnum):
+    """How a province or unit ended and passed on to its successor."""
+
+    renamed = "renamed"
+    merged = "merged"
+    split = "split"
+    dissolved = "dissolved"
+    __labels__ = {
+        "renamed": _l("renamed"),
+        "merged": _l("merged into"),
+        "split": _l("split into"),
+        "dissolved": _l("dissolved"),
+    }
+
+
+class UnitKind(LabelledEnum):
+    """What kind of body a unit is."""
+
+    dic = "dic"
+    people_committee = "people_committee"
+    department = "department"
+    district = "district"
+    vnpt_hq = "vnpt_hq"
+    vnpt_branch = "vnpt_branch"
+    other = "other"
+    __labels__ = {
+        "dic": _l("Department in charge of IT (focal point)"),
+        "people_committee": _l("People's Committee"),
+        "department": _l("Provincial department or agency"),
+        "district": _l("District-level committee"),
+        "vnpt_hq": _l("VNPT headquarters"),
+        "vnpt_branch": _l("VNPT provincial branch"),
+        "other": _l("Other"),
+    }
+
+
+class _Succession:
+    """Validity dates and the successor chain shared by provinces and units."""
+
+    def current(self, on: date | None = None):
+        """The body that carries this one on today (or on a date): follows successor links."""
+        on = on or local_today()
+        node, seen = self, set()
+        while node.successor is not None and node.valid_to is not None and node.valid_to < on:
+            if node.id in seen:  # a cycle is a data error; stop rather than loop
+                break
+            seen.add(node.id)
+            node = node.successor
+        return node
+
+    def is_valid_on(self, on: date | None = None) -> bool:
+        """Whether the body exists on a date (today by default)."""
+        on = on or local_today()
+        return (self.valid_from is None or self.valid_from <= on) and (
+            self.valid_to is None or on <= self.valid_to
+        )
+
+
+class Province(_Succession, VersionedMixin, Base):
+    """A province or centrally-run city."""
+
+    __tablename__ = "provinces"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    #: True for the centrally-run cities (thành phố trực thuộc trung ương).
+    is_city: Mapped[bool] = mapped_column(default=False)
+    valid_from: Mapped[date | None]
+    valid_to: Mapped[date | None]
+    successor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provinces.id"))
+    change_kind: Mapped[ChangeKind | None] = enum_column(ChangeKind, nullable=True)
+
+    successor: Mapped["Province | None"] = relationship(remote_side=[id], lazy="joined", join_depth=3)
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def full_name(self) -> str:
+        """'tỉnh Quảng Bình' or 'thành phố Hồ Chí Minh'."""
+        return f"{'thành phố' if self.is_city else 'tỉnh'} {self.name}"
+
+
+class Unit(_Succession, VersionedMixin, Base):
+    """A responsible body: DIC, another department, a district committee, VNPT HQ or a branch."""
+
+    __tablename__ = "units"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(300))
+    short_name: Mapped[str | None] = mapped_column(sa.String(80))
+    kind: Mapped[UnitKind] = enum_column(UnitKind, default=UnitKind.other)
+    side: Mapped[Side] = enum_column(Side)
+    #: None for national units (VNPT headquarters).
+    province_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provinces.id"), index=True)
+    valid_from: Mapped[date | None]
+    valid_to: Mapped[date | None]
+    successor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
+    change_kind: Mapped[ChangeKind | None] = enum_column(ChangeKind, nullable=True)
+
+    province: Mapped[Province | None] = relationship(lazy="joined")
+    successor: Mapped["Unit | None"] = relationship(remote_side=[id], lazy="joined", join_depth=3)
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_national(self) -> bool:
+        return self.province_id is None
+
+    @property
+    def label(self) -> str:
+        """The short name where there is one."""
+        return self.short_name or self.name
