@@ -12,6 +12,10 @@ from tracker.i18n import _l
 from tracker.org.models import Unit
 
 
+#: werkzeug's hashing method; the test suite lowers the cost to keep the suite fast.
+PASSWORD_HASH_METHOD = "scrypt"
+
+
 class Role(LabelledEnum):
     """The four roles of DESIGN §2."""
 
@@ -54,7 +58,7 @@ class User(UserMixin, VersionedMixin, Base):
 
     def set_password(self, password: str) -> None:
         """Store a salted hash (werkzeug's scrypt default), never the password."""
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
 
     def check_password(self, password: str) -> bool:
         """Whether the password matches the stored hash."""

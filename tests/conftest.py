@@ -1,0 +1,114 @@
+"""Fixtures: the app on SQLite (default) or on PostgreSQL (TEST_DATABASE_URL), a clean database
+for each test, signed-in clients for each role, and the demo data for read-only modules."""
+
+import os
+import re
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from tests import factories
+from tracker import create_app
+from tracker.auth import models as auth_models
+from tracker.config import TestingConfig
+from tracker.extensions import db as _db
+
+PASSWORD = factories.PASSWORD
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "demo_data: the module reads the demo data, loaded once")
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """One app for the whole run, its schema built by the migrations."""
+    auth_models.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    url = os.environ.get("TEST_DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    )
+
+    class Config(TestingConfig):
+        SQLALCHEMY_DATABASE_URI = url
+        UPLOAD_FOLDER = str(tmp_path_factory.mktemp("files"))
+
+    application = create_app(Config)
+    with application.app_context():
+        if url.startswith("postgresql"):
+            _reset_postgres()
+        upgrade()
+    return application
+
+
+def _reset_postgres():
+    """Drop everything left by an earlier run so the migrations start from empty."""
+    with _db.engine.begin() as conn:
+        conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+        conn.execute(sa.text("CREATE SCHEMA public"))
+
+
+def _truncate():
+    tables = [t for t in reversed(_db.metadata.sorted_tables)]
+    with _db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in tables)
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def db(app, request):
+    """The database, emptied after each test (modules marked demo_data keep theirs)."""
+    if request.node.get_closest_marker("demo_data"):
+        yield _db
+        return
+    yield _db
+    _db.session.remove()
+    _truncate()
+
+
+@pytest.fixture(scope="module")
+def demo(app, request):
+    """The demo data, loaded once for a read-only module and removed after it."""
+    from tracker.demo.loader import load_demo
+
+    with app.app_context():
+        _truncate()
+        load_demo()
+        _db.session.commit()
+        _db.session.remove()
+    yield
+    with app.app_context():
+        _db.session.remove()
+        _truncate()
+
+
+class Auth:
+    """Sign in and out through the real pages (like the Flask tutorial's AuthActions)."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email, password=PASSWORD):
+        return self.client.post("/login", data={"email": email, "password": password})
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+def text_of(response) -> str:
+    """The visible text of an HTML response, whitespace collapsed (for assertions)."""
+    html = response.get_data(as_text=True)
+    html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", html)
+    import html as _html
+
+    return " ".join(_html.unescape(text).split())
