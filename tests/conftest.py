@@ -1,11 +1,13 @@
 """Fixtures: the app on SQLite (default) or on PostgreSQL (TEST_DATABASE_URL), a clean database
 for each test, signed-in clients for each role, and the demo data for read-only modules."""
 
+import contextvars
 import os
 import re
 
 import pytest
 import sqlalchemy as sa
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from tests import factories
@@ -21,6 +23,14 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "demo_data: the module reads the demo data, loaded once")
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh context, as in production: its own app context, `g` and
+    database session, not the ones the test itself holds."""
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     """One app for the whole run, its schema built by the migrations."""
@@ -34,6 +44,7 @@ def app(tmp_path_factory):
         UPLOAD_FOLDER = str(tmp_path_factory.mktemp("files"))
 
     application = create_app(Config)
+    application.test_client_class = IsolatedClient
     with application.app_context():
         if url.startswith("postgresql"):
             _reset_postgres()
@@ -84,6 +95,13 @@ def demo(app, request):
     with app.app_context():
         _db.session.remove()
         _truncate()
+
+
+@pytest.fixture
+def client(app):
+    """A test client that does not keep request contexts between requests (pytest-flask's
+    does, which would share `g` and the database session with the test)."""
+    return app.test_client()
 
 
 class Auth:

@@ -47,10 +47,10 @@ def test_refusals_leave_nothing(app, db):
     db.session.commit()
     runner = app.test_cli_runner()
     cases = [
-        (["user", "create", "x@example.vn", "--role", "dic", "--password", "correct horse battery"], "unit"),
+        (["user", "create", "x@example.vn", "--role", "dic", "--password", "correct horse battery"], "đơn vị"),
         (["user", "create", "x@example.vn", "--role", "dic", "--unit", "NOPE", "--password", "correct horse battery"], "NOPE"),
-        (["user", "create", "x@example.vn", "--role", "dic", "--unit", "STTTT-QB", "--password", "short"], "12"),
-        (["user", "create", "not-an-email", "--role", "admin", "--password", "correct horse battery"], "e-mail"),
+        (["user", "create", "x@example.vn", "--role", "dic", "--unit", "STTTT-QB", "--password", "short"], "12 ký tự"),
+        (["user", "create", "not-an-email", "--role", "admin", "--password", "correct horse battery"], "thư điện tử hợp lệ"),
         (["user", "create", "x@example.vn", "--role", "boss", "--password", "correct horse battery"], "boss"),
     ]
     for args, hint in cases:

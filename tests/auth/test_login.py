@@ -26,8 +26,8 @@ def test_wrong_password_gets_the_same_message_as_unknown_account(client, auth, d
     wrong = auth.login(user.email, password).get_data(as_text=True)
     unknown = auth.login("nobody@example.vn", "whatever password").get_data(as_text=True)
     if password:
-        assert "Địa chỉ e-mail hoặc mật khẩu không đúng" in wrong
-        assert "Địa chỉ e-mail hoặc mật khẩu không đúng" in unknown
+        assert "Địa chỉ thư điện tử hoặc mật khẩu không đúng" in wrong
+        assert "Địa chỉ thư điện tử hoặc mật khẩu không đúng" in unknown
     else:
         assert "Trường này là bắt buộc" in wrong
     assert client.get("/").status_code == 302
