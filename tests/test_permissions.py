@@ -1,0 +1,451 @@
+"""Who may open and submit which page: the role × page matrix of DESIGN §2.
+
+MATRIX below is the single source of the expected answers. Each key is "KIND /path/template":
+
+- GET   a page that is only read;
+- FORM  a page that is read (GET) and submitted (POST);
+- POST  an action (sign-out, delete).
+
+The placeholders ({code}, {commitment}, …) are filled from ``factories.world()`` by ``url()``:
+objects of the Quảng Bình ("qb") agreement unless a test says otherwise. Each row gives, for
+every user kind, the status of the GET (GET and FORM rows) or of the POST (POST rows). LOGIN
+means "302 to the sign-in page". A FORM row's POST answers the same as its GET, except that a
+valid submission by a permitted user saves and answers 302.
+"""
+
+import string
+from datetime import date
+from decimal import Decimal
+from io import BytesIO
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage
+
+from tests import factories
+from tests.conftest import text_of
+from tracker import storage
+from tracker.agreements.models import Agreement, Commitment, Document, Measurement
+from tracker.db import local_today
+
+LOGIN = "login"  # anonymous: 302 to /login
+
+USERS = ("anonymous", "admin", "dic_qb", "vnpt_qb", "vnpt_other_qb", "leader_qb", "hq")
+VL_USERS = ("dic_vl", "vnpt_vl", "leader_vl")
+
+
+def row(anonymous, admin, dic_qb, vnpt_qb, vnpt_other_qb, leader_qb, hq):
+    """One line of the matrix, one status per user kind (in the order of USERS)."""
+    return dict(zip(USERS, (anonymous, admin, dic_qb, vnpt_qb, vnpt_other_qb, leader_qb, hq),
+                    strict=True))
+
+
+MATRIX = {
+    # kind and path template                         anon   admin dic  vnpt vnpt2 leader hq
+    "FORM /login":                                  row(200, 302, 302, 302, 302, 302, 302),
+    "POST /logout":                                 row(LOGIN, 302, 302, 302, 302, 302, 302),
+    "POST /language":                               row(302, 302, 302, 302, 302, 302, 302),
+    "FORM /account/password":                       row(LOGIN, 200, 200, 200, 200, 200, 200),
+    # lists and home
+    "GET /":                                        row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "GET /agreements":                              row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "GET /directives":                              row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "FORM /agreements/new":                         row(LOGIN, 200, 200, 403, 403, 403, 403),
+    # the agreement
+    "GET /agreements/{code}":                       row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "FORM /agreements/{code}/edit":                 row(LOGIN, 200, 200, 403, 403, 403, 403),
+    "FORM /agreements/{code}/status":               row(LOGIN, 200, 200, 403, 403, 403, 403),
+    "POST /agreements/{code}/delete":               row(LOGIN, 302, 302, 403, 403, 403, 403),
+    "FORM /agreements/{code}/areas/new":            row(LOGIN, 200, 200, 403, 403, 403, 403),
+    "FORM /areas/{area}/edit":                      row(LOGIN, 200, 200, 403, 403, 403, 403),
+    "FORM /agreements/{code}/commitments/new":      row(LOGIN, 200, 200, 403, 403, 403, 403),
+    "GET /commitments/{commitment}":                row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "FORM /commitments/{commitment}/edit":          row(LOGIN, 200, 200, 403, 403, 403, 403),
+    "FORM /commitments/{commitment}/milestones/new": row(LOGIN, 200, 200, 403, 403, 403, 403),
+    "FORM /milestones/{milestone}/edit":            row(LOGIN, 200, 200, 403, 403, 403, 403),
+    "FORM /commitments/{commitment}/indicators/new": row(LOGIN, 200, 200, 403, 403, 403, 403),
+    "FORM /indicators/{indicator}/edit":            row(LOGIN, 200, 200, 403, 403, 403, 403),
+    "FORM /indicators/{indicator}/measurements/new": row(LOGIN, 200, 200, 403, 403, 403, 403),
+    "FORM /agreements/{code}/directives/new":       row(LOGIN, 200, 200, 403, 403, 200, 403),
+    "FORM /directives/{directive}/edit":            row(LOGIN, 200, 200, 403, 403, 200, 403),
+    "FORM /agreements/{code}/documents/new":        row(LOGIN, 200, 200, 403, 403, 403, 403),
+    "GET /documents/{document}":                    row(LOGIN, 200, 200, 200, 200, 200, 200),
+    # deleting records under the agreement (leaders record directives but do not delete them)
+    "POST /delete/area/{spare_area}":               row(LOGIN, 302, 302, 403, 403, 403, 403),
+    "POST /delete/commitment/{commitment}":         row(LOGIN, 302, 302, 403, 403, 403, 403),
+    "POST /delete/milestone/{milestone}":           row(LOGIN, 302, 302, 403, 403, 403, 403),
+    "POST /delete/indicator/{indicator}":           row(LOGIN, 302, 302, 403, 403, 403, 403),
+    "POST /delete/measurement/{measurement}":       row(LOGIN, 302, 302, 403, 403, 403, 403),
+    "POST /delete/directive/{directive}":           row(LOGIN, 302, 302, 403, 403, 403, 403),
+    "POST /delete/document/{document}":             row(LOGIN, 302, 302, 403, 403, 403, 403),
+    # administration
+    "GET /admin/provinces":                         row(LOGIN, 200, 403, 403, 403, 403, 403),
+    "FORM /admin/provinces/new":                    row(LOGIN, 200, 403, 403, 403, 403, 403),
+    "FORM /admin/provinces/{province}/edit":        row(LOGIN, 200, 403, 403, 403, 403, 403),
+    "GET /admin/units":                             row(LOGIN, 200, 403, 403, 403, 403, 403),
+    "FORM /admin/units/new":                        row(LOGIN, 200, 403, 403, 403, 403, 403),
+    "FORM /admin/units/{unit}/edit":                row(LOGIN, 200, 403, 403, 403, 403, 403),
+    "GET /admin/users":                             row(LOGIN, 200, 403, 403, 403, 403, 403),
+    "FORM /admin/users/new":                        row(LOGIN, 200, 403, 403, 403, 403, 403),
+    "FORM /admin/users/{user}/edit":                row(LOGIN, 200, 403, 403, 403, 403, 403),
+}
+
+#: The HTTP methods each kind of row answers.
+METHODS = {"GET": ("GET",), "FORM": ("GET", "POST"), "POST": ("POST",)}
+
+#: Placeholders that name an object of an agreement (and so belong to one province).
+AGREEMENT_OBJECTS = {"code", "area", "spare_area", "commitment", "milestone", "indicator",
+                     "measurement", "directive", "document"}
+
+#: Distinctive titles of the qb agreement and commitment, which must never leak to vl users.
+QB_TITLE = "Thỏa thuận MẬT Quảng Bình về VT-CNTT"
+QB_COMMITMENT = "Cam kết MẬT: phủ sóng xã biên giới Quảng Bình"
+
+PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+# -- helpers -------------------------------------------------------------------------------------
+
+
+def split(key: str) -> tuple[str, str]:
+    """'FORM /agreements/{code}/edit' -> ('FORM', '/agreements/{code}/edit')."""
+    kind, template = key.split(" ", 1)
+    return kind, template
+
+
+def placeholders(key: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(split(key)[1]) if name}
+
+
+def ids(w, key: str = "qb") -> dict:
+    """The values of the placeholders for one province of the world."""
+    p = w[key]
+    return {
+        "code": p["agreement"].code, "area": p["area"].id, "spare_area": p["spare_area"].id,
+        "commitment": p["commitment"].id, "milestone": p["milestone"].id,
+        "indicator": p["indicator"].id, "measurement": p["measurement"].id,
+        "directive": p["directive"].id, "document": p["document"].id,
+        "province": p["province"].id, "unit": p["branch"].id, "user": p["vnpt"].id,
+    }
+
+
+def url(key_or_template: str, w, province: str = "qb") -> str:
+    template = key_or_template.split(" ", 1)[-1]
+    return template.format_map(ids(w, province))
+
+
+def email_of(w, kind: str) -> str:
+    """'admin', 'hq' or '<role>_<province>' such as 'vnpt_other_qb'."""
+    if kind in ("admin", "hq"):
+        return w[kind].email
+    role, province = kind.rsplit("_", 1)
+    return w[province][role].email
+
+
+def sign_in(auth, w, kind: str) -> None:
+    if kind == "anonymous":
+        return
+    response = auth.login(email_of(w, kind))
+    assert response.status_code == 302, f"{kind} could not sign in"
+    assert urlsplit(response.location).path != "/login"
+
+
+def assert_status(response, expected, what: str) -> None:
+    if expected == LOGIN:
+        assert response.status_code == 302, f"{what}: {response.status_code}, expected 302 to /login"
+        assert urlsplit(response.location).path == "/login", f"{what}: went to {response.location}"
+    else:
+        assert response.status_code == expected, f"{what}: {response.status_code}, expected {expected}"
+
+
+def snapshot(db) -> dict:
+    """Every row of every table, read afresh: to prove that a refused request changed nothing."""
+    db.session.rollback()
+    db.session.expire_all()
+    return {
+        table.name: sorted(repr(tuple(r)) for r in db.session.execute(sa.select(table)))
+        for table in db.metadata.sorted_tables
+    }
+
+
+# -- valid submissions ---------------------------------------------------------------------------
+# Each builds a form that a permitted user could save, so that a refused submission proves the
+# check and not a validation error. test_permitted_submission_saves shows they are valid.
+
+
+def _agreement_record(w, **changes):
+    a = w["qb"]["agreement"]
+    data = {
+        "code": a.code, "title": a.title, "province_id": w["qb"]["province"].id,
+        "partner": a.partner, "period_start": "2020-01-01", "period_end": "2025-12-31",
+        "vision_year": "2030", "predecessor_id": "0", "legal_bases": "", "description": "",
+        "version": a.version,
+    }
+    return data | changes
+
+
+def _commitment_record(w, **changes):
+    q = w["qb"]
+    data = {
+        "area_id": q["area"].id, "code": "1.2", "title": "Phủ sóng 4G các xã",
+        "committed_by": "vnpt", "lead_unit_id": q["branch"].id,
+        "support_unit_ids": [q["dic_unit"].id], "budget_vnd": "7.000.000.000",
+        "funding_source": "vnpt", "completion": "not_started", "position": "2",
+    }
+    return data | changes
+
+
+PAYLOADS = {
+    "FORM /account/password": lambda w: {
+        "current_password": factories.PASSWORD, "new_password": "một câu mật khẩu mới rất dài",
+        "confirm": "một câu mật khẩu mới rất dài"},
+    "FORM /agreements/new": lambda w: _agreement_record(
+        w, code="QB-2026", title="Thỏa thuận giai đoạn 2026-2030", period_start="2026-01-01",
+        period_end="2030-12-31", vision_year="2035", version=""),
+    "FORM /agreements/{code}/edit": lambda w: _agreement_record(w, title="Tiêu đề đã sửa"),
+    "FORM /agreements/{code}/status": lambda w: {
+        "to_status": "under_review", "changed_on": local_today().isoformat(), "note": "",
+        "version": w["qb"]["agreement"].version},
+    "FORM /agreements/{code}/areas/new": lambda w: {
+        "code": "III", "title": "An toàn thông tin", "position": "3"},
+    "FORM /areas/{area}/edit": lambda w: {
+        "code": "I", "title": "Hạ tầng (đã sửa)", "position": "1",
+        "version": w["qb"]["area"].version},
+    "FORM /agreements/{code}/commitments/new": lambda w: _commitment_record(w),
+    "FORM /commitments/{commitment}/edit": lambda w: _commitment_record(
+        w, code="1.1", title="Tiêu đề đã sửa", version=w["qb"]["commitment"].version),
+    "FORM /commitments/{commitment}/milestones/new": lambda w: {
+        "title": "Nghiệm thu", "due_on": "2022-12-31", "status": "scheduled"},
+    "FORM /milestones/{milestone}/edit": lambda w: {
+        "title": "Hoàn thành lắp đặt (đã sửa)", "due_on": "2021-06-30", "status": "scheduled",
+        "version": w["qb"]["milestone"].version},
+    "FORM /commitments/{commitment}/indicators/new": lambda w: {
+        "name": "Tỷ lệ dịch vụ công mức độ 4", "unit": "%", "baseline": "0", "target": "30",
+        "direction": "increase"},
+    "FORM /indicators/{indicator}/edit": lambda w: {
+        "name": "Số xã có hệ thống một cửa (đã sửa)", "unit": "xã", "baseline": "0",
+        "target": "151", "direction": "increase", "version": w["qb"]["indicator"].version},
+    "FORM /indicators/{indicator}/measurements/new": lambda w: {
+        "measured_on": "2022-06-30", "value": "75", "verified": "y", "note": ""},
+    "FORM /agreements/{code}/directives/new": lambda w: {
+        "issued_on": "2020-03-02", "issued_by": "Chủ tịch UBND tỉnh",
+        "text": "VNPT báo cáo tiến độ hằng quý", "assignee_unit_id": w["qb"]["branch"].id},
+    "FORM /directives/{directive}/edit": lambda w: {
+        "issued_on": "2018-05-14", "issued_by": "Phó Chủ tịch UBND tỉnh",
+        "text": "Sở TT&TT hoàn chỉnh dự thảo (đã sửa)",
+        "assignee_unit_id": w["qb"]["dic_unit"].id, "version": w["qb"]["directive"].version},
+    "FORM /agreements/{code}/documents/new": lambda w: {
+        "title": "Quyết định phê duyệt", "issued_on": "2020-02-01",
+        "file": (BytesIO(PDF), "quyet-dinh.pdf")},
+    "POST /agreements/{code}/delete": lambda w: {},
+    "POST /delete/area/{spare_area}": lambda w: {},
+    "POST /delete/commitment/{commitment}": lambda w: {},
+    "POST /delete/milestone/{milestone}": lambda w: {},
+    "POST /delete/indicator/{indicator}": lambda w: {},
+    "POST /delete/measurement/{measurement}": lambda w: {},
+    "POST /delete/directive/{directive}": lambda w: {},
+    "POST /delete/document/{document}": lambda w: {},
+    "FORM /admin/provinces/new": lambda w: {
+        "code": "prov-qt", "name": "Quảng Trị", "successor_id": "0", "change_kind": ""},
+    "FORM /admin/provinces/{province}/edit": lambda w: {
+        "code": "prov-qb", "name": "Quảng Bình (đã sửa)", "successor_id": "0",
+        "change_kind": "", "version": w["qb"]["province"].version},
+    "FORM /admin/units/new": lambda w: {
+        "code": "SKHCN-qb", "name": "Sở Khoa học và Công nghệ", "kind": "dic",
+        "side": "province", "province_id": w["qb"]["province"].id, "successor_id": "0",
+        "change_kind": ""},
+    "FORM /admin/units/{unit}/edit": lambda w: {
+        "code": "VNPT-qb", "name": "VNPT Quảng Bình (đã sửa)", "kind": "vnpt_branch",
+        "side": "vnpt", "province_id": w["qb"]["province"].id, "successor_id": "0",
+        "change_kind": "", "version": w["qb"]["branch"].version},
+    "FORM /admin/users/new": lambda w: {
+        "email": "can.bo.moi@example.vn", "full_name": "Cán bộ mới", "role": "dic",
+        "unit_id": w["qb"]["dic_unit"].id, "active": "y",
+        "password": "một câu mật khẩu đủ dài"},
+    "FORM /admin/users/{user}/edit": lambda w: {
+        "email": w["qb"]["vnpt"].email, "full_name": "Tên đã sửa", "role": "vnpt",
+        "unit_id": w["qb"]["branch"].id, "active": "y", "password": "",
+        "version": w["qb"]["vnpt"].version},
+}
+
+
+# -- the world -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def w(db):
+    """factories.world(), plus per province a spare (empty) area, a measurement and a document,
+    and distinctive titles for the qb agreement and commitment."""
+    world = factories.world()
+    for key in ("qb", "vl"):
+        p = world[key]
+        p["spare_area"] = factories.area(p["agreement"], code="II", title="Nguồn nhân lực")
+        p["measurement"] = factories._add(Measurement(
+            indicator=p["indicator"], measured_on=date(2021, 12, 31), value=Decimal(40),
+            verified=True))
+        stored = storage.store(FileStorage(BytesIO(PDF), filename="bien-ban.pdf"))
+        p["document"] = factories._add(Document(
+            agreement=p["agreement"], title="Biên bản ký kết", issued_on=date(2020, 1, 15),
+            file_name=stored.file_name, sha256=stored.sha256, size=stored.size,
+            content_type=stored.content_type))
+    world["qb"]["agreement"].title = QB_TITLE
+    world["qb"]["commitment"].title = QB_COMMITMENT
+    db.session.commit()
+    return world
+
+
+# -- the matrix ----------------------------------------------------------------------------------
+
+OPEN_CASES = [(key, kind) for key in MATRIX if split(key)[0] != "POST" for kind in USERS]
+SUBMIT_CASES = [(key, kind) for key in MATRIX if split(key)[0] != "GET" for kind in USERS]
+
+
+@pytest.mark.parametrize(("key", "kind"), OPEN_CASES, ids=[f"{k}|{u}" for k, u in OPEN_CASES])
+def test_open_page(client, auth, w, key, kind):
+    """GET each page as each user kind."""
+    sign_in(auth, w, kind)
+    response = client.get(url(key, w))
+    assert_status(response, MATRIX[key][kind], f"GET {url(key, w)} as {kind}")
+
+
+@pytest.mark.parametrize(("key", "kind"), SUBMIT_CASES, ids=[f"{k}|{u}" for k, u in SUBMIT_CASES])
+def test_submit(client, auth, db, w, key, kind):
+    """POST each form and action as each user kind: refused ones change nothing, valid ones by
+    permitted users save."""
+    sign_in(auth, w, kind)
+    data = PAYLOADS[key](w) if key in PAYLOADS else {}
+    expected = MATRIX[key][kind]
+    if expected == 200 and key in PAYLOADS:
+        expected = 302  # a valid submission is saved and redirects
+    before = snapshot(db)
+    response = client.post(url(key, w), data=data)
+    assert_status(response, expected, f"POST {url(key, w)} as {kind}")
+    if expected in (LOGIN, 403):
+        assert snapshot(db) == before, f"refused POST {url(key, w)} as {kind} changed the data"
+    elif key in PAYLOADS:
+        assert snapshot(db) != before, f"POST {url(key, w)} as {kind} saved nothing"
+
+
+# -- the other province --------------------------------------------------------------------------
+
+CROSS_CASES = [
+    (method, key, kind)
+    for key in MATRIX if placeholders(key) & AGREEMENT_OBJECTS
+    for method in METHODS[split(key)[0]]
+    for kind in VL_USERS
+]
+
+
+@pytest.mark.parametrize(("method", "key", "kind"), CROSS_CASES,
+                         ids=[f"{m} {split(k)[1]}|{u}" for m, k, u in CROSS_CASES])
+def test_other_province_gets_404(client, auth, db, w, method, key, kind):
+    """Users of Vĩnh Long who guess the URL of a Quảng Bình record get 404: never 403, never
+    data, never a change."""
+    sign_in(auth, w, kind)
+    data = (PAYLOADS[key](w) if key in PAYLOADS else {}) if method == "POST" else None
+    before = snapshot(db)
+    response = client.open(url(key, w, "qb"), method=method, data=data)
+    assert response.status_code == 404, f"{method} {url(key, w)} as {kind}"
+    body = response.get_data(as_text=True)
+    assert QB_TITLE not in body
+    assert QB_COMMITMENT not in body
+    assert snapshot(db) == before
+
+
+NATIONAL_READ_KEYS = [key for key in MATRIX
+                      if split(key)[0] == "GET" and placeholders(key) & AGREEMENT_OBJECTS]
+
+
+@pytest.mark.parametrize("kind", ["hq", "admin"])
+@pytest.mark.parametrize("key", NATIONAL_READ_KEYS)
+def test_national_users_read_every_province(client, auth, w, key, kind):
+    sign_in(auth, w, kind)
+    for province in ("qb", "vl"):
+        assert client.get(url(key, w, province)).status_code == 200, f"{province}: {key}"
+
+
+@pytest.mark.parametrize("page", ["/", "/agreements"])
+@pytest.mark.parametrize(("kind", "codes"), [
+    ("dic_qb", {"QB-2020"}),
+    ("vnpt_qb", {"QB-2020"}),
+    ("vnpt_other_qb", {"QB-2020"}),
+    ("leader_qb", {"QB-2020"}),
+    ("dic_vl", {"VL-2020"}),
+    ("hq", {"QB-2020", "VL-2020"}),
+    ("admin", {"QB-2020", "VL-2020"}),
+])
+def test_lists_show_the_agreements_of_the_scope(client, auth, w, page, kind, codes):
+    sign_in(auth, w, kind)
+    response = client.get(page)
+    assert response.status_code == 200
+    text = text_of(response)
+    for code in ("QB-2020", "VL-2020"):
+        assert (code in text) == (code in codes), f"{code} on {page} for {kind}"
+    if "QB-2020" not in codes:
+        assert QB_TITLE not in text
+
+
+# -- refused edits leave the row as it was (read back with a fresh query) --------------------------
+
+
+def test_vnpt_cannot_retitle_the_commitment_it_leads(client, auth, db, w):
+    commitment_id, title = w["qb"]["commitment"].id, w["qb"]["commitment"].title
+    sign_in(auth, w, "vnpt_qb")
+    data = PAYLOADS["FORM /commitments/{commitment}/edit"](w) | {"title": "Đổi tên trái phép"}
+    response = client.post(f"/commitments/{commitment_id}/edit", data=data)
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Commitment, commitment_id).title == title
+
+
+def test_leader_cannot_edit_the_agreement(client, auth, db, w):
+    agreement_id, code = w["qb"]["agreement"].id, w["qb"]["agreement"].code
+    sign_in(auth, w, "leader_qb")
+    data = PAYLOADS["FORM /agreements/{code}/edit"](w) | {"title": "Đổi tên trái phép"}
+    response = client.post(f"/agreements/{code}/edit", data=data)
+    assert response.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(Agreement, agreement_id).title == QB_TITLE
+
+
+def test_dic_of_another_province_cannot_retitle_the_commitment(client, auth, db, w):
+    commitment_id = w["qb"]["commitment"].id
+    sign_in(auth, w, "dic_vl")
+    data = PAYLOADS["FORM /commitments/{commitment}/edit"](w) | {"title": "Đổi tên trái phép"}
+    response = client.post(f"/commitments/{commitment_id}/edit", data=data)
+    assert response.status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Commitment, commitment_id).title == QB_COMMITMENT
+
+
+# -- the matrix itself ---------------------------------------------------------------------------
+
+
+class _AnyValue(dict):
+    def __missing__(self, name):
+        return "1"
+
+
+def test_every_route_has_a_row_in_the_matrix(app):
+    """A new route without a permission row fails here; so does a row of the wrong kind."""
+    adapter = app.url_map.bind("localhost")
+    listed = set()
+    for key in MATRIX:
+        kind, template = split(key)
+        path = template.format_map(_AnyValue())
+        allowed = set(adapter.allowed_methods(path)) - {"HEAD", "OPTIONS"}
+        assert allowed == set(METHODS[kind]), f"{key}: the route answers {sorted(allowed)}"
+        for method in METHODS[kind]:
+            endpoint, _ = adapter.match(path, method=method)
+            listed.add(endpoint)
+    missing = sorted({rule.endpoint for rule in app.url_map.iter_rules()} - listed - {"static"})
+    assert not missing, f"routes without a row in MATRIX: {missing}"
+
+
+def test_every_guarded_submission_has_a_valid_payload():
+    """A refused POST only proves something if the same data would be saved by others."""
+    assert set(PAYLOADS) <= set(MATRIX)
+    for key, statuses in MATRIX.items():
+        if split(key)[0] != "GET" and 403 in statuses.values():
+            assert key in PAYLOADS, f"{key} needs an entry in PAYLOADS"
