@@ -6,7 +6,14 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import gettext, ngettext
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, IntegerField, StringField
-from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 
 from tracker.i18n import _l
 
@@ -59,6 +66,11 @@ class BaseForm(FlaskForm):
 
 def required():
     return DataRequired(message=_l("This field is required."))
+
+
+def input_required():
+    """Required, where 0 is a valid answer (numbers)."""
+    return InputRequired(message=_l("This field is required."))
 
 
 def optional():
@@ -154,6 +166,7 @@ __all__ = [
     "max_length",
     "not_after",
     "optional",
+    "input_required",
     "required",
 ]
 

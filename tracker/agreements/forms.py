@@ -20,6 +20,7 @@ from tracker.forms import (
     DecimalText,
     VersionField,
     VNDField,
+    input_required,
     max_length,
     not_after,
     optional,
@@ -174,8 +175,8 @@ class IndicatorForm(BaseForm):
     unit = StringField(
         _l("Unit of measure"), description=_l("e.g. %, xã, trạm BTS"), validators=[required(), max_length(40)]
     )
-    baseline = DecimalText(_l("Baseline"), validators=[required()])
-    target = DecimalText(_l("Target"), validators=[required()])
+    baseline = DecimalText(_l("Baseline"), validators=[input_required()])
+    target = DecimalText(_l("Target"), validators=[input_required()])
     direction = SelectField(_l("Direction"), choices=Direction.choices(), default="increase")
     target_on = DateField(_l("Target date"), validators=[optional()])
     reason = TextAreaField(
@@ -199,7 +200,7 @@ class MeasurementForm(BaseForm):
     """A dated value of an indicator recorded by the DIC."""
 
     measured_on = DateField(_l("Date"), validators=[required()])
-    value = DecimalText(_l("Value"), validators=[required()])
+    value = DecimalText(_l("Value"), validators=[input_required()])
     verified = BooleanField(_l("Verified by the DIC"), default=True)
     note = TextAreaField(_l("Source or note"), validators=[max_length(2000)])
 

@@ -85,17 +85,14 @@ def save_agreement(agreement: Agreement | None, *, user, version=None, **fields)
             seen.add(node.id)
             node = node.predecessor
     if agreement is None:
-        agreement = Agreement(status=AgreementStatus.draft)
-        db.session.add(agreement)
+        agreement = Agreement(status=AgreementStatus.draft, **fields)
         agreement.status_changes.append(
-            StatusChange(
-                from_status=None,
-                to_status=AgreementStatus.draft,
-                changed_on=local_today(),
-                created_by_id=user.id,
-            )
+            StatusChange(from_status=None, to_status=AgreementStatus.draft, changed_on=local_today(),
+                         created_by_id=user.id)
         )
-    _assign(agreement, fields)
+        db.session.add(agreement)
+    else:
+        _assign(agreement, fields)
     db.session.flush()
     return agreement
 
@@ -151,11 +148,12 @@ def save_area(area: Area | None, *, agreement: Agreement, user, version=None, **
     if clash is not None:
         raise Invalid(_("Another area of this agreement has the number %(code)s.", code=fields["code"]), "code")
     if area is None:
-        area = Area(agreement=agreement)
-        db.session.add(area)
         if not fields.get("position"):
             fields["position"] = len(agreement.areas)
-    _assign(area, fields)
+        area = Area(agreement=agreement, **fields)
+        db.session.add(area)
+    else:
+        _assign(area, fields)
     db.session.flush()
     return area
 
@@ -186,16 +184,19 @@ def save_commitment(commitment: Commitment | None, *, agreement: Agreement, user
         raise Invalid(
             _("Another commitment of this agreement has the number %(code)s.", code=fields["code"]), "code"
         )
-    if commitment is None:
-        commitment = Commitment(agreement=agreement)
-        db.session.add(commitment)
-        if not fields.get("position"):
-            fields["position"] = len(area.commitments)
-    commitment.area = area
-    commitment.lead_unit = lead_unit
-    commitment.support_units = list(support_units)
-    _assign(commitment, fields)
-    _take_part(agreement, lead_unit, *support_units)
+    with db.session.no_autoflush:
+        if commitment is None:
+            if not fields.get("position"):
+                fields["position"] = len(area.commitments)
+            commitment = Commitment(agreement=agreement, area=area, lead_unit=lead_unit,
+                                    support_units=list(support_units), **fields)
+            db.session.add(commitment)
+        else:
+            commitment.area = area
+            commitment.lead_unit = lead_unit
+            commitment.support_units = list(support_units)
+            _assign(commitment, fields)
+        _take_part(agreement, lead_unit, *support_units)
     db.session.flush()
     return commitment
 
@@ -210,9 +211,10 @@ def save_milestone(milestone: Milestone | None, *, commitment: Commitment, user,
     if done and done > local_today():
         raise Invalid(_("The date met cannot be in the future."), "done_on")
     if milestone is None:
-        milestone = Milestone(commitment=commitment)
+        milestone = Milestone(commitment=commitment, **fields)
         db.session.add(milestone)
-    _assign(milestone, fields)
+    else:
+        _assign(milestone, fields)
     db.session.flush()
     return milestone
 
@@ -234,9 +236,10 @@ def save_indicator(indicator: Indicator | None, *, commitment: Commitment, user,
                 )
             db.session.info[REASON] = reason.strip()
     if indicator is None:
-        indicator = Indicator(commitment=commitment, position=len(commitment.indicators))
+        indicator = Indicator(commitment=commitment, position=len(commitment.indicators), **fields)
         db.session.add(indicator)
-    _assign(indicator, fields)
+    else:
+        _assign(indicator, fields)
     db.session.flush()
     db.session.info.pop(REASON, None)
     return indicator
@@ -269,12 +272,14 @@ def save_directive(directive: Directive | None, *, agreement: Agreement, user, v
         raise Invalid(_("The date cannot be in the future."), "issued_on")
     if fields.get("done_on") and fields["done_on"] > local_today():
         raise Invalid(_("The date done cannot be in the future."), "done_on")
-    if directive is None:
-        directive = Directive(agreement=agreement)
-        db.session.add(directive)
-    directive.assignee = assignee
-    _assign(directive, fields)
-    _take_part(agreement, assignee)
+    with db.session.no_autoflush:
+        if directive is None:
+            directive = Directive(agreement=agreement, assignee=assignee, **fields)
+            db.session.add(directive)
+        else:
+            directive.assignee = assignee
+            _assign(directive, fields)
+        _take_part(agreement, assignee)
     db.session.flush()
     return directive
 
