@@ -29,7 +29,7 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel -q compile -d translations
 
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l --ignore-dirs='.* node_modules' -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations
 
 run: install
