@@ -37,6 +37,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the extensions and the models they manage."""
     from tracker import audit, i18n  # noqa: F401  (audit registers its session hooks)
     from tracker.agreements import models as _agreements  # noqa: F401
+    from tracker.progress import models as _progress  # noqa: F401
     from tracker.auth.models import User
     from tracker.extensions import babel, csrf, db, login_manager, migrate
 
@@ -68,10 +69,14 @@ def register_blueprints(app: Flask) -> None:
     from tracker.auth.views import bp as auth_bp
     from tracker.cli import register_commands
     from tracker.org.views import bp as org_bp
+    from tracker.progress.dashboard import bp as dashboard_bp
+    from tracker.progress.views import bp as progress_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(agreements_bp)
     app.register_blueprint(org_bp)
+    app.register_blueprint(progress_bp)
+    app.register_blueprint(dashboard_bp)
     register_commands(app)
 
 

@@ -159,3 +159,51 @@ def store(upload) -> StoredFile:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+THUMBNAIL_SIZE = (320, 320)
+#: Refuse images whose pixel count could exhaust memory when decoded.
+MAX_IMAGE_PIXELS = 60_000_000
+
+
+def make_thumbnail(stored: StoredFile) -> str | None:
+    """For an image, check that it decodes and store a PNG thumbnail; return its SHA-256.
+
+    Raises UploadError for an image that does not decode (or is absurdly large)."""
+    if stored.content_type not in IMAGE_TYPES:
+        return None
+    import io
+    import warnings
+
+    from PIL import Image
+
+    Image.MAX_IMAGE_PIXELS = MAX_IMAGE_PIXELS
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path_for(stored.sha256)) as image:
+                image.load()
+                image.thumbnail(THUMBNAIL_SIZE)
+                if image.mode not in ("RGB", "RGBA", "L", "LA"):
+                    image = image.convert("RGBA")
+                buffer = io.BytesIO()
+                image.save(buffer, format="PNG", optimize=True)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning):
+        raise UploadError(_("The image could not be read; it may be damaged.")) from None
+    data = buffer.getvalue()
+    sha = hashlib.sha256(data).hexdigest()
+    target = path_for(sha)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=root(), prefix=".thumb-")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp_name, target)
+    return sha
+
+
+def remove_if_unreferenced(sha256: str, still_used: bool) -> None:
+    """Delete a stored file no record points to any more (called after commit)."""
+    if not still_used:
+        path_for(sha256).unlink(missing_ok=True)

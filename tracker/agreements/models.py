@@ -53,6 +53,15 @@ def allowed_transitions(status: AgreementStatus, *, signed: bool) -> list[Agreem
     return []
 
 
+class PeriodKind(LabelledEnum):
+    """Reporting periods of the Vietnamese reporting regime (Decree 09/2019/NĐ-CP)."""
+
+    quarter = "quarter"
+    half_year = "half_year"
+    year = "year"
+    __labels__ = {"quarter": _l("Quarterly"), "half_year": _l("Half-yearly"), "year": _l("Yearly")}
+
+
 class FundingSource(LabelledEnum):
     """Where a commitment's money comes from."""
 
@@ -151,6 +160,9 @@ class Agreement(VersionedMixin, Base):
     legal_bases: Mapped[list] = mapped_column(sa.JSON, default=list)
     #: The agreement this one renews.
     predecessor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agreements.id"))
+    #: How often responsible units report, and how many days after the cut-off reports are due.
+    reporting_frequency: Mapped[PeriodKind] = enum_column(PeriodKind, default=PeriodKind.quarter)
+    report_deadline_days: Mapped[int] = mapped_column(default=6)
     #: Folded code, title, province and partner, so search ignores case and diacritics.
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
 
@@ -291,6 +303,8 @@ class Commitment(VersionedMixin, Base):
     funding_source: Mapped[FundingSource | None] = enum_column(FundingSource, nullable=True)
     priority: Mapped[bool] = mapped_column(default=False)
     completion: Mapped[Completion] = enum_column(Completion, default=Completion.not_started)
+    #: Official percent complete: from the last verified progress report.
+    percent_complete: Mapped[int] = mapped_column(default=0)
 
     agreement: Mapped[Agreement] = relationship()
     area: Mapped[Area] = relationship(back_populates="commitments")
@@ -323,6 +337,8 @@ class Milestone(VersionedMixin, Base):
     commitment_id: Mapped[int] = mapped_column(sa.ForeignKey("commitments.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(sa.String(500))
     due_on: Mapped[date]
+    #: The due date as first agreed, kept when an extension moves `due_on`.
+    original_due_on: Mapped[date | None]
     done_on: Mapped[date | None]
     status: Mapped[MilestoneStatus] = enum_column(MilestoneStatus, default=MilestoneStatus.scheduled)
 
@@ -389,6 +405,10 @@ class Measurement(VersionedMixin, Base):
     value: Mapped[Decimal] = mapped_column(sa.Numeric(20, 4))
     verified: Mapped[bool] = mapped_column(default=False)
     note: Mapped[str | None] = mapped_column(sa.Text)
+    #: The verified progress report the value came from (None when recorded by the DIC).
+    report_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("progress_reports.id", ondelete="SET NULL"), index=True
+    )
 
     indicator: Mapped[Indicator] = relationship(back_populates="measurements")
 

@@ -19,19 +19,16 @@ from tracker.org.models import Province, Unit
 
 
 def agreement_full(code: str) -> Agreement | None:
-    """An agreement with areas → commitments → units, milestones, indicators → measurements,
-    and its directives, units, documents and status history: eight queries whatever its size."""
+    """An agreement with areas → commitments → lead and supporting units, and its directives,
+    units, documents and status history, in a fixed number of queries whatever its size.
+    Milestones and indicators are summarised by `tracker.progress.queries.commitment_status`."""
     return db.session.scalar(
         sa.select(Agreement)
         .where(Agreement.code == code)
         .options(
             selectinload(Agreement.areas)
             .selectinload(Area.commitments)
-            .options(
-                selectinload(Commitment.support_units),
-                selectinload(Commitment.milestones),
-                selectinload(Commitment.indicators).selectinload(Indicator.measurements),
-            ),
+            .options(selectinload(Commitment.support_units)),
             selectinload(Agreement.directives),
             selectinload(Agreement.units),
             selectinload(Agreement.status_changes),

@@ -137,8 +137,11 @@ def index():
 def detail(code):
     """The agreement page: areas → commitments → milestones, indicators and units."""
     agreement = _visible(queries.agreement_full(code))
+    from tracker.progress.queries import commitment_status
+
     return render_template(
         "agreements/detail.html", agreement=agreement, today=local_today(),
+        status=commitment_status([agreement]),
         can_edit=can_edit_agreement(current_user, agreement) and agreement.editable,
         can_direct=can_record_directive(current_user, agreement),
         transitions=allowed_transitions(agreement.status, signed=agreement.is_signed),
@@ -358,10 +361,21 @@ def commitment(commitment_id):
     if item is None:
         abort(404)
     agreement = _visible(item.agreement)
+    from tracker.progress.models import ProgressReport, ReportingPeriod
+    from tracker.progress.permissions import can_report
+
+    periods = db.session.scalars(
+        sa.select(ReportingPeriod).where(ReportingPeriod.agreement_id == agreement.id,
+                                         ReportingPeriod.starts_on <= local_today())
+        .order_by(ReportingPeriod.starts_on.desc())
+    ).all()
+    reports = {r.period_id: r for r in db.session.scalars(
+        sa.select(ProgressReport).where(ProgressReport.commitment_id == item.id))}
     return render_template(
         "agreements/commitment.html", commitment=item, agreement=agreement, today=local_today(),
         can_edit=can_edit_agreement(current_user, agreement) and agreement.editable,
-        delete_form=f.DeleteForm(),
+        can_report=can_report(current_user, item) and agreement.editable,
+        periods=periods, reports=reports, delete_form=f.DeleteForm(),
     )
 
 

@@ -46,6 +46,8 @@ class User(UserMixin, VersionedMixin, Base):
     #: Disabled accounts cannot sign in.
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: Secret part of the user's calendar feed URL (None until the user asks for one).
+    calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
     unit: Mapped[Unit | None] = relationship(lazy="joined", foreign_keys=[unit_id])
 

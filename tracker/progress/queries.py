@@ -1,0 +1,127 @@
+"""Facts about many commitments at once, in a fixed number of queries, for the agreement page,
+the dashboards and the PDF: milestones, latest verified indicator values, verified reports,
+money spent, and the health derived from them."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from tracker.agreements.models import Agreement, Commitment, Indicator, Measurement, Milestone, PeriodKind
+from tracker.db import local_today
+from tracker.extensions import db
+from tracker.progress.health import CommitmentFacts, Health, IndicatorFacts, health
+from tracker.progress.models import ProgressReport, ReportingPeriod, ReportStatus
+
+PERIOD_DAYS = {PeriodKind.quarter: 92, PeriodKind.half_year: 183, PeriodKind.year: 366}
+
+
+@dataclass
+class IndicatorRow:
+    """An indicator with its latest verified value."""
+
+    id: int
+    commitment_id: int
+    name: str
+    unit: str
+    baseline: Decimal
+    target: Decimal
+    target_on: date | None
+    actual: Decimal | None = None
+    actual_on: date | None = None
+
+    @property
+    def reached(self) -> bool:
+        if self.actual is None:
+            return False
+        return self.actual >= self.target if self.target >= self.baseline else self.actual <= self.target
+
+
+@dataclass
+class Status:
+    """Everything the pages show about a commitment's progress."""
+
+    health: Health | None
+    milestones_total: int = 0
+    milestones_met: int = 0
+    milestones_late: int = 0
+    indicators: list[IndicatorRow] = field(default_factory=list)
+    spent_vnd: int = 0
+    last_verified_on: date | None = None
+
+
+def commitment_status(agreements: list[Agreement], today: date | None = None) -> dict[int, Status]:
+    """Status of every commitment of the given agreements: four queries whatever their size."""
+    today = today or local_today()
+    ids = [a.id for a in agreements]
+    if not ids:
+        return {}
+    by_agreement = {a.id: a for a in agreements}
+    commitments = db.session.execute(
+        sa.select(Commitment.id, Commitment.agreement_id, Commitment.completion, Commitment.due_on)
+        .where(Commitment.agreement_id.in_(ids))
+    ).all()
+    milestones = defaultdict(list)
+    for cid, due_on, done_on in db.session.execute(
+        sa.select(Milestone.commitment_id, Milestone.due_on, Milestone.done_on)
+        .join(Commitment, Commitment.id == Milestone.commitment_id)
+        .where(Commitment.agreement_id.in_(ids))
+    ):
+        milestones[cid].append((due_on, done_on))
+
+    latest = (
+        sa.select(Measurement.indicator_id, sa.func.max(Measurement.measured_on).label("on"))
+        .where(Measurement.verified.is_(True))
+        .group_by(Measurement.indicator_id)
+        .subquery()
+    )
+    indicators = defaultdict(list)
+    for row in db.session.execute(
+        sa.select(Indicator.id, Indicator.commitment_id, Indicator.name, Indicator.unit, Indicator.baseline,
+                  Indicator.target, Indicator.target_on, Measurement.value, Measurement.measured_on)
+        .join(Commitment, Commitment.id == Indicator.commitment_id)
+        .outerjoin(latest, latest.c.indicator_id == Indicator.id)
+        .outerjoin(Measurement, sa.and_(Measurement.indicator_id == Indicator.id,
+                                        Measurement.measured_on == latest.c.on))
+        .where(Commitment.agreement_id.in_(ids))
+        .order_by(Indicator.commitment_id, Indicator.position, Indicator.id)
+    ):
+        indicators[row[1]].append(IndicatorRow(*row))
+
+    reports = {
+        cid: (last_on, spent)
+        for cid, last_on, spent in db.session.execute(
+            sa.select(ProgressReport.commitment_id, sa.func.max(ReportingPeriod.ends_on),
+                      sa.func.sum(ProgressReport.spent_vnd))
+            .join(ReportingPeriod, ReportingPeriod.id == ProgressReport.period_id)
+            .join(Commitment, Commitment.id == ProgressReport.commitment_id)
+            .where(Commitment.agreement_id.in_(ids), ProgressReport.status == ReportStatus.verified)
+            .group_by(ProgressReport.commitment_id)
+        )
+    }
+
+    result = {}
+    for cid, aid, completion, due_on in commitments:
+        agreement = by_agreement[aid]
+        ms = milestones[cid]
+        open_due = [due for due, done in ms if done is None]
+        last_on, spent = reports.get(cid, (None, None))
+        facts = CommitmentFacts(
+            completion=completion, due_on=due_on, milestone_due_dates=open_due,
+            milestones_met=len(ms) - len(open_due),
+            indicators=[
+                IndicatorFacts(baseline=i.baseline, target=i.target, actual=i.actual,
+                               starts_on=agreement.period_start,
+                               target_on=i.target_on or due_on or agreement.period_end)
+                for i in indicators[cid]
+            ],
+            last_verified_on=last_on, period_days=PERIOD_DAYS[agreement.reporting_frequency],
+        )
+        result[cid] = Status(
+            health=health(facts, today), milestones_total=len(ms), milestones_met=len(ms) - len(open_due),
+            milestones_late=sum(1 for due in open_due if due < today), indicators=indicators[cid],
+            spent_vnd=int(spent or 0), last_verified_on=last_on,
+        )
+    return result

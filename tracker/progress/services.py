@@ -1,0 +1,401 @@
+"""The reporting workflow: periods, reports, evidence, return and verification, extensions.
+
+Each function checks the permission and the state transition, changes the objects, flushes and
+returns; the caller commits once. Only verification changes the official state of a commitment."""
+
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from tracker.agreements.models import Agreement, Commitment, Completion, Directive, Measurement, Milestone
+from tracker.agreements.models import MilestoneStatus as MS
+from tracker.auth.permissions import can_edit_agreement, unit_acts_for
+from tracker.db import REASON, Forbidden, Invalid, check_version, local_today, utcnow
+from tracker.extensions import db
+from tracker.i18n import _
+from tracker.progress.models import (
+    MAX_EXTENSIONS,
+    Evidence,
+    Extension,
+    ExtensionStatus,
+    ProgressReport,
+    ReportAction,
+    ReportEvent,
+    ReportingPeriod,
+    ReportMilestone,
+    ReportStatus,
+    ReportValue,
+)
+from tracker.progress.periods import deadline, windows_between
+from tracker.progress.permissions import can_report, can_request_extension, can_verify
+
+EDITABLE = (ReportStatus.draft, ReportStatus.returned)
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise Forbidden()
+
+
+# -- periods ----------------------------------------------------------------------------------
+
+
+def generate_periods(agreement: Agreement, *, user=None) -> list[ReportingPeriod]:
+    """Create the agreement's missing reporting periods for its whole period (idempotent)."""
+    if user is not None:
+        _require(can_edit_agreement(user, agreement))
+    existing = {
+        (p.kind, p.year, p.number): p
+        for p in db.session.scalars(sa.select(ReportingPeriod).where(ReportingPeriod.agreement_id == agreement.id))
+    }
+    result = []
+    for w in windows_between(agreement.reporting_frequency, agreement.period_start, agreement.period_end):
+        period = existing.get((w.kind, w.year, w.number))
+        if period is None:
+            period = ReportingPeriod(
+                agreement_id=agreement.id, kind=w.kind, year=w.year, number=w.number,
+                starts_on=w.starts_on, ends_on=w.ends_on,
+                deadline_on=deadline(w, agreement.report_deadline_days),
+            )
+            db.session.add(period)
+        result.append(period)
+    db.session.flush()
+    return result
+
+
+def effective_deadline(period: ReportingPeriod, commitment_id: int) -> date:
+    """The period's deadline, moved by the latest approved extension for this commitment."""
+    extended = db.session.scalar(
+        sa.select(sa.func.max(Extension.requested_on)).where(
+            Extension.period_id == period.id,
+            Extension.commitment_id == commitment_id,
+            Extension.status == ExtensionStatus.approved,
+        )
+    )
+    return max(period.deadline_on, extended) if extended else period.deadline_on
+
+
+def _require_open(period: ReportingPeriod, commitment_id: int) -> None:
+    if not period.accepts_reports(deadline=effective_deadline(period, commitment_id)):
+        raise Invalid(_("The reporting period %(period)s is closed. Ask the DIC to reopen it or to "
+                        "extend your deadline.", period=period.label))
+
+
+def reopen_period(period: ReportingPeriod, *, user, until: date, reason: str) -> ReportingPeriod:
+    """The DIC reopens a locked period until a date; the reason goes into the audit log."""
+    _require(can_verify(user, period.agreement))
+    if not reason.strip():
+        raise Invalid(_("Give the reason for reopening the period."), "reason")
+    if until < local_today():
+        raise Invalid(_("The date cannot be in the past."), "until")
+    period.reopened_until = until
+    db.session.info[REASON] = reason.strip()
+    db.session.flush()
+    db.session.info.pop(REASON, None)
+    return period
+
+
+# -- reports ----------------------------------------------------------------------------------
+
+
+def report_for(commitment: Commitment, period: ReportingPeriod) -> ProgressReport | None:
+    """The report of a commitment for a period, if any."""
+    return db.session.scalar(
+        sa.select(ProgressReport).where(
+            ProgressReport.commitment_id == commitment.id, ProgressReport.period_id == period.id
+        )
+    )
+
+
+def save_report(report: ProgressReport | None, *, commitment: Commitment, period: ReportingPeriod, user,
+                version=None, percent_complete: int, completion: Completion, spent_vnd: int | None,
+                narrative: str | None, values: dict, milestones: dict) -> ProgressReport:
+    """Save a draft (or a returned report being revised).
+
+    `values` maps indicator id → (value or None, note); `milestones` maps milestone id →
+    (status or None, date met)."""
+    _require(can_report(user, commitment))
+    if period.agreement_id != commitment.agreement_id:
+        raise Invalid(_("This period belongs to another agreement."))
+    if report is not None:
+        check_version(report, version)
+        if report.status not in EDITABLE:
+            raise Invalid(_("A submitted report can no longer be changed."))
+    _require_open(period, commitment.id)
+    if not 0 <= percent_complete <= 100:
+        raise Invalid(_("Enter a percentage from 0 to 100."), "percent_complete")
+    if spent_vnd is not None and spent_vnd < 0:
+        raise Invalid(_("An amount cannot be negative."), "spent_vnd")
+    if completion == Completion.complete and percent_complete != 100:
+        raise Invalid(_("A complete commitment is 100% complete."), "percent_complete")
+    indicators = {i.id: i for i in commitment.indicators}
+    own_milestones = {m.id: m for m in commitment.milestones}
+    today = local_today()
+    for mid, (status, done_on) in milestones.items():
+        if mid not in own_milestones:
+            raise Invalid(_("A milestone of another commitment cannot be reported here."))
+        if status is not None and done_on is None:
+            raise Invalid(_("Enter the date the milestone was met."), f"m_{mid}_done_on")
+        if done_on is not None and done_on > today:
+            raise Invalid(_("The date met cannot be in the future."), f"m_{mid}_done_on")
+    for iid in values:
+        if iid not in indicators:
+            raise Invalid(_("An indicator of another commitment cannot be reported here."))
+    with db.session.no_autoflush:
+        if report is None:
+            report = ProgressReport(commitment=commitment, period=period, status=ReportStatus.draft,
+                                    unit_id=user.unit_id)
+            db.session.add(report)
+        report.percent_complete, report.completion = percent_complete, completion
+        report.spent_vnd, report.narrative = spent_vnd, narrative or None
+        current = {v.indicator_id: v for v in report.values}
+        kept = []
+        for iid, (value, note) in values.items():
+            if value is None:
+                continue
+            row = current.get(iid) or ReportValue(indicator_id=iid)
+            row.value, row.note = Decimal(value), note or None
+            kept.append(row)
+        report.values = kept
+        current_m = {m.milestone_id: m for m in report.milestones}
+        kept_m = []
+        for mid, (status, done_on) in milestones.items():
+            if status is None:
+                continue
+            row = current_m.get(mid) or ReportMilestone(milestone_id=mid)
+            row.status, row.done_on = status, done_on
+            kept_m.append(row)
+        report.milestones = kept_m
+    db.session.flush()
+    return report
+
+
+def submit_report(report: ProgressReport, *, user, version=None) -> ProgressReport:
+    """Send a draft or a revised report to the DIC for verification; it becomes read-only."""
+    _require(can_report(user, report.commitment))
+    check_version(report, version)
+    if report.status not in EDITABLE:
+        raise Invalid(_("This report has already been submitted."))
+    _require_open(report.period, report.commitment_id)
+    report.status = ReportStatus.submitted
+    report.submitted_by_id, report.submitted_at = user.id, utcnow()
+    report.events.append(ReportEvent(action=ReportAction.submitted, actor_id=user.id))
+    db.session.flush()
+    return report
+
+
+def _submitters(report: ProgressReport) -> set[int]:
+    ids = {e.actor_id for e in report.events if e.action == ReportAction.submitted}
+    if report.submitted_by_id:
+        ids.add(report.submitted_by_id)
+    return ids
+
+
+def _require_reviewable(report: ProgressReport, user, version) -> None:
+    _require(can_verify(user, report.commitment.agreement))
+    check_version(report, version)
+    if report.status != ReportStatus.submitted:
+        raise Invalid(_("This report is not awaiting verification (it may just have been handled "
+                        "by someone else)."))
+    if user.id in _submitters(report):
+        raise Invalid(_("You submitted this report, so someone else must verify or return it."))
+
+
+def return_report(report: ProgressReport, *, user, reason: str, version=None) -> ProgressReport:
+    """Send a report back for revision, with a reason kept in its history."""
+    _require_reviewable(report, user, version)
+    if not (reason or "").strip():
+        raise Invalid(_("Give the reason for returning the report."), "reason")
+    report.status = ReportStatus.returned
+    report.events.append(ReportEvent(action=ReportAction.returned, actor_id=user.id, reason=reason.strip()))
+    db.session.flush()
+    return report
+
+
+def verify_report(report: ProgressReport, *, user, version=None) -> ProgressReport:
+    """Verify a report: its figures become the official state of the commitment."""
+    _require_reviewable(report, user, version)
+    report.status = ReportStatus.verified
+    report.verified_by_id, report.verified_at = user.id, utcnow()
+    report.events.append(ReportEvent(action=ReportAction.verified, actor_id=user.id))
+    _apply(report)
+    db.session.flush()
+    return report
+
+
+def _apply(report: ProgressReport) -> None:
+    """Copy a verified report's figures into the commitment, its indicators and milestones."""
+    commitment, period = report.commitment, report.period
+    later = db.session.scalar(
+        sa.select(sa.func.count()).select_from(ProgressReport).join(ReportingPeriod)
+        .where(ProgressReport.commitment_id == commitment.id, ProgressReport.id != report.id,
+               ProgressReport.status == ReportStatus.verified, ReportingPeriod.ends_on > period.ends_on)
+    )
+    if not later:
+        commitment.completion = report.completion
+        commitment.percent_complete = report.percent_complete
+    for row in report.values:
+        measurement = db.session.scalar(
+            sa.select(Measurement).where(Measurement.indicator_id == row.indicator_id,
+                                         Measurement.measured_on == period.ends_on)
+        )
+        if measurement is None:
+            measurement = Measurement(indicator_id=row.indicator_id, measured_on=period.ends_on)
+            db.session.add(measurement)
+        measurement.value, measurement.verified, measurement.report_id = row.value, True, report.id
+        measurement.note = row.note
+    for row in report.milestones:
+        milestone = db.session.get(Milestone, row.milestone_id)
+        milestone.status, milestone.done_on = row.status, row.done_on
+
+
+# -- evidence ---------------------------------------------------------------------------------
+
+
+def add_evidence(report: ProgressReport, *, user, stored, title: str, kind, issued_on=None,
+                 thumbnail_sha256=None) -> Evidence:
+    """Attach a stored file to a report that is still being written."""
+    _require(can_report(user, report.commitment))
+    if report.status not in EDITABLE:
+        raise Invalid(_("A submitted report can no longer be changed."))
+    evidence = Evidence(report=report, title=title, kind=kind, issued_on=issued_on,
+                        file_name=stored.file_name, sha256=stored.sha256, size=stored.size,
+                        content_type=stored.content_type, thumbnail_sha256=thumbnail_sha256)
+    db.session.add(evidence)
+    db.session.flush()
+    return evidence
+
+
+def supersede_evidence(old: Evidence, *, user, stored, title: str, kind, issued_on=None,
+                       thumbnail_sha256=None) -> Evidence:
+    """Replace a verified piece of evidence by a newer file; the old one stays, marked."""
+    report = old.report
+    _require(report is not None and (can_report(user, report.commitment)
+                                     or can_verify(user, report.commitment.agreement)))
+    if old.superseded_by_id is not None:
+        raise Invalid(_("This file has already been superseded."))
+    new = Evidence(report=report, title=title, kind=kind, issued_on=issued_on, file_name=stored.file_name,
+                   sha256=stored.sha256, size=stored.size, content_type=stored.content_type,
+                   thumbnail_sha256=thumbnail_sha256)
+    db.session.add(new)
+    db.session.flush()
+    old.superseded_by_id = new.id
+    db.session.flush()
+    return new
+
+
+def delete_evidence(evidence: Evidence, *, user) -> None:
+    """Remove a file from a report being written; verified evidence is never deleted."""
+    report = evidence.report
+    if report is not None:
+        _require(can_report(user, report.commitment))
+        if report.status == ReportStatus.verified:
+            raise Invalid(_("Verified evidence cannot be deleted; upload a newer file to supersede it."))
+        if report.status not in EDITABLE:
+            raise Invalid(_("A submitted report can no longer be changed."))
+    else:
+        _require(can_complete_directive(user, evidence.directive))
+        if evidence.directive.done_on is not None:
+            raise Invalid(_("Evidence of a completed directive cannot be deleted."))
+    db.session.delete(evidence)
+    db.session.flush()
+
+
+# -- directives -------------------------------------------------------------------------------
+
+
+def can_complete_directive(user, directive: Directive) -> bool:
+    """The assignee unit's users, DIC staff and admins report a directive done."""
+    from tracker.auth.permissions import can_view_agreement
+
+    if directive is None or not can_view_agreement(user, directive.agreement):
+        return False
+    return user.role in ("admin", "dic") or unit_acts_for(user, directive.assignee)
+
+
+def add_directive_evidence(directive: Directive, *, user, stored, title: str, kind,
+                           thumbnail_sha256=None) -> Evidence:
+    """Attach evidence of a directive's completion."""
+    _require(can_complete_directive(user, directive))
+    evidence = Evidence(directive=directive, title=title, kind=kind, file_name=stored.file_name,
+                        sha256=stored.sha256, size=stored.size, content_type=stored.content_type,
+                        thumbnail_sha256=thumbnail_sha256)
+    db.session.add(evidence)
+    db.session.flush()
+    return evidence
+
+
+def complete_directive(directive: Directive, *, user, done_on: date, version=None) -> Directive:
+    """Record that a directive was carried out."""
+    _require(can_complete_directive(user, directive))
+    check_version(directive, version)
+    if done_on > local_today():
+        raise Invalid(_("The date done cannot be in the future."), "done_on")
+    if done_on < directive.issued_on:
+        raise Invalid(_("The date done cannot be before the date issued."), "done_on")
+    directive.done_on = done_on
+    db.session.flush()
+    return directive
+
+
+# -- extensions -------------------------------------------------------------------------------
+
+
+def request_extension(commitment: Commitment, *, user, requested_on: date, reason: str,
+                      milestone: Milestone | None = None, period: ReportingPeriod | None = None) -> Extension:
+    """Ask for more time for a milestone or for a period's report (at most twice per item)."""
+    _require(can_request_extension(user, commitment))
+    if (milestone is None) == (period is None):
+        raise Invalid(_("Choose a milestone or a reporting period."))
+    if milestone is not None and milestone.commitment_id != commitment.id:
+        raise Invalid(_("A milestone of another commitment cannot be extended here."))
+    if period is not None and period.agreement_id != commitment.agreement_id:
+        raise Invalid(_("This period belongs to another agreement."))
+    if not (reason or "").strip():
+        raise Invalid(_("Give the reason for the extension."), "reason")
+    item = (Extension.milestone_id == milestone.id) if milestone else (Extension.period_id == period.id)
+    used = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Extension).where(
+            Extension.commitment_id == commitment.id, item,
+            Extension.status.in_([ExtensionStatus.pending, ExtensionStatus.approved]),
+        )
+    )
+    if used >= MAX_EXTENSIONS:
+        raise Invalid(_("This deadline has already been extended (or asked to be) %(n)d times, the "
+                        "most allowed.", n=MAX_EXTENSIONS))
+    if milestone is not None and milestone.done_on is not None:
+        raise Invalid(_("This milestone has already been met."))
+    current = milestone.due_on if milestone else effective_deadline(period, commitment.id)
+    if requested_on <= current:
+        raise Invalid(_("The new date must be after the current one (%(date)s).",
+                        date=current.strftime("%d/%m/%Y")), "requested_on")
+    extension = Extension(commitment=commitment, milestone=milestone, period=period, original_on=current,
+                          requested_on=requested_on, reason=reason.strip(), requested_by_id=user.id)
+    db.session.add(extension)
+    db.session.flush()
+    return extension
+
+
+def decide_extension(extension: Extension, *, user, approve: bool, note: str = "") -> Extension:
+    """The DIC approves or refuses an extension; approving moves the milestone's due date and
+    keeps the original one."""
+    _require(can_verify(user, extension.commitment.agreement))
+    if extension.status != ExtensionStatus.pending:
+        raise Invalid(_("This request has already been decided."))
+    if extension.requested_by_id == user.id:
+        raise Invalid(_("You asked for this extension, so someone else must decide on it."))
+    if not approve and not (note or "").strip():
+        raise Invalid(_("Give the reason for refusing."), "note")
+    extension.status = ExtensionStatus.approved if approve else ExtensionStatus.refused
+    extension.decided_by_id, extension.decided_at = user.id, utcnow()
+    extension.decision_note = (note or "").strip() or None
+    if approve and extension.milestone is not None:
+        milestone = extension.milestone
+        if milestone.original_due_on is None:
+            milestone.original_due_on = milestone.due_on
+        milestone.due_on = extension.requested_on
+        if milestone.status == MS.not_met:
+            milestone.status = MS.scheduled
+    db.session.flush()
+    return extension

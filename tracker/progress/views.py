@@ -1,0 +1,499 @@
+"""Pages for the reporting workflow: periods, reports, evidence, review queue, extensions,
+directive follow-up."""
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+from sqlalchemy.orm import selectinload
+
+from tracker import storage
+from tracker.agreements.models import Agreement, Commitment, Completion, Directive, MilestoneStatus
+from tracker.auth.permissions import agreements_visible_to, can_edit_agreement, can_view_agreement
+from tracker.db import Forbidden, Invalid, local_today
+from tracker.extensions import db
+from tracker.forms import save_with
+from tracker.i18n import _
+from tracker.progress import forms as f
+from tracker.progress import services
+from tracker.progress.models import (
+    Evidence,
+    EvidenceKind,
+    Extension,
+    ExtensionStatus,
+    ProgressReport,
+    ReportingPeriod,
+    ReportStatus,
+)
+from tracker.progress.permissions import can_report, can_request_extension, can_verify
+from tracker.progress.services import can_complete_directive
+
+bp = Blueprint("progress", __name__)
+
+
+def _visible(agreement):
+    if agreement is None or not can_view_agreement(current_user, agreement):
+        abort(404)
+    return agreement
+
+
+def _agreement(code) -> Agreement:
+    return _visible(db.session.scalar(sa.select(Agreement).where(Agreement.code == code)))
+
+
+def _report(report_id) -> ProgressReport:
+    report = db.session.get(ProgressReport, report_id)
+    if report is None:
+        abort(404)
+    _visible(report.commitment.agreement)
+    return report
+
+
+def _store(upload):
+    """Store an upload (and its thumbnail); refusals become Invalid on the file field."""
+    try:
+        stored = storage.store(upload)
+    except storage.UploadError as exc:
+        raise Invalid(str(exc), "file") from None
+    try:
+        return stored, storage.make_thumbnail(stored)
+    except storage.UploadError as exc:
+        storage.remove_if_unreferenced(stored.sha256, _file_in_use(stored.sha256))
+        raise Invalid(str(exc), "file") from None
+
+
+def _file_in_use(sha256: str) -> bool:
+    from tracker.agreements.models import Document
+
+    return bool(
+        db.session.scalar(sa.select(sa.func.count()).select_from(Evidence).where(
+            sa.or_(Evidence.sha256 == sha256, Evidence.thumbnail_sha256 == sha256)))
+        or db.session.scalar(sa.select(sa.func.count()).select_from(Document).where(Document.sha256 == sha256))
+    )
+
+
+# -- periods ----------------------------------------------------------------------------------
+
+
+@bp.route("/agreements/<code>/periods")
+@login_required
+def periods(code):
+    """The agreement's reporting periods with how many reports each has."""
+    agreement = _agreement(code)
+    rows = db.session.scalars(
+        sa.select(ReportingPeriod).where(ReportingPeriod.agreement_id == agreement.id)
+        .order_by(ReportingPeriod.starts_on)
+    ).all()
+    counts = {
+        (pid, status): n
+        for pid, status, n in db.session.execute(
+            sa.select(ProgressReport.period_id, ProgressReport.status, sa.func.count())
+            .join(ReportingPeriod).where(ReportingPeriod.agreement_id == agreement.id)
+            .group_by(ProgressReport.period_id, ProgressReport.status)
+        )
+    }
+    n_commitments = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Commitment).where(Commitment.agreement_id == agreement.id,
+                                                                 Commitment.completion != Completion.withdrawn)
+    )
+    return render_template("progress/periods.html", agreement=agreement, periods=rows, counts=counts,
+                           n_commitments=n_commitments, statuses=ReportStatus, today=local_today(),
+                           can_edit=can_edit_agreement(current_user, agreement), form=f.EmptyForm())
+
+
+@bp.route("/agreements/<code>/periods/generate", methods=["POST"])
+@login_required
+def generate_periods(code):
+    """Create the missing reporting periods of the agreement."""
+    agreement = _agreement(code)
+    if not can_edit_agreement(current_user, agreement):
+        abort(403)
+    if f.EmptyForm().validate_on_submit():
+        created = services.generate_periods(agreement, user=current_user)
+        db.session.commit()
+        flash(_("%(n)d reporting periods are set up.", n=len(created)), "success")
+    return redirect(url_for(".periods", code=code))
+
+
+@bp.route("/periods/<int:period_id>", methods=["GET", "POST"])
+@login_required
+def period(period_id):
+    """A period: every commitment with its report state; the DIC may reopen it."""
+    item = db.session.get(ReportingPeriod, period_id)
+    if item is None:
+        abort(404)
+    agreement = _visible(item.agreement)
+    form = f.ReopenForm()
+    if request.method == "POST":
+        if not can_verify(current_user, agreement):
+            abort(403)
+        if form.validate_on_submit() and save_with(
+            form, lambda: services.reopen_period(item, user=current_user, until=form.until.data,
+                                                 reason=form.reason.data)):
+            flash(_("The period is open for reports until %(date)s.", date=form.until.data.strftime("%d/%m/%Y")),
+                  "success")
+            return redirect(url_for(".period", period_id=period_id))
+    commitments = db.session.scalars(
+        sa.select(Commitment).where(Commitment.agreement_id == agreement.id)
+        .options(selectinload(Commitment.area)).order_by(Commitment.area_id, Commitment.position, Commitment.id)
+    ).all()
+    reports = {r.commitment_id: r for r in db.session.scalars(
+        sa.select(ProgressReport).where(ProgressReport.period_id == item.id))}
+    missing = [c for c in commitments if c.completion != Completion.withdrawn
+               and (c.id not in reports or reports[c.id].status in (ReportStatus.draft, ReportStatus.returned))]
+    return render_template("progress/period.html", period=item, agreement=agreement, commitments=commitments,
+                           reports=reports, missing=missing, form=form, today=local_today(),
+                           can_verify=can_verify(current_user, agreement))
+
+
+# -- reports ----------------------------------------------------------------------------------
+
+
+def _report_fields(form, commitment) -> dict:
+    values = {i.id: (form[f"v_{i.id}"].data, form[f"vn_{i.id}"].data) for i in commitment.indicators}
+    milestones = {}
+    for m in commitment.milestones:
+        status = form[f"m_{m.id}_status"].data
+        milestones[m.id] = (MilestoneStatus(status) if status else None, form[f"m_{m.id}_done_on"].data)
+    return {
+        "percent_complete": form.percent_complete.data, "completion": Completion(form.completion.data),
+        "spent_vnd": form.spent_vnd.data, "narrative": form.narrative.data, "values": values,
+        "milestones": milestones,
+    }
+
+
+@bp.route("/commitments/<int:commitment_id>/reports/<int:period_id>", methods=["GET", "POST"])
+@login_required
+def edit_report(commitment_id, period_id):
+    """Write (or revise) the report of a commitment for a period; save as draft or submit."""
+    commitment = db.session.get(Commitment, commitment_id)
+    item = db.session.get(ReportingPeriod, period_id)
+    if commitment is None or item is None or item.agreement_id != commitment.agreement_id:
+        abort(404)
+    agreement = _visible(commitment.agreement)
+    if not can_report(current_user, commitment):
+        abort(403)
+    report = services.report_for(commitment, item)
+    if report is not None and report.status not in services.EDITABLE:
+        return redirect(url_for(".report", report_id=report.id))
+    form = f.report_form_for(commitment, obj=report)
+    if request.method == "GET":
+        if report is not None:
+            form.completion.data = report.completion.value
+            for v in report.values:
+                form[f"v_{v.indicator_id}"].data, form[f"vn_{v.indicator_id}"].data = v.value, v.note
+            for m in report.milestones:
+                form[f"m_{m.milestone_id}_status"].data = m.status.value
+                form[f"m_{m.milestone_id}_done_on"].data = m.done_on
+        else:
+            form.percent_complete.data = commitment.percent_complete
+            form.completion.data = commitment.completion.value
+    saved = {}
+    submit = request.form.get("action") == "submit"
+
+    def save():
+        saved["report"] = services.save_report(report, commitment=commitment, period=item, user=current_user,
+                                               version=form.version.data, **_report_fields(form, commitment))
+        if submit:
+            services.submit_report(saved["report"], user=current_user)
+
+    if form.validate_on_submit() and save_with(form, save, stale_obj=report):
+        if submit:
+            flash(_("The report has been submitted to the DIC for verification."), "success")
+        else:
+            flash(_("The draft has been saved."), "success")
+        return redirect(url_for(".report", report_id=saved["report"].id))
+    deadline = services.effective_deadline(item, commitment.id)
+    return render_template("progress/report_form.html", form=form, commitment=commitment, period=item,
+                           agreement=agreement, report=report, deadline=deadline,
+                           open=item.accepts_reports(deadline=deadline))
+
+
+@bp.route("/reports/<int:report_id>")
+@login_required
+def report(report_id):
+    """A report: its figures, evidence and the whole return/verify history."""
+    item = _report(report_id)
+    agreement = item.commitment.agreement
+    reviewer = can_verify(current_user, agreement) and item.status == ReportStatus.submitted
+    return render_template(
+        "progress/report.html", report=item, commitment=item.commitment, agreement=agreement,
+        can_edit=can_report(current_user, item.commitment) and item.status in services.EDITABLE,
+        can_review=reviewer and current_user.id not in services._submitters(item),
+        can_supersede=item.status == ReportStatus.verified and (
+            can_report(current_user, item.commitment) or can_verify(current_user, agreement)),
+        return_form=f.ReturnForm(version=item.version), verify_form=f.VerifyForm(version=item.version),
+        evidence_form=f.EvidenceForm(), empty_form=f.EmptyForm(),
+    )
+
+
+@bp.route("/reports/<int:report_id>/submit", methods=["POST"])
+@login_required
+def submit_report(report_id):
+    """Submit a saved draft."""
+    item = _report(report_id)
+    form = f.VerifyForm()
+    if form.validate_on_submit() and save_with(
+        form, lambda: services.submit_report(item, user=current_user, version=form.version.data), stale_obj=item
+    ):
+        flash(_("The report has been submitted to the DIC for verification."), "success")
+    else:
+        for message in form.form_errors:
+            flash(message, "danger")
+    return redirect(url_for(".report", report_id=report_id))
+
+
+@bp.route("/reports/<int:report_id>/return", methods=["POST"])
+@login_required
+def return_report(report_id):
+    """Return a report for revision, with a reason."""
+    item = _report(report_id)
+    form = f.ReturnForm()
+    if form.validate_on_submit() and save_with(
+        form, lambda: services.return_report(item, user=current_user, reason=form.reason.data,
+                                             version=form.version.data), stale_obj=item
+    ):
+        flash(_("The report has been returned for revision."), "success")
+        return redirect(url_for(".review"))
+    for message in [*form.form_errors, *form.reason.errors]:
+        flash(message, "danger")
+    return redirect(url_for(".report", report_id=report_id))
+
+
+@bp.route("/reports/<int:report_id>/verify", methods=["POST"])
+@login_required
+def verify_report(report_id):
+    """Verify a report: its figures become official."""
+    item = _report(report_id)
+    form = f.VerifyForm()
+    if form.validate_on_submit() and save_with(
+        form, lambda: services.verify_report(item, user=current_user, version=form.version.data), stale_obj=item
+    ):
+        flash(_("The report has been verified; its figures are now official."), "success")
+        return redirect(url_for(".review"))
+    for message in form.form_errors:
+        flash(message, "danger")
+    return redirect(url_for(".report", report_id=report_id))
+
+
+@bp.route("/review")
+@login_required
+def review():
+    """The DIC's queue: reports awaiting verification in their scope, oldest first."""
+    visible = agreements_visible_to(current_user).with_only_columns(Agreement.id).scalar_subquery()
+    reports = db.session.scalars(
+        sa.select(ProgressReport).join(Commitment)
+        .where(Commitment.agreement_id.in_(visible), ProgressReport.status == ReportStatus.submitted)
+        .options(selectinload(ProgressReport.commitment).selectinload(Commitment.agreement),
+                 selectinload(ProgressReport.period), selectinload(ProgressReport.unit))
+        .order_by(ProgressReport.submitted_at)
+    ).all()
+    reports = [r for r in reports if can_verify(current_user, r.commitment.agreement)]
+    extensions = db.session.scalars(
+        sa.select(Extension).join(Commitment)
+        .where(Commitment.agreement_id.in_(visible), Extension.status == ExtensionStatus.pending)
+        .order_by(Extension.created_at)
+    ).all()
+    extensions = [e for e in extensions if can_verify(current_user, e.commitment.agreement)]
+    return render_template("progress/review.html", reports=reports, extensions=extensions)
+
+
+# -- evidence ---------------------------------------------------------------------------------
+
+
+@bp.route("/reports/<int:report_id>/evidence", methods=["POST"])
+@login_required
+def add_evidence(report_id):
+    """Upload evidence to a report being written."""
+    item = _report(report_id)
+    form = f.EvidenceForm()
+
+    def attach():
+        stored, thumb = _store(form.file.data)
+        services.add_evidence(item, user=current_user, stored=stored, title=form.title.data,
+                              kind=EvidenceKind(form.kind.data), issued_on=form.issued_on.data,
+                              thumbnail_sha256=thumb)
+
+    if form.validate_on_submit() and save_with(form, attach):
+        flash(_("The evidence has been attached."), "success")
+    else:
+        for message in [*form.form_errors, *(e for field in form for e in field.errors)]:
+            flash(message, "danger")
+    return redirect(url_for(".report", report_id=report_id) + "#evidence")
+
+
+def _evidence(evidence_id) -> Evidence:
+    item = db.session.get(Evidence, evidence_id)
+    if item is None:
+        abort(404)
+    agreement = item.report.commitment.agreement if item.report else item.directive.agreement
+    _visible(agreement)
+    return item
+
+
+@bp.route("/evidence/<int:evidence_id>")
+@login_required
+def download_evidence(evidence_id):
+    """Download a piece of evidence: always an attachment, never rendered by the browser."""
+    item = _evidence(evidence_id)
+    path = storage.path_for(item.sha256)
+    if not path.exists():
+        abort(404)
+    response = send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.file_name,
+                         max_age=0)
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+@bp.route("/evidence/<int:evidence_id>/thumbnail")
+@login_required
+def evidence_thumbnail(evidence_id):
+    """The PNG thumbnail of an image (made by the server, so safe to show inline)."""
+    item = _evidence(evidence_id)
+    if not item.thumbnail_sha256 or not storage.path_for(item.thumbnail_sha256).exists():
+        abort(404)
+    return send_file(storage.path_for(item.thumbnail_sha256), mimetype="image/png", max_age=0)
+
+
+@bp.route("/evidence/<int:evidence_id>/delete", methods=["POST"])
+@login_required
+def delete_evidence(evidence_id):
+    """Remove a file from a report being written (verified evidence is kept)."""
+    item = _evidence(evidence_id)
+    back = url_for(".report", report_id=item.report_id) if item.report_id else url_for(
+        "agreements.detail", code=item.directive.agreement.code) + "#directives"
+    shas = [s for s in (item.sha256, item.thumbnail_sha256) if s]
+    if f.EmptyForm().validate_on_submit():
+        try:
+            services.delete_evidence(item, user=current_user)
+            db.session.commit()
+            for sha in shas:
+                storage.remove_if_unreferenced(sha, _file_in_use(sha))
+            flash(_("Deleted."), "success")
+        except Invalid as exc:
+            db.session.rollback()
+            flash(str(exc.message), "danger")
+        except Forbidden:
+            db.session.rollback()
+            abort(403)
+    return redirect(back)
+
+
+@bp.route("/evidence/<int:evidence_id>/supersede", methods=["GET", "POST"])
+@login_required
+def supersede_evidence(evidence_id):
+    """Upload a newer file in place of verified evidence; the old one stays, marked."""
+    item = _evidence(evidence_id)
+    if item.report is None:
+        abort(404)
+    form = f.EvidenceForm(obj=item) if request.method == "GET" else f.EvidenceForm()
+    if request.method == "GET":
+        form.kind.data = item.kind.value
+
+    def replace():
+        stored, thumb = _store(form.file.data)
+        services.supersede_evidence(item, user=current_user, stored=stored, title=form.title.data,
+                                    kind=EvidenceKind(form.kind.data), issued_on=form.issued_on.data,
+                                    thumbnail_sha256=thumb)
+
+    if form.validate_on_submit() and save_with(form, replace):
+        flash(_("The new file supersedes the old one, which is kept."), "success")
+        return redirect(url_for(".report", report_id=item.report_id) + "#evidence")
+    return render_template("agreements/form.html", form=form, title=_("Supersede evidence: %(title)s", title=item.title),
+                           agreement=item.report.commitment.agreement, record=item.report.commitment,
+                           cancel=url_for(".report", report_id=item.report_id), enctype="multipart/form-data")
+
+
+# -- extensions -------------------------------------------------------------------------------
+
+
+@bp.route("/commitments/<int:commitment_id>/extensions/new", methods=["GET", "POST"])
+@login_required
+def request_extension(commitment_id):
+    """Ask for more time for a milestone (?milestone=) or a period's report (?period=)."""
+    commitment = db.session.get(Commitment, commitment_id)
+    if commitment is None:
+        abort(404)
+    agreement = _visible(commitment.agreement)
+    if not can_request_extension(current_user, commitment):
+        abort(403)
+    milestone = next((m for m in commitment.milestones if m.id == request.args.get("milestone", type=int)), None)
+    item = db.session.get(ReportingPeriod, request.args.get("period", type=int) or 0)
+    if item is not None and item.agreement_id != agreement.id:
+        abort(404)
+    if milestone is None and item is None:
+        abort(404)
+    form = f.ExtensionForm()
+    if form.validate_on_submit() and save_with(
+        form, lambda: services.request_extension(commitment, user=current_user, requested_on=form.requested_on.data,
+                                                 reason=form.reason.data, milestone=milestone, period=item)
+    ):
+        flash(_("The request has been sent to the DIC."), "success")
+        return redirect(url_for("agreements.commitment", commitment_id=commitment.id))
+    subject = milestone.title if milestone else item.label
+    return render_template("agreements/form.html", form=form, title=_("Ask for an extension: %(item)s", item=subject),
+                           agreement=agreement, record=commitment,
+                           cancel=url_for("agreements.commitment", commitment_id=commitment.id))
+
+
+@bp.route("/extensions/<int:extension_id>", methods=["GET", "POST"])
+@login_required
+def extension(extension_id):
+    """An extension request; the DIC decides it."""
+    item = db.session.get(Extension, extension_id)
+    if item is None:
+        abort(404)
+    agreement = _visible(item.commitment.agreement)
+    form = f.DecisionForm()
+    if request.method == "POST":
+        if not can_verify(current_user, agreement):
+            abort(403)
+        if form.validate_on_submit() and save_with(
+            form, lambda: services.decide_extension(item, user=current_user, approve=form.decision.data == "approve",
+                                                    note=form.note.data)
+        ):
+            flash(_("The decision has been recorded."), "success")
+            return redirect(url_for(".review"))
+    return render_template("progress/extension.html", extension=item, agreement=agreement, form=form,
+                           can_decide=can_verify(current_user, agreement) and item.status == ExtensionStatus.pending
+                           and item.requested_by_id != current_user.id)
+
+
+# -- directives -------------------------------------------------------------------------------
+
+
+@bp.route("/directives/<int:directive_id>/complete", methods=["GET", "POST"])
+@login_required
+def complete_directive(directive_id):
+    """The assignee reports a directive done, with evidence."""
+    directive = db.session.get(Directive, directive_id)
+    if directive is None:
+        abort(404)
+    agreement = _visible(directive.agreement)
+    allowed = can_complete_directive(current_user, directive)
+    if request.method == "POST" and not allowed:
+        abort(403)
+    form = f.CompleteDirectiveForm(obj=directive)
+    evidence_form = f.EvidenceForm(prefix="ev")
+    if request.method == "GET" and directive.done_on is None:
+        form.done_on.data = local_today()
+    if request.form.get("action") == "evidence":
+        def attach():
+            stored, thumb = _store(evidence_form.file.data)
+            services.add_directive_evidence(directive, user=current_user, stored=stored,
+                                            title=evidence_form.title.data,
+                                            kind=EvidenceKind(evidence_form.kind.data), thumbnail_sha256=thumb)
+
+        if evidence_form.validate_on_submit() and save_with(evidence_form, attach):
+            flash(_("The evidence has been attached."), "success")
+            return redirect(url_for(".complete_directive", directive_id=directive_id))
+    elif form.validate_on_submit() and save_with(
+        form, lambda: services.complete_directive(directive, user=current_user, done_on=form.done_on.data,
+                                                  version=form.version.data), stale_obj=directive
+    ):
+        flash(_("The directive is marked as done."), "success")
+        return redirect(url_for("agreements.detail", code=agreement.code) + "#directives")
+    evidence = db.session.scalars(sa.select(Evidence).where(Evidence.directive_id == directive.id)
+                                  .order_by(Evidence.id)).all()
+    return render_template("progress/directive.html", directive=directive, agreement=agreement, form=form,
+                           evidence_form=evidence_form, evidence=evidence, empty_form=f.EmptyForm(),
+                           today=local_today(), allowed=allowed)
