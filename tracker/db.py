@@ -92,7 +92,7 @@ def jsonable(value):
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
-        return str(value.normalize()) if value == value.to_integral() else str(value)
+        return format(value.normalize(), "f")
     if hasattr(value, "value") and not isinstance(value, int | str):  # enum
         return value.value
     return value

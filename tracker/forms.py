@@ -1,9 +1,10 @@
 """The base form and field types every feature's forms share."""
 
+import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from flask_babel import gettext, ngettext
+from flask_babel import get_translations, gettext
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, IntegerField, StringField
 from wtforms.validators import (
@@ -33,13 +34,14 @@ WTFORMS_MESSAGES = (
 
 
 class _Translations:
-    """Route WTForms' built-in messages through Flask-Babel."""
+    """Route WTForms' built-in messages through our catalog. WTForms fills in the placeholders
+    itself, so these return the raw translation (Flask-Babel's helpers would format it)."""
 
     def gettext(self, string):
-        return gettext(string)
+        return get_translations().ugettext(string)
 
     def ngettext(self, singular, plural, n):
-        return ngettext(singular, plural, n)
+        return get_translations().ungettext(singular, plural, n)
 
 
 def strip_nfc(value):
@@ -68,6 +70,11 @@ def required():
     return DataRequired(message=_l("This field is required."))
 
 
+def required_date():
+    """Required, but a date that does not parse keeps its own message ("Not a valid date")."""
+    return InputRequired(message=_l("This field is required."))
+
+
 def input_required():
     """Required, where 0 is a valid answer (numbers)."""
     return InputRequired(message=_l("This field is required."))
@@ -85,6 +92,9 @@ class VersionField(HiddenField):
     """The version of the record the form was loaded from, to detect a stale edit."""
 
 
+_GROUPED = re.compile(r"^(\d+|\d{1,3}(\.\d{3})+)$")
+
+
 class VNDField(StringField):
     """An amount of VND typed as users write it: '7.000.000.000', '7000000000 đ'."""
 
@@ -96,11 +106,13 @@ class VNDField(StringField):
         if not raw:
             return
         cleaned = raw.replace("₫", "").replace("đ", "").replace("VND", "").replace(" ", "")
-        cleaned = cleaned.replace("\u00a0", "").replace(".", "")
-        if cleaned.startswith("-") and cleaned[1:].replace(",", "").isdigit():
+        cleaned = cleaned.replace("\u00a0", "")
+        if cleaned.startswith("-") and cleaned[1:].replace(",", "").replace(".", "").isdigit():
             raise ValueError(gettext("An amount cannot be negative."))
-        if "," in cleaned or not cleaned.isdigit():
+        # Dots may only group thousands: 7.000.000.000 (7.5 or 7.00 is not a whole amount).
+        if not _GROUPED.match(cleaned):
             raise ValueError(gettext("Enter a whole number of đồng, for example 7.000.000.000."))
+        cleaned = cleaned.replace(".", "")
         if len(cleaned) > 18:
             raise ValueError(gettext("The amount is too large."))
         self.data = int(cleaned)
@@ -167,6 +179,7 @@ __all__ = [
     "not_after",
     "optional",
     "input_required",
+    "required_date",
     "required",
 ]
 
@@ -181,15 +194,32 @@ def show_stored_values(form, obj) -> None:
         if field.name in ("csrf_token", "version") or not hasattr(obj, field.name):
             continue
         stored = getattr(obj, field.name)
-        if stored != field.data:
-            if hasattr(stored, "label"):
-                stored = stored.label
-            elif hasattr(stored, "isoformat"):
-                stored = fmt_date(stored)
-            form.conflicts[field.name] = "" if stored is None else str(stored)
+        if _same(stored, field.data):
+            continue
+        if isinstance(stored, list):
+            stored = "; ".join(str(x) for x in stored)
+        elif hasattr(stored, "label"):
+            stored = stored.label
+        elif hasattr(stored, "isoformat"):
+            stored = fmt_date(stored)
+        form.conflicts[field.name] = "" if stored is None else str(stored)
     if "version" in form:
         form.version.raw_data = None
         form.version.data = obj.version
+
+
+def _same(stored, submitted) -> bool:
+    """Whether a stored value and a form value say the same thing (None, "" and 0 for an
+    empty choice are alike; lists compare with the one-per-line text)."""
+    empty = (None, "", 0, [])
+    if stored in (None, "", []) and submitted in empty:
+        return True
+    if isinstance(stored, list):
+        lines = [line.strip() for line in str(submitted or "").splitlines() if line.strip()]
+        return [str(x) for x in stored] == lines
+    if hasattr(stored, "value") and isinstance(submitted, str):
+        return stored.value == submitted
+    return stored == submitted
 
 
 def save_with(form, action, *, stale_obj=None) -> bool:

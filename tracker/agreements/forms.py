@@ -25,6 +25,7 @@ from tracker.forms import (
     not_after,
     optional,
     required,
+    required_date,
 )
 from tracker.i18n import _l
 from tracker.org.models import Side
@@ -52,10 +53,10 @@ class AgreementForm(BaseForm):
     partner = StringField(_l("Partner"), validators=[required(), max_length(255)])
     province_signatory = StringField(_l("Signatory for the province"), validators=[optional(), max_length(255)])
     partner_signatory = StringField(_l("Signatory for the partner"), validators=[optional(), max_length(255)])
-    period_start = DateField(_l("Period start"), validators=[required()])
+    period_start = DateField(_l("Period start"), validators=[required_date()])
     period_end = DateField(
         _l("Period end"),
-        validators=[required(), not_after("period_start", _l("The end must be after the start."))],
+        validators=[required_date(), not_after("period_start", _l("The end must be after the start."))],
     )
     vision_year = IntegerField(
         _l("Orientation to year"),
@@ -90,7 +91,7 @@ class StatusForm(BaseForm):
     """A step of the agreement's life cycle."""
 
     to_status = SelectField(_l("New status"), validators=[required()])
-    changed_on = DateField(_l("Date"), validators=[required()])
+    changed_on = DateField(_l("Date"), validators=[required_date()])
     note = TextAreaField(_l("Note"), validators=[max_length(2000)])
     version = VersionField()
 
@@ -155,17 +156,23 @@ class MilestoneForm(BaseForm):
     """A dated step of a commitment."""
 
     title = TextAreaField(_l("Milestone"), validators=[required(), max_length(500)])
-    due_on = DateField(_l("Due date"), validators=[required()])
+    due_on = DateField(_l("Due date"), validators=[required_date()])
     status = SelectField(_l("Status"), choices=MilestoneStatus.choices(), default="scheduled")
     done_on = DateField(_l("Date met"), validators=[optional()])
     version = VersionField()
 
-    def validate_done_on(self, field):
+    def validate(self, extra_validators=None):
+        # A form-level check: the field-level one would be skipped for an empty optional date.
+        valid = super().validate(extra_validators)
         met = self.status.data in (MilestoneStatus.met, MilestoneStatus.partially_met)
-        if met and not field.data:
-            raise ValidationError(_l("Enter the date the milestone was met."))
-        if field.data and not met:
-            raise ValidationError(_l("A date met needs the status 'Met' or 'Partially met'."))
+        if met and not self.done_on.data and not self.done_on.errors:
+            self.done_on.errors = [*self.done_on.errors, _l("Enter the date the milestone was met.")]
+            valid = False
+        if self.done_on.data and not met:
+            self.done_on.errors = [*self.done_on.errors,
+                                   _l("A date met needs the status 'Met' or 'Partially met'.")]
+            valid = False
+        return valid
 
 
 class IndicatorForm(BaseForm):
@@ -199,7 +206,7 @@ class IndicatorForm(BaseForm):
 class MeasurementForm(BaseForm):
     """A dated value of an indicator recorded by the DIC."""
 
-    measured_on = DateField(_l("Date"), validators=[required()])
+    measured_on = DateField(_l("Date"), validators=[required_date()])
     value = DecimalText(_l("Value"), validators=[input_required()])
     verified = BooleanField(_l("Verified by the DIC"), default=True)
     note = TextAreaField(_l("Source or note"), validators=[max_length(2000)])
@@ -208,7 +215,7 @@ class MeasurementForm(BaseForm):
 class DirectiveForm(BaseForm):
     """A leadership directive."""
 
-    issued_on = DateField(_l("Issued on"), validators=[required()])
+    issued_on = DateField(_l("Issued on"), validators=[required_date()])
     issued_by = StringField(
         _l("Issued by"),
         description=_l("e.g. Phó Chủ tịch UBND tỉnh Đặng Minh Thông"),

@@ -15,6 +15,7 @@ from tracker.agreements.models import (
     Indicator,
     Measurement,
     Milestone,
+    MilestoneStatus,
     StatusChange,
     allowed_transitions,
 )
@@ -210,6 +211,11 @@ def save_milestone(milestone: Milestone | None, *, commitment: Commitment, user,
     done = fields.get("done_on")
     if done and done > local_today():
         raise Invalid(_("The date met cannot be in the future."), "done_on")
+    met = fields.get("status") in (MilestoneStatus.met, MilestoneStatus.partially_met)
+    if met and done is None:
+        raise Invalid(_("Enter the date the milestone was met."), "done_on")
+    if done is not None and not met:
+        raise Invalid(_("A date met needs the status 'Met' or 'Partially met'."), "done_on")
     if milestone is None:
         milestone = Milestone(commitment=commitment, **fields)
         db.session.add(milestone)

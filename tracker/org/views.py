@@ -6,7 +6,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from tracker.auth.forms import UserForm
 from tracker.auth.models import Role, User
 from tracker.auth.permissions import roles_required
-from tracker.auth.services import AccountError, check_role_unit, normalise_email, password_problem
+from tracker.auth.services import (
+    EMAIL_RE,
+    AccountError,
+    check_role_unit,
+    normalise_email,
+    password_problem,
+)
 from tracker.db import Invalid, check_version
 from tracker.extensions import db
 from tracker.forms import save_with
@@ -174,6 +180,8 @@ def new_user(user_id=None):
         if account is not None:
             check_version(account, form.version.data)
         email = normalise_email(form.email.data)
+        if not EMAIL_RE.match(email):
+            raise Invalid(_("Enter a valid e-mail address."), "email")
         clash = db.session.scalar(sa.select(User.id).where(User.email == email, User.id != (user_id or -1)))
         if clash is not None:
             raise Invalid(_("An account with this e-mail address already exists."), "email")

@@ -43,7 +43,10 @@ def calendar():
         else:
             renew_calendar_token(current_user)
             db.session.commit()
-            flash(_("A new calendar address has been created; the old one no longer works."), "success")
+            flash(
+                _("A new calendar address has been created; the old one no longer works."),
+                "success",
+            )
         return redirect(url_for(".calendar"))
     feed_url = None
     if current_user.calendar_token:
@@ -90,7 +93,12 @@ def disable_calendar_feed(user: User) -> None:
 # -- iCalendar ------------------------------------------------------------------------------------
 
 #: Items with a date worth a calendar entry: deadlines, not review work.
-CALENDAR_KINDS = (ItemKind.milestone, ItemKind.directive, ItemKind.report_due, ItemKind.report_returned)
+CALENDAR_KINDS = (
+    ItemKind.milestone,
+    ItemKind.directive,
+    ItemKind.report_due,
+    ItemKind.report_returned,
+)
 
 
 def ical_escape(text: str) -> str:
@@ -121,17 +129,16 @@ def _summary(item: TodoItem) -> str:
     if item.kind == ItemKind.directive:
         return _("Directive: %(text)s", text=item.title)
     if item.kind == ItemKind.report_returned:
-        return _("Revise report: %(commitment)s (%(period)s)",
-                 commitment=f"{item.commitment_code} {item.title}", period=item.detail)
-    return _("Report due: %(commitment)s (%(period)s)",
-             commitment=f"{item.commitment_code} {item.title}", period=item.detail)
+        return _(
+            "Revise report: %(commitment)s (%(period)s)", commitment=item.label, period=item.detail
+        )
+    return _("Report due: %(commitment)s (%(period)s)", commitment=item.label, period=item.detail)
 
 
 def _description(item: TodoItem, url: str) -> str:
     lines = [_("Agreement: %(code)s", code=item.agreement_code)]
-    if item.kind == ItemKind.milestone or item.kind == ItemKind.directive:
-        if item.detail:
-            lines.append(item.detail)
+    if item.kind in (ItemKind.milestone, ItemKind.directive) and item.detail:
+        lines.append(item.detail)
     if item.unit:
         lines.append(_("Unit: %(unit)s", unit=item.unit))
     lines.append(url)

@@ -5,7 +5,7 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import NumberRange
 
 from tracker.agreements.models import Completion, MilestoneStatus
-from tracker.forms import BaseForm, DecimalText, VersionField, VNDField, input_required, max_length, optional, required
+from tracker.forms import BaseForm, DecimalText, VersionField, VNDField, input_required, max_length, optional, required, required_date
 from tracker.i18n import _l
 from tracker.progress.models import EvidenceKind
 
@@ -75,7 +75,7 @@ class VerifyForm(BaseForm):
 class ExtensionForm(BaseForm):
     """Ask for more time."""
 
-    requested_on = DateField(_l("New date"), validators=[required()])
+    requested_on = DateField(_l("New date"), validators=[required_date()])
     reason = TextAreaField(_l("Reason"), validators=[required(), max_length(5000)])
 
 
@@ -89,14 +89,14 @@ class DecisionForm(BaseForm):
 class ReopenForm(BaseForm):
     """Reopen a locked reporting period."""
 
-    until = DateField(_l("Accept reports until"), validators=[required()])
+    until = DateField(_l("Accept reports until"), validators=[required_date()])
     reason = TextAreaField(_l("Reason"), validators=[required(), max_length(2000)])
 
 
 class CompleteDirectiveForm(BaseForm):
     """Report a directive done."""
 
-    done_on = DateField(_l("Done on"), validators=[required()])
+    done_on = DateField(_l("Done on"), validators=[required_date()])
     version = VersionField()
 
 

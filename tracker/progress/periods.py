@@ -27,14 +27,21 @@ def window(kind: PeriodKind, year: int, number: int) -> Window:
     return Window(kind, year, number, date(start_year, start_month, 15), date(year, last_month, 14))
 
 
+#: A window that shares fewer days than this with the agreement's period is left out (the last
+#: days of an agreement are covered by its final review, not by a report due months later).
+MIN_OVERLAP_DAYS = 31
+
+
 def windows_between(kind: PeriodKind, start: date, end: date) -> list[Window]:
-    """Every window of a kind that overlaps [start, end], in order."""
+    """The windows of a kind that cover [start, end], in order: every window sharing at least
+    MIN_OVERLAP_DAYS with it, and always the one containing the start."""
     per_year = {PeriodKind.quarter: 4, PeriodKind.half_year: 2, PeriodKind.year: 1}[kind]
     result = []
     for year in range(start.year, end.year + 2):
         for number in range(1, per_year + 1):
             w = window(kind, year, number)
-            if w.ends_on >= start and w.starts_on <= end:
+            overlap = (min(w.ends_on, end) - max(w.starts_on, start)).days + 1
+            if overlap >= MIN_OVERLAP_DAYS or w.starts_on <= start <= w.ends_on:
                 result.append(w)
     return result
 

@@ -11,7 +11,7 @@ import click
 import sqlalchemy as sa
 from flask import current_app, url_for
 from flask.cli import with_appcontext
-from flask_babel import force_locale
+from flask_babel import force_locale, ngettext
 from markupsafe import Markup, escape
 
 from tracker.auth.models import User
@@ -32,8 +32,7 @@ def digest_subject(today: date) -> str:
 def _item_line(item: TodoItem) -> str:
     """One line of the plain-text digest: date, agreement, what, and a late flag."""
     when = fmt_date(item.date) if item.date else "—"
-    what = item.title if item.commitment_code is None else f"{item.commitment_code} {item.title}"
-    line = f"{when} · {item.agreement_code} · {what}"
+    line = f"{when} · {item.agreement_code} · {item.label}"
     if item.detail:
         line += f" ({item.detail})"
     if item.overdue:
@@ -41,13 +40,21 @@ def _item_line(item: TodoItem) -> str:
     return line
 
 
+def _intro(todo: TodoList) -> str:
+    return _(
+        "Here is what you have to do as of %(date)s: %(items)s, %(late)d overdue.",
+        date=fmt_date(todo.today),
+        items=ngettext("%(num)d item", "%(num)d items", len(todo)),
+        late=todo.overdue_count,
+    )
+
+
 def digest_text(user: User, todo: TodoList) -> str:
     """The plain-text body (needs a request context for the links)."""
     lines = [
         _("Hello %(name)s,", name=user.full_name),
         "",
-        _("Here is what you have to do as of %(date)s: %(n)d items, %(late)d overdue.",
-          date=fmt_date(todo.today), n=len(todo), late=todo.overdue_count),
+        _intro(todo),
     ]
     for _key, label, items in todo.sections():
         lines += ["", f"{label} ({len(items)})", "-" * len(f"{label} ({len(items)})")]
@@ -67,12 +74,11 @@ def digest_text(user: User, todo: TodoList) -> str:
 def digest_html(user: User, todo: TodoList) -> str:
     """A simple HTML alternative of the same digest."""
     parts = [
-        Markup('<!doctype html><html lang="{lang}"><meta charset="utf-8"><body>').format(lang=MAIL_LANGUAGE),
-        Markup("<p>{}</p>").format(_("Hello %(name)s,", name=user.full_name)),
-        Markup("<p>{}</p>").format(
-            _("Here is what you have to do as of %(date)s: %(n)d items, %(late)d overdue.",
-              date=fmt_date(todo.today), n=len(todo), late=todo.overdue_count)
+        Markup('<!doctype html><html lang="{lang}"><meta charset="utf-8"><body>').format(
+            lang=MAIL_LANGUAGE
         ),
+        Markup("<p>{}</p>").format(_("Hello %(name)s,", name=user.full_name)),
+        Markup("<p>{}</p>").format(_intro(todo)),
     ]
     for _key, label, items in todo.sections():
         parts.append(Markup("<h2>{} ({})</h2><ul>").format(label, len(items)))
@@ -80,13 +86,22 @@ def digest_html(user: User, todo: TodoList) -> str:
             text = escape(_item_line(item))
             if item.overdue:
                 text = Markup('<strong style="color:#b42318">{}</strong>').format(text)
-            parts.append(Markup('<li>{} — <a href="{}">{}</a></li>').format(
-                text, item_url(item, external=True), _("Open")))
+            parts.append(
+                Markup('<li>{} — <a href="{}">{}</a></li>').format(
+                    text, item_url(item, external=True), _("Open")
+                )
+            )
         parts.append(Markup("</ul>"))
-    parts.append(Markup('<p><a href="{}">{}</a></p>').format(
-        url_for("todo.index", _external=True), _("Open your to-do list")))
-    parts.append(Markup("<p><small>{}</small></p></body></html>").format(
-        _("This message was sent automatically by the Cooperation Agreement Tracker.")))
+    parts.append(
+        Markup('<p><a href="{}">{}</a></p>').format(
+            url_for("todo.index", _external=True), _("Open your to-do list")
+        )
+    )
+    parts.append(
+        Markup("<p><small>{}</small></p></body></html>").format(
+            _("This message was sent automatically by the Cooperation Agreement Tracker.")
+        )
+    )
     return str(Markup("\n").join(parts))
 
 
@@ -98,7 +113,9 @@ def build_digest(user: User, todo: TodoList) -> EmailMessage:
     msg["From"] = config["MAIL_FROM"]
     msg["To"] = Address(display_name=user.full_name or "", addr_spec=user.email)
     msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2].strip("> ") or None)
+    msg["Message-ID"] = make_msgid(
+        domain=config["MAIL_FROM"].rpartition("@")[2].strip("> ") or None
+    )
     # RFC 3834: tells mail servers and vacation responders not to answer.
     msg["Auto-Submitted"] = "auto-generated"
     msg.set_content(digest_text(user, todo))
@@ -110,8 +127,9 @@ def send_message(msg: EmailMessage) -> None:
     """Send one message with the MAIL_* settings (a connection per message, so one failure
     leaves the others unaffected)."""
     config = current_app.config
-    with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]),
-                      timeout=config.get("MAIL_TIMEOUT", 30)) as smtp:
+    with smtplib.SMTP(
+        config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=config.get("MAIL_TIMEOUT", 30)
+    ) as smtp:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls(context=ssl.create_default_context())
         if config.get("MAIL_USERNAME"):
@@ -128,8 +146,12 @@ def recipients():
 
 @click.command("remind")
 @click.option("--dry-run", is_flag=True, help="Print the e-mails instead of sending them.")
-@click.option("--today", "today_", type=click.DateTime(formats=["%Y-%m-%d"]),
-              help="Pretend today is this date (YYYY-MM-DD).")
+@click.option(
+    "--today",
+    "today_",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Pretend today is this date (YYYY-MM-DD).",
+)
 @with_appcontext
 def remind_command(dry_run, today_):
     """E-mail each user a digest of what they have to do (overdue and coming due)."""

@@ -128,7 +128,7 @@ def save_report(report: ProgressReport | None, *, commitment: Commitment, period
     if spent_vnd is not None and spent_vnd < 0:
         raise Invalid(_("An amount cannot be negative."), "spent_vnd")
     if completion == Completion.complete and percent_complete != 100:
-        raise Invalid(_("A complete commitment is 100% complete."), "percent_complete")
+        raise Invalid(_("A complete commitment must have a percentage of 100."), "percent_complete")
     indicators = {i.id: i for i in commitment.indicators}
     own_milestones = {m.id: m for m in commitment.milestones}
     today = local_today()

@@ -43,7 +43,11 @@ HORIZON_DAYS = 14
 #: A report to submit stays listed until this many days after its (extended) deadline.
 REPORT_GRACE_DAYS = 30
 #: Agreement statuses under which responsible units report (and only once signed).
-REPORTING_STATUSES = (AgreementStatus.signed, AgreementStatus.in_force, AgreementStatus.under_review)
+REPORTING_STATUSES = (
+    AgreementStatus.signed,
+    AgreementStatus.in_force,
+    AgreementStatus.under_review,
+)
 #: Roles that verify reports and decide extension requests.
 REVIEWER_ROLES = (Role.dic, Role.admin)
 
@@ -93,6 +97,14 @@ class TodoItem:
     detail: str = ""
 
     @property
+    def label(self) -> str:
+        """What to show: the milestone or directive, or the commitment ("1.1 Title") a report or
+        an extension request is about."""
+        if self.kind in (ItemKind.milestone, ItemKind.directive) or not self.commitment_code:
+            return self.title
+        return f"{self.commitment_code} {self.title}"
+
+    @property
     def uid(self) -> str:
         """A stable identifier (the calendar feed's UID)."""
         if self.kind == ItemKind.report_due:
@@ -119,7 +131,8 @@ class TodoList:
         return [
             (key, label, getattr(self, key))
             for key, _kind, label in SECTIONS
-            if (include_empty and (self.reviewer or key not in _REVIEWER_SECTIONS)) or getattr(self, key)
+            if (include_empty and (self.reviewer or key not in _REVIEWER_SECTIONS))
+            or getattr(self, key)
         ]
 
     @property
@@ -137,11 +150,16 @@ class TodoList:
 def item_url(item: TodoItem, *, external: bool = False) -> str:
     """The page where an item is dealt with (needs a request context)."""
     if item.kind == ItemKind.milestone:
-        return url_for("agreements.commitment", commitment_id=item.commitment_id,
-                       _anchor="milestones", _external=external)
+        return url_for(
+            "agreements.commitment",
+            commitment_id=item.commitment_id,
+            _anchor="milestones",
+            _external=external,
+        )
     if item.kind == ItemKind.directive:
-        return url_for("agreements.detail", code=item.agreement_code, _anchor="directives",
-                       _external=external)
+        return url_for(
+            "agreements.detail", code=item.agreement_code, _anchor="directives", _external=external
+        )
     if item.kind == ItemKind.report_due:
         path = f"/commitments/{item.commitment_id}/reports/{item.period_id}"
     elif item.kind == ItemKind.extension:
@@ -164,7 +182,9 @@ def acting_unit_ids(user: User, today: date) -> set[int]:
     return {u.id for u in units if u.id == user.unit_id or u.current(today).id == user.unit_id}
 
 
-def todo_for_user(user: User, today: date | None = None, *, horizon_days: int | None = HORIZON_DAYS) -> TodoList:
+def todo_for_user(
+    user: User, today: date | None = None, *, horizon_days: int | None = HORIZON_DAYS
+) -> TodoList:
     """The user's to-do list. `horizon_days=None` lists every open milestone and directive
     however far ahead (the calendar feed); overdue ones are always listed."""
     today = today or local_today()
@@ -178,8 +198,9 @@ def todo_for_user(user: User, today: date | None = None, *, horizon_days: int | 
         responsible = sa.or_(
             Commitment.lead_unit_id.in_(unit_ids),
             Commitment.id.in_(
-                sa.select(commitment_support_units.c.commitment_id)
-                .where(commitment_support_units.c.unit_id.in_(unit_ids))
+                sa.select(commitment_support_units.c.commitment_id).where(
+                    commitment_support_units.c.unit_id.in_(unit_ids)
+                )
             ),
         )
         todo.milestones = _milestones(in_scope, responsible, today, until)
@@ -187,8 +208,9 @@ def todo_for_user(user: User, today: date | None = None, *, horizon_days: int | 
         todo.reports_due = _reports_due(in_scope, responsible, today)
         todo.reports_returned = _reports(in_scope, responsible, ReportStatus.returned, today)
     if todo.reviewer:
-        todo.reports_to_verify = _reports(in_scope, sa.true(), ReportStatus.submitted, today,
-                                          exclude_submitter=user.id)
+        todo.reports_to_verify = _reports(
+            in_scope, sa.true(), ReportStatus.submitted, today, exclude_submitter=user.id
+        )
         todo.extensions = _extensions(in_scope, today)
     return todo
 
@@ -204,8 +226,17 @@ def _commitment_label(code: str, title: str) -> str:
 def _milestones(in_scope, responsible, today: date, until: date | None) -> list[TodoItem]:
     lead = aliased(Unit)
     query = (
-        sa.select(Milestone.id, Milestone.title, Milestone.due_on, Commitment.id, Commitment.code,
-                  Commitment.title, Agreement.code, lead.name, lead.short_name)
+        sa.select(
+            Milestone.id,
+            Milestone.title,
+            Milestone.due_on,
+            Commitment.id,
+            Commitment.code,
+            Commitment.title,
+            Agreement.code,
+            lead.name,
+            lead.short_name,
+        )
         .join(Commitment, Milestone.commitment_id == Commitment.id)
         .join(Agreement, Commitment.agreement_id == Agreement.id)
         .join(lead, Commitment.lead_unit_id == lead.id)
@@ -221,21 +252,37 @@ def _milestones(in_scope, responsible, today: date, until: date | None) -> list[
     )
     if until is not None:
         query = query.where(Milestone.due_on <= until)
+    rows = db.session.execute(query)
     return [
         TodoItem(
-            kind=ItemKind.milestone, id=mid, title=title, date=due_on, agreement_code=code,
-            overdue=due_on < today, unit=_unit_label(unit_name, unit_short), commitment_id=cid,
-            commitment_code=ccode, detail=_commitment_label(ccode, ctitle),
+            kind=ItemKind.milestone,
+            id=mid,
+            title=title,
+            date=due_on,
+            agreement_code=code,
+            overdue=due_on < today,
+            unit=_unit_label(unit_name, unit_short),
+            commitment_id=cid,
+            commitment_code=ccode,
+            detail=_commitment_label(ccode, ctitle),
         )
-        for mid, title, due_on, cid, ccode, ctitle, code, unit_name, unit_short in db.session.execute(query)
+        for mid, title, due_on, cid, ccode, ctitle, code, unit_name, unit_short in rows
     ]
 
 
 def _directives(in_scope, unit_ids: set[int], today: date, until: date | None) -> list[TodoItem]:
     assignee = aliased(Unit)
     query = (
-        sa.select(Directive.id, Directive.text, Directive.due_on, Directive.issued_on, Directive.issued_by,
-                  Agreement.code, assignee.name, assignee.short_name)
+        sa.select(
+            Directive.id,
+            Directive.text,
+            Directive.due_on,
+            Directive.issued_on,
+            Directive.issued_by,
+            Agreement.code,
+            assignee.name,
+            assignee.short_name,
+        )
         .join(Agreement, Directive.agreement_id == Agreement.id)
         .join(assignee, Directive.assignee_unit_id == assignee.id)
         .where(
@@ -248,21 +295,30 @@ def _directives(in_scope, unit_ids: set[int], today: date, until: date | None) -
     )
     if until is not None:
         query = query.where(sa.or_(Directive.due_on.is_(None), Directive.due_on <= until))
+    rows = db.session.execute(query)
     return [
         TodoItem(
-            kind=ItemKind.directive, id=did, title=text, date=due_on, agreement_code=code,
-            overdue=due_on is not None and due_on < today, unit=_unit_label(unit_name, unit_short),
+            kind=ItemKind.directive,
+            id=did,
+            title=text,
+            date=due_on,
+            agreement_code=code,
+            overdue=due_on is not None and due_on < today,
+            unit=_unit_label(unit_name, unit_short),
             detail=f"{issued_by}, {issued_on:%d/%m/%Y}",
         )
-        for did, text, due_on, issued_on, issued_by, code, unit_name, unit_short in db.session.execute(query)
+        for did, text, due_on, issued_on, issued_by, code, unit_name, unit_short in rows
     ]
 
 
 def _extended_deadlines():
     """The latest approved extension of a commitment's report deadline, per period."""
     return (
-        sa.select(Extension.commitment_id, Extension.period_id,
-                  sa.func.max(Extension.requested_on).label("extended_on"))
+        sa.select(
+            Extension.commitment_id,
+            Extension.period_id,
+            sa.func.max(Extension.requested_on).label("extended_on"),
+        )
         .where(Extension.status == ExtensionStatus.approved, Extension.period_id.is_not(None))
         .group_by(Extension.commitment_id, Extension.period_id)
         .subquery("extended")
@@ -288,17 +344,30 @@ def _reports_due(in_scope, responsible, today: date) -> list[TodoItem]:
         .where(
             ProgressReport.commitment_id == Commitment.id,
             ProgressReport.period_id == ReportingPeriod.id,
-            ProgressReport.status.in_([ReportStatus.submitted, ReportStatus.verified, ReportStatus.returned]),
+            ProgressReport.status.in_(
+                [ReportStatus.submitted, ReportStatus.verified, ReportStatus.returned]
+            ),
         )
         .exists()
     )
     query = (
-        sa.select(ReportingPeriod, ext.c.extended_on, Commitment.id, Commitment.code, Commitment.title,
-                  Agreement.code, lead.name, lead.short_name)
+        sa.select(
+            ReportingPeriod,
+            ext.c.extended_on,
+            Commitment.id,
+            Commitment.code,
+            Commitment.title,
+            Agreement.code,
+            lead.name,
+            lead.short_name,
+        )
         .join(Agreement, ReportingPeriod.agreement_id == Agreement.id)
         .join(Commitment, Commitment.agreement_id == Agreement.id)
         .join(lead, Commitment.lead_unit_id == lead.id)
-        .outerjoin(ext, sa.and_(ext.c.commitment_id == Commitment.id, ext.c.period_id == ReportingPeriod.id))
+        .outerjoin(
+            ext,
+            sa.and_(ext.c.commitment_id == Commitment.id, ext.c.period_id == ReportingPeriod.id),
+        )
         .where(
             in_scope,
             responsible,
@@ -312,13 +381,24 @@ def _reports_due(in_scope, responsible, today: date) -> list[TodoItem]:
         .order_by(effective, Agreement.code, Commitment.position, Commitment.id)
     )
     items = []
-    for period, extended_on, cid, ccode, ctitle, code, unit_name, unit_short in db.session.execute(query):
+    rows = db.session.execute(query)
+    for period, extended_on, cid, ccode, ctitle, code, unit_name, unit_short in rows:
         deadline = _effective_deadline(period.deadline_on, extended_on)
-        items.append(TodoItem(
-            kind=ItemKind.report_due, id=cid, title=ctitle, date=deadline, agreement_code=code,
-            overdue=today > deadline, unit=_unit_label(unit_name, unit_short), commitment_id=cid,
-            commitment_code=ccode, period_id=period.id, detail=period.label,
-        ))
+        items.append(
+            TodoItem(
+                kind=ItemKind.report_due,
+                id=cid,
+                title=ctitle,
+                date=deadline,
+                agreement_code=code,
+                overdue=today > deadline,
+                unit=_unit_label(unit_name, unit_short),
+                commitment_id=cid,
+                commitment_code=ccode,
+                period_id=period.id,
+                detail=period.label,
+            )
+        )
     return items
 
 
@@ -330,42 +410,86 @@ def _local_date(value: datetime | None) -> date | None:
     return value.astimezone(_LOCAL_TZ).date()
 
 
-def _reports(in_scope, responsible, status: ReportStatus, today: date, *,
-             exclude_submitter: int | None = None) -> list[TodoItem]:
+def _reports(
+    in_scope,
+    responsible,
+    status: ReportStatus,
+    today: date,
+    *,
+    exclude_submitter: int | None = None,
+) -> list[TodoItem]:
     """Reports in a status: returned ones dated by their (extended) deadline, submitted ones by
     when they were submitted."""
     ext = _extended_deadlines()
     unit = aliased(Unit)
     query = (
-        sa.select(ProgressReport.id, ProgressReport.submitted_at, ReportingPeriod, ext.c.extended_on,
-                  Commitment.id, Commitment.code, Commitment.title, Agreement.code, unit.name, unit.short_name)
+        sa.select(
+            ProgressReport.id,
+            ProgressReport.submitted_at,
+            ReportingPeriod,
+            ext.c.extended_on,
+            Commitment.id,
+            Commitment.code,
+            Commitment.title,
+            Agreement.code,
+            unit.name,
+            unit.short_name,
+        )
         .join(Commitment, ProgressReport.commitment_id == Commitment.id)
         .join(Agreement, Commitment.agreement_id == Agreement.id)
         .join(ReportingPeriod, ProgressReport.period_id == ReportingPeriod.id)
         .join(unit, sa.func.coalesce(ProgressReport.unit_id, Commitment.lead_unit_id) == unit.id)
-        .outerjoin(ext, sa.and_(ext.c.commitment_id == Commitment.id, ext.c.period_id == ReportingPeriod.id))
+        .outerjoin(
+            ext,
+            sa.and_(ext.c.commitment_id == Commitment.id, ext.c.period_id == ReportingPeriod.id),
+        )
         .where(in_scope, responsible, ProgressReport.status == status)
         .order_by(ReportingPeriod.deadline_on, ProgressReport.submitted_at, ProgressReport.id)
     )
     if exclude_submitter is not None:
         # Separation of duties: nobody verifies their own report.
-        query = query.where(sa.or_(ProgressReport.submitted_by_id.is_(None),
-                                   ProgressReport.submitted_by_id != exclude_submitter))
-    kind = ItemKind.report_returned if status == ReportStatus.returned else ItemKind.report_to_verify
+        query = query.where(
+            sa.or_(
+                ProgressReport.submitted_by_id.is_(None),
+                ProgressReport.submitted_by_id != exclude_submitter,
+            )
+        )
+    kind = (
+        ItemKind.report_returned if status == ReportStatus.returned else ItemKind.report_to_verify
+    )
     items = []
-    for rid, submitted_at, period, extended_on, cid, ccode, ctitle, code, unit_name, unit_short in (
-        db.session.execute(query)
-    ):
+    for (
+        rid,
+        submitted_at,
+        period,
+        extended_on,
+        cid,
+        ccode,
+        ctitle,
+        code,
+        unit_name,
+        unit_short,
+    ) in db.session.execute(query):
         if kind == ItemKind.report_returned:
             when = _effective_deadline(period.deadline_on, extended_on)
             overdue = today > when
         else:
             when, overdue = _local_date(submitted_at), False
-        items.append(TodoItem(
-            kind=kind, id=rid, title=ctitle, date=when, agreement_code=code, overdue=overdue,
-            unit=_unit_label(unit_name, unit_short), commitment_id=cid, commitment_code=ccode,
-            period_id=period.id, detail=period.label,
-        ))
+        items.append(
+            TodoItem(
+                kind=kind,
+                id=rid,
+                title=ctitle,
+                date=when,
+                agreement_code=code,
+                overdue=overdue,
+                unit=_unit_label(unit_name, unit_short),
+                commitment_id=cid,
+                commitment_code=ccode,
+                period_id=period.id,
+                detail=period.label,
+            )
+        )
     return items
 
 
@@ -373,8 +497,19 @@ def _extensions(in_scope, today: date) -> list[TodoItem]:
     """Pending extension requests, dated by the deadline they would move."""
     lead = aliased(Unit)
     query = (
-        sa.select(Extension.id, Extension.original_on, Extension.requested_on, Milestone.title, ReportingPeriod,
-                  Commitment.id, Commitment.code, Commitment.title, Agreement.code, lead.name, lead.short_name)
+        sa.select(
+            Extension.id,
+            Extension.original_on,
+            Extension.requested_on,
+            Milestone.title,
+            ReportingPeriod,
+            Commitment.id,
+            Commitment.code,
+            Commitment.title,
+            Agreement.code,
+            lead.name,
+            lead.short_name,
+        )
         .join(Commitment, Extension.commitment_id == Commitment.id)
         .join(Agreement, Commitment.agreement_id == Agreement.id)
         .join(lead, Commitment.lead_unit_id == lead.id)
@@ -384,13 +519,33 @@ def _extensions(in_scope, today: date) -> list[TodoItem]:
         .order_by(Extension.original_on, Extension.id)
     )
     items = []
-    for eid, original_on, _requested_on, milestone_title, period, cid, ccode, ctitle, code, unit_name, unit_short in (
-        db.session.execute(query)
-    ):
+    for (
+        eid,
+        original_on,
+        _requested_on,
+        milestone_title,
+        period,
+        cid,
+        ccode,
+        ctitle,
+        code,
+        unit_name,
+        unit_short,
+    ) in db.session.execute(query):
         detail = milestone_title or (period.label if period is not None else "")
-        items.append(TodoItem(
-            kind=ItemKind.extension, id=eid, title=ctitle, date=original_on, agreement_code=code,
-            overdue=today > original_on, unit=_unit_label(unit_name, unit_short), commitment_id=cid,
-            commitment_code=ccode, period_id=period.id if period is not None else None, detail=detail,
-        ))
+        items.append(
+            TodoItem(
+                kind=ItemKind.extension,
+                id=eid,
+                title=ctitle,
+                date=original_on,
+                agreement_code=code,
+                overdue=today > original_on,
+                unit=_unit_label(unit_name, unit_short),
+                commitment_id=cid,
+                commitment_code=ccode,
+                period_id=period.id if period is not None else None,
+                detail=detail,
+            )
+        )
     return items
