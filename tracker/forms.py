@@ -6,7 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import get_translations, gettext
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, IntegerField, StringField
+from wtforms import Field, HiddenField, IntegerField, SelectMultipleField, StringField
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -152,6 +152,16 @@ class DecimalText(StringField):
         return text.replace(".", ",")
 
 
+class MultiSelect(SelectMultipleField):
+    """A multiple choice whose refusal is one short translated message."""
+
+    def pre_validate(self, form):
+        if self.data:
+            allowed = {self.coerce(choice.value) for choice in self.iter_choices()}
+            if any(value not in allowed for value in self.data):
+                raise ValidationError(gettext("Not a valid choice."))
+
+
 class YearField(IntegerField):
     """A calendar year."""
 
@@ -169,6 +179,7 @@ def not_after(other_field: str, message):
 
 __all__ = [
     "BaseForm",
+    "MultiSelect",
     "DecimalText",
     "Field",
     "StopValidation",

@@ -8,7 +8,6 @@ from wtforms import (
     DateField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -18,6 +17,7 @@ from tracker.agreements.models import Completion, Direction, FundingSource, Mile
 from tracker.forms import (
     BaseForm,
     DecimalText,
+    MultiSelect,
     VersionField,
     VNDField,
     input_required,
@@ -123,7 +123,7 @@ class CommitmentForm(BaseForm):
     description = TextAreaField(_l("Description"), validators=[max_length(20000)])
     committed_by = SelectField(_l("Committed by"), choices=Side.choices(), validators=[required()])
     lead_unit_id = SelectField(_l("Lead unit"), coerce=int, validators=[required()])
-    support_unit_ids = SelectMultipleField(_l("Supporting units"), coerce=int)
+    support_unit_ids = MultiSelect(_l("Supporting units"), coerce=int)
     due_on = DateField(_l("Due date"), validators=[optional()])
     budget_vnd = VNDField(
         _l("Planned budget (VND)"), description=_l("Whole đồng, e.g. 7.000.000.000.")
