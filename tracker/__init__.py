@@ -70,6 +70,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.cli import register_commands
     from tracker.org.views import bp as org_bp
     from tracker.progress.dashboard import bp as dashboard_bp
+    from tracker.progress.feeds import bp as todo_bp
     from tracker.progress.views import bp as progress_bp
 
     app.register_blueprint(auth_bp)
@@ -77,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(org_bp)
     app.register_blueprint(progress_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(todo_bp)
     register_commands(app)
 
 

@@ -19,6 +19,9 @@ def register_commands(app) -> None:
     """Attach the tracker's own commands to the app's CLI."""
     app.cli.add_command(user_cli)
     app.cli.add_command(demo_command)
+    from tracker.progress.reminders import remind_command
+
+    app.cli.add_command(remind_command)
 
 
 @click.group("user")

@@ -371,11 +371,18 @@ def commitment(commitment_id):
     ).all()
     reports = {r.period_id: r for r in db.session.scalars(
         sa.select(ProgressReport).where(ProgressReport.commitment_id == item.id))}
+    from tracker import audit
+
+    entries = db.session.scalars(audit.history(entities=[
+        ("Commitment", [item.id]), ("Milestone", [m.id for m in item.milestones]),
+        ("Indicator", [i.id for i in item.indicators]),
+        ("Measurement", [m.id for i in item.indicators for m in i.measurements]),
+    ]).limit(30)).all()
     return render_template(
         "agreements/commitment.html", commitment=item, agreement=agreement, today=local_today(),
         can_edit=can_edit_agreement(current_user, agreement) and agreement.editable,
         can_report=can_report(current_user, item) and agreement.editable,
-        periods=periods, reports=reports, delete_form=f.DeleteForm(),
+        periods=periods, reports=reports, delete_form=f.DeleteForm(), entries=entries, **audit.labels(),
     )
 
 
@@ -579,3 +586,19 @@ def delete_record(kind, obj_id):
             db.session.rollback()
             abort(403)
     return redirect(back)
+
+
+# -- history ------------------------------------------------------------------------------------
+
+
+@bp.route("/agreements/<code>/history")
+@login_required
+def history(code):
+    """Every recorded change under an agreement, newest first."""
+    from tracker import audit
+
+    agreement = _visible(db.session.scalar(sa.select(Agreement).where(Agreement.code == code)))
+    page = max(request.args.get("page", 1, type=int), 1)
+    pagination = db.paginate(audit.history(agreement_id=agreement.id), page=page, per_page=50, error_out=False)
+    return render_template("audit/agreement.html", agreement=agreement, pagination=pagination,
+                           entries=pagination.items, **audit.labels())

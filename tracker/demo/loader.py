@@ -75,10 +75,106 @@ def load_demo() -> list[str]:
         agreement = import_agreement(json.loads(path.read_text(encoding="utf-8")))
         codes.append(agreement.code)
     db.session.flush()
+    reports = load_progress(json.loads((DATA / "progress.json").read_text(encoding="utf-8")))
     lines = [
-        f"Demo data: {n_provinces} provinces, {n_units} units, agreements {', '.join(codes)}.",
+        f"Demo data: {n_provinces} provinces, {n_units} units, agreements {', '.join(codes)}; "
+        f"{reports} new progress reports.",
         f"Demo accounts (password: {password}):",
     ]
     for u in reference["users"]:
         lines.append(f"  {u['role']:<7} {u['email']:<26} {u['unit'] or '(no unit)'}")
     return lines
+
+
+#: A one-page PDF standing in for scanned evidence in the demo (real uploads are checked files).
+_DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]/Contents 4 0 R"
+    b"/Resources<</Font<</F1 5 0 R>>>>>>endobj\n"
+    b"4 0 obj<</Length 58>>stream\nBT /F1 18 Tf 72 760 Td (Tai lieu minh chung - du lieu demo) Tj ET\n"
+    b"endstream endobj\n5 0 obj<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+class _DemoUpload:
+    """Enough of werkzeug's FileStorage for tracker.storage.store."""
+
+    def __init__(self, name: str, data: bytes):
+        import io
+
+        self.filename, self.stream = name, io.BytesIO(data)
+
+
+def load_progress(data: dict) -> int:
+    """Reporting periods for every signed agreement, and the demo's progress reports, written as
+    they would have been at the time (submitted at the deadline, verified a few days later)."""
+    from datetime import datetime, time, timedelta
+
+    from tracker import storage
+    from tracker.agreements.models import Agreement, Commitment, Completion
+    from tracker.db import utcnow
+    from tracker.progress import services
+    from tracker.progress.models import (
+        Evidence,
+        EvidenceKind,
+        ProgressReport,
+        ReportAction,
+        ReportEvent,
+        ReportingPeriod,
+        ReportStatus,
+        ReportValue,
+    )
+
+    for agreement in db.session.scalars(sa.select(Agreement).where(Agreement.signed_on.is_not(None))):
+        services.generate_periods(agreement)
+    created = 0
+    users = {u.email: u for u in db.session.scalars(sa.select(User))}
+    for code, spec in data["agreements"].items():
+        agreement = db.session.scalar(sa.select(Agreement).where(Agreement.code == code))
+        commitments = {c.code: c for c in db.session.scalars(
+            sa.select(Commitment).where(Commitment.agreement_id == agreement.id))}
+        for item in spec["reports"]:
+            commitment = commitments[item["commitment"]]
+            period = db.session.scalar(sa.select(ReportingPeriod).where(
+                ReportingPeriod.agreement_id == agreement.id, ReportingPeriod.year == item["year"],
+                ReportingPeriod.kind == agreement.reporting_frequency))
+            if services.report_for(commitment, period) is not None:
+                continue
+            by_dic = item.get("by") == "dic"
+            reporter = users[spec["dic_reporter"] if by_dic else spec["reporter"]]
+            verifier = users["admin@demo.vn" if by_dic else spec["dic_reporter"]]
+            submitted_at = datetime.combine(period.deadline_on, time(9, 0)).astimezone()
+            status = ReportStatus(item["status"])
+            report = ProgressReport(
+                commitment=commitment, period=period, status=status, percent_complete=item["percent"],
+                completion=Completion(item["completion"]), spent_vnd=item.get("spent_vnd"),
+                narrative=item["narrative"], unit_id=reporter.unit_id,
+            )
+            for position, value in item.get("values", {}).items():
+                indicator = commitment.indicators[int(position)]
+                report.values.append(ReportValue(indicator_id=indicator.id, value=value))
+            if status != ReportStatus.draft:
+                report.submitted_by_id, report.submitted_at = reporter.id, submitted_at
+                report.events.append(ReportEvent(action=ReportAction.submitted, actor_id=reporter.id,
+                                                 at=submitted_at))
+            if status == ReportStatus.returned:
+                report.events.append(ReportEvent(action=ReportAction.returned, actor_id=verifier.id,
+                                                 reason=item["returned"], at=submitted_at + timedelta(days=3)))
+            db.session.add(report)
+            for title, kind in item.get("evidence", []):
+                stored = storage.store(_DemoUpload(f"{title}.pdf", _DEMO_PDF + title.encode()))
+                db.session.add(Evidence(report=report, title=title, kind=EvidenceKind(kind),
+                                        file_name=stored.file_name, sha256=stored.sha256, size=stored.size,
+                                        content_type=stored.content_type))
+            db.session.flush()
+            if status == ReportStatus.verified:
+                verified_at = min(submitted_at + timedelta(days=5), utcnow())
+                report.verified_by_id, report.verified_at = verifier.id, verified_at
+                report.events.append(ReportEvent(action=ReportAction.verified, actor_id=verifier.id,
+                                                 at=verified_at))
+                services._apply(report)
+            db.session.flush()
+            created += 1
+    return created

@@ -19,6 +19,7 @@ from tracker.agreements.models import (
     Measurement,
     Milestone,
     MilestoneStatus,
+    PeriodKind,
     StatusChange,
 )
 from tracker.db import Invalid
@@ -65,6 +66,8 @@ def export_agreement(agreement: Agreement) -> dict:
             "period_end": _d(agreement.period_end),
             "vision_year": agreement.vision_year,
             "status": agreement.status.value,
+            "reporting_frequency": agreement.reporting_frequency.value,
+            "report_deadline_days": agreement.report_deadline_days,
             "legal_bases": list(agreement.legal_bases or []),
             "description": agreement.description,
             "province_signatory": agreement.province_signatory,
@@ -217,8 +220,9 @@ class _Reader:
         return value
 
 
-def _sync(existing: list, incoming: list, key, create, update) -> list:
-    """Match rows by key: update matches, create the rest; return the new ordered list."""
+def _sync(existing: list, incoming: list, key, create, update, keep=None) -> list:
+    """Match rows by key: update matches, create the rest, delete the others (except those
+    `keep` says belong to someone else); return the new ordered list."""
     by_key = {key(obj): obj for obj in existing}
     result = []
     for item in incoming:
@@ -228,7 +232,10 @@ def _sync(existing: list, incoming: list, key, create, update) -> list:
         update(obj, item)
         result.append(obj)
     for obj in by_key.values():
-        db.session.delete(obj)
+        if keep is not None and keep(obj):
+            result.append(obj)
+        else:
+            db.session.delete(obj)
     return result
 
 
@@ -305,6 +312,11 @@ def _import(document) -> Agreement:
     agreement.signed_on = r.date("signed_on")
     agreement.period_start, agreement.period_end, agreement.vision_year = period_start, period_end, vision
     agreement.status = r.enum("status", AgreementStatus)
+    agreement.reporting_frequency = r.enum("reporting_frequency", PeriodKind, default=PeriodKind.quarter)
+    days = r.data.get("report_deadline_days", 6)
+    if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 90:
+        raise Invalid(f"{r.at('report_deadline_days')}: expected a number of days from 0 to 90")
+    agreement.report_deadline_days = days
     agreement.legal_bases = [x.strip() for x in legal]
     agreement.description = r.str("description", required=False)
     agreement.province_signatory = r.str("province_signatory", required=False, max_len=255)
@@ -381,7 +393,9 @@ def _import(document) -> Agreement:
         commitment.funding_source = c.enum("funding_source", FundingSource, required=False)
         commitment.due_on = c.date("due_on")
         commitment.priority = c.bool("priority")
-        commitment.completion = c.enum("completion", Completion, default=Completion.not_started)
+        completion = c.enum("completion", Completion, default=Completion.not_started)
+        if commitment.id not in reported:  # verified reports own the official completion
+            commitment.completion = completion
         milestones_in = []
         for k, raw_m in enumerate(c.list("milestones")):
             m = _Reader(f"{c.at('milestones')}[{k}]", raw_m)
@@ -432,9 +446,21 @@ def _import(document) -> Agreement:
             measurement.verified = v.bool("verified")
             measurement.note = v.str("note", required=False)
 
-        indicator.measurements = _sync(indicator.measurements, values_in, lambda m: m.measured_on,
-                                       Measurement, upd_value)
+        # Values that came from verified progress reports belong to the reporting workflow.
+        indicator.measurements = sorted(
+            _sync(indicator.measurements, values_in, lambda m: m.measured_on, Measurement, upd_value,
+                  keep=lambda m: m.report_id is not None),
+            key=lambda m: m.measured_on,
+        )
 
+    reported = set()
+    if agreement.id is not None:
+        from tracker.progress.models import ProgressReport, ReportStatus
+
+        reported = set(db.session.scalars(
+            sa.select(ProgressReport.commitment_id).join(Commitment)
+            .where(Commitment.agreement_id == agreement.id, ProgressReport.status == ReportStatus.verified)
+        ))
     agreement_units: dict[str, Unit] = {}
     agreement.areas = _sync(agreement.areas, areas_in, lambda a: a.code, Area, upd_area)
 

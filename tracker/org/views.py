@@ -216,3 +216,44 @@ def _current_user_id():
     from flask_login import current_user
 
     return current_user.id
+
+
+@bp.route("/history")
+@roles_required(Role.admin)
+def audit_log():
+    """Search every recorded change: by text, kind of record, person and date."""
+    from datetime import date, datetime, time, timedelta
+
+    from tracker import audit
+
+    q = request.args.get("q", "").strip()[:200]
+    entity = request.args.get("entity", "")
+    actor = request.args.get("actor", type=int)
+
+    def parse(name):
+        try:
+            return date.fromisoformat(request.args.get(name, ""))
+        except ValueError:
+            return None
+
+    date_from, date_to = parse("from"), parse("to")
+    query = audit.history()
+    if entity:
+        query = query.where(audit.AuditEntry.entity_type == entity)
+    if actor:
+        query = query.where(audit.AuditEntry.actor_id == actor)
+    if date_from:
+        query = query.where(audit.AuditEntry.at >= datetime.combine(date_from, time.min))
+    if date_to:
+        query = query.where(audit.AuditEntry.at < datetime.combine(date_to + timedelta(days=1), time.min))
+    if q:
+        needle = f"%{q.replace(chr(92), chr(92) * 2).replace('%', chr(92) + '%').replace('_', chr(92) + '_')}%"
+        query = query.where(sa.or_(
+            sa.cast(audit.AuditEntry.changes, sa.Text).ilike(needle, escape="\\"),
+            audit.AuditEntry.reason.ilike(needle, escape="\\"),
+        ))
+    page = max(request.args.get("page", 1, type=int), 1)
+    pagination = db.paginate(query, page=page, per_page=50, error_out=False)
+    users = db.session.scalars(sa.select(User).order_by(User.full_name)).all()
+    return render_template("audit/search.html", pagination=pagination, q=q, entity=entity, actor=actor,
+                           date_from=date_from, date_to=date_to, users=users, **audit.labels())

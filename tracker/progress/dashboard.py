@@ -104,7 +104,7 @@ def agreement(code):
     if period is not None:
         reports = {r.commitment_id: r.status for r in db.session.scalars(
             sa.select(ProgressReport).where(ProgressReport.period_id == period.id))}
-        units = defaultdict(lambda: Counter())
+        units = defaultdict(lambda: {"expected": 0, "reported": 0, "verified": 0})
         unit_objs = {}
         for c in active:
             unit = c.lead_unit.current(today)

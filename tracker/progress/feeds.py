@@ -33,20 +33,18 @@ def index():
 @bp.route("/account/calendar", methods=["GET", "POST"])
 @login_required
 def calendar():
-    """The user's calendar feed address; a POST creates a new secret (the old address stops
-    working) or turns the feed off."""
-    if request.method == "POST":  # CSRF is checked by CSRFProtect for every POST
-        if request.form.get("action") == "disable":
-            disable_calendar_feed(current_user)
-            db.session.commit()
-            flash(_("The calendar feed has been turned off."), "info")
-        else:
-            renew_calendar_token(current_user)
-            db.session.commit()
-            flash(
-                _("A new calendar address has been created; the old one no longer works."),
-                "success",
-            )
+    """The user's calendar feed address. POST action=renew creates a new secret (the old address
+    stops working); action=disable turns the feed off. CSRFProtect checks every POST."""
+    action = request.form.get("action") if request.method == "POST" else None
+    if action == "renew":
+        renew_calendar_token(current_user)
+        db.session.commit()
+        flash(_("A new calendar address has been created; the old one stops working."), "success")
+        return redirect(url_for(".calendar"))
+    if action == "disable":
+        disable_calendar_feed(current_user)
+        db.session.commit()
+        flash(_("The calendar feed has been turned off."), "info")
         return redirect(url_for(".calendar"))
     feed_url = None
     if current_user.calendar_token:
