@@ -4,11 +4,14 @@ for each test, signed-in clients for each role, and the demo data for read-only 
 import contextvars
 import os
 import re
+import threading
 
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
 
 from tests import factories
 from tracker import create_app
@@ -130,3 +133,39 @@ def text_of(response) -> str:
     import html as _html
 
     return " ".join(_html.unescape(text).split())
+
+
+# -- real browser ------------------------------------------------------------------------------
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def server_url(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+
+
+def sign_in(page, base, email, password=PASSWORD):
+    """Sign in through the real form in the browser."""
+    page.goto(f"{base}/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("button.btn-primary")
+    page.wait_for_url(f"{base}/")

@@ -1,48 +1,13 @@
 """Real headless Chromium (Debian's package, driven by Playwright) against a live server."""
 
-import threading
-
-import pytest
-from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
-
 from tests import factories
-
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
-
-
-@pytest.fixture(scope="module")
-def server_url(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-def _sign_in(page, base, email):
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", factories.PASSWORD)
-    page.click("button.btn-primary")
-    page.wait_for_url(f"{base}/")
+from tests.conftest import sign_in
 
 
 def test_dic_creates_an_agreement_with_an_area_in_the_browser(app, db, server_url, browser):
     w = factories.world()
     page = browser.new_context(locale="vi-VN").new_page()
-    _sign_in(page, server_url, w["qb"]["dic"].email)
+    sign_in(page, server_url, w["qb"]["dic"].email)
     page.click("nav.mainnav a[href=\"/agreements\"]")
     page.click("a.btn-primary[href=\"/agreements/new\"]")
     page.fill("#code", "QB-VNPT-2030")
@@ -70,7 +35,7 @@ def test_dic_creates_an_agreement_with_an_area_in_the_browser(app, db, server_ur
 def test_pages_fit_a_phone_screen(app, db, server_url, browser):
     w = factories.world()
     page = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
-    _sign_in(page, server_url, w["qb"]["dic"].email)
+    sign_in(page, server_url, w["qb"]["dic"].email)
     for path in ("/", "/agreements", f"/agreements/{w['qb']['agreement'].code}",
                  f"/commitments/{w['qb']['commitment'].id}", f"/commitments/{w['qb']['commitment'].id}/edit"):
         page.goto(server_url + path)

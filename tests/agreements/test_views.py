@@ -122,15 +122,16 @@ def _count_queries(db, fn):
 
 
 def _grow(agreement, province, n):
-    lead = factories.unit(province, kind=UnitKind.department)
     for i in range(n):
         area = factories.area(agreement, code=f"G{i}-{agreement.id}")
         for j in range(3):
+            # A unit of its own for every commitment, so lazy loads of units would show up.
+            lead = factories.unit(province, kind=UnitKind.department)
             c = factories.commitment(area, lead, code=f"{i}.{j}-{agreement.id}", support_units=[lead])
             factories.milestone(c)
             ind = factories.indicator(c)
             ind.measurements = []
-        factories.directive(agreement, lead, issued_on=date(2020, 1, 1 + i))
+        factories.directive(agreement, lead, issued_on=date(2020, 1, 1 + i), due_on=date(2020, 2, 1))
 
 
 def test_agreement_page_query_count_does_not_grow_with_rows(client, auth, db):

@@ -345,3 +345,17 @@ def _verify_in(session, report, user, version):
         session.add(Measurement(indicator_id=row.indicator_id, measured_on=report.period.ends_on,
                                 value=row.value, verified=True, report_id=report.id))
     session.flush()
+
+
+def test_dashboard_query_count_does_not_grow_with_rows(client, auth, db, rw):
+    from tests.agreements.test_views import _count_queries, _grow
+
+    small, big = rw["qb"]["agreement"], rw["vl"]["agreement"]
+    _grow(small, rw["qb"]["province"], 1)
+    _grow(big, rw["vl"]["province"], 6)
+    db.session.commit()
+    auth.login(rw["admin"].email)
+    for path in ("/agreements/{}/dashboard", "/agreements/{}/commitments", "/agreements/{}"):
+        n_small = _count_queries(db, lambda p=path: client.get(p.format(small.code)))
+        n_big = _count_queries(db, lambda p=path: client.get(p.format(big.code)))
+        assert n_small == n_big, path

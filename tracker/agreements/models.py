@@ -308,7 +308,7 @@ class Commitment(VersionedMixin, Base):
 
     agreement: Mapped[Agreement] = relationship()
     area: Mapped[Area] = relationship(back_populates="commitments")
-    lead_unit: Mapped[Unit] = relationship(foreign_keys=[lead_unit_id])
+    lead_unit: Mapped[Unit] = relationship(foreign_keys=[lead_unit_id], lazy="joined")
     support_units: Mapped[list[Unit]] = relationship(secondary=commitment_support_units, order_by=Unit.code)
     milestones: Mapped[list["Milestone"]] = relationship(
         back_populates="commitment",
@@ -436,7 +436,7 @@ class Directive(VersionedMixin, Base):
     done_on: Mapped[date | None]
 
     agreement: Mapped[Agreement] = relationship(back_populates="directives")
-    assignee: Mapped[Unit] = relationship(foreign_keys=[assignee_unit_id])
+    assignee: Mapped[Unit] = relationship(foreign_keys=[assignee_unit_id], lazy="joined")
 
     @property
     def audit_agreement_id(self):

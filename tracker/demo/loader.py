@@ -111,6 +111,7 @@ def load_progress(data: dict) -> int:
     """Reporting periods for every signed agreement, and the demo's progress reports, written as
     they would have been at the time (submitted at the deadline, verified a few days later)."""
     from datetime import datetime, time, timedelta
+    from zoneinfo import ZoneInfo
 
     from tracker import storage
     from tracker.agreements.models import Agreement, Commitment, Completion
@@ -145,7 +146,7 @@ def load_progress(data: dict) -> int:
             by_dic = item.get("by") == "dic"
             reporter = users[spec["dic_reporter"] if by_dic else spec["reporter"]]
             verifier = users["admin@demo.vn" if by_dic else spec["dic_reporter"]]
-            submitted_at = datetime.combine(period.deadline_on, time(9, 0)).astimezone()
+            submitted_at = datetime.combine(period.deadline_on, time(9, 0), tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
             status = ReportStatus(item["status"])
             report = ProgressReport(
                 commitment=commitment, period=period, status=status, percent_complete=item["percent"],

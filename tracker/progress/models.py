@@ -170,7 +170,7 @@ class ReportAction(LabelledEnum):
     returned = "returned"
     verified = "verified"
     __labels__ = {
-        "submitted": _l("Submitted"),
+        "submitted": _l("Sent for verification"),
         "returned": _l("Returned for revision"),
         "verified": _l("Verified"),
     }
