@@ -55,7 +55,14 @@ def test_upgrade_matches_models_and_downgrades_to_base(scratch_app):
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
             assert diff == [], diff
             tables = set(sa.inspect(conn).get_table_names())
-        assert {"agreements", "commitments", "units", "provinces", "users", "audit_entries"} <= tables
+        assert {
+            "agreements",
+            "commitments",
+            "units",
+            "provinces",
+            "users",
+            "audit_entries",
+        } <= tables
         downgrade(revision="base")
         with db.engine.connect() as conn:
             assert set(sa.inspect(conn).get_table_names()) <= {"alembic_version"}

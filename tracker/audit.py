@@ -58,7 +58,11 @@ def _column_changes(obj, *, created: bool, deleted: bool) -> dict:
                 if before != after:
                     changes[attr.key] = [jsonable(before), jsonable(after)]
     for rel in state.mapper.relationships:
-        if not rel.uselist or rel.viewonly or rel.key not in getattr(obj, "__audited_collections__", ()):
+        if (
+            not rel.uselist
+            or rel.viewonly
+            or rel.key not in getattr(obj, "__audited_collections__", ())
+        ):
             continue
         hist = state.attrs[rel.key].history
         if hist.has_changes():
@@ -75,7 +79,11 @@ def _record_changes(session, flush_context):
     rows = []
     actor_id = session.info.get(ACTOR)
     reason = session.info.get(REASON)
-    for kind, objs in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
+    for kind, objs in (
+        ("create", session.new),
+        ("update", session.dirty),
+        ("delete", session.deleted),
+    ):
         for obj in objs:
             if not getattr(obj, "__audited__", False):
                 continue
@@ -98,16 +106,22 @@ def _record_changes(session, flush_context):
         session.connection().execute(sa.insert(AuditEntry), rows)
 
 
-def history(*, agreement_id: int | None = None, entities: list[tuple[str, list[int]]] | None = None):
+def history(
+    *, agreement_id: int | None = None, entities: list[tuple[str, list[int]]] | None = None
+):
     """A SELECT of audit entries, newest first: an agreement's, or those of given records."""
     query = sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     if agreement_id is not None:
         query = query.where(AuditEntry.agreement_id == agreement_id)
     if entities:
-        query = query.where(sa.or_(*(
-            sa.and_(AuditEntry.entity_type == kind, AuditEntry.entity_id.in_(ids or [-1]))
-            for kind, ids in entities
-        )))
+        query = query.where(
+            sa.or_(
+                *(
+                    sa.and_(AuditEntry.entity_type == kind, AuditEntry.entity_id.in_(ids or [-1]))
+                    for kind, ids in entities
+                )
+            )
+        )
     return query
 
 
@@ -117,21 +131,45 @@ def labels():
 
     return {
         "entity_labels": {
-            "Agreement": _("Agreement"), "Area": _("Area"), "Commitment": _("Commitment"),
-            "Milestone": _("Milestone"), "Indicator": _("Indicator"), "Measurement": _("Value"),
-            "Directive": _("Directive"), "Document": _("Document"), "Province": _("Province"),
-            "Unit": _("Unit"), "User": _("Account"), "ProgressReport": _("Progress report"),
-            "ReportingPeriod": _("Period"), "Evidence": _("Evidence"), "Extension": _("Extension request"),
+            "Agreement": _("Agreement"),
+            "Area": _("Area"),
+            "Commitment": _("Commitment"),
+            "Milestone": _("Milestone"),
+            "Indicator": _("Indicator"),
+            "Measurement": _("Value"),
+            "Directive": _("Directive"),
+            "Document": _("Document"),
+            "Province": _("Province"),
+            "Unit": _("Unit"),
+            "User": _("Account"),
+            "ProgressReport": _("Progress report"),
+            "ReportingPeriod": _("Period"),
+            "Evidence": _("Evidence"),
+            "Extension": _("Extension request"),
         },
         "action_labels": {"create": _("created"), "update": _("changed"), "delete": _("deleted")},
         "field_labels": {
-            "title": _("Title"), "code": _("Code"), "status": _("Status"), "due_on": _("Due date"),
-            "done_on": _("Done on"), "target": _("Target"), "baseline": _("Baseline"), "value": _("Value"),
-            "budget_vnd": _("Planned budget"), "percent_complete": _("Percent complete"),
-            "completion": _("Completion"), "description": _("Description"), "name": _("Name"),
-            "signed_on": _("Signed on"), "period_start": _("Period start"), "period_end": _("Period end"),
-            "text": _("Directive"), "reopened_until": _("Accept reports until"),
-            "lead_unit_id": _("Lead unit"), "support_units": _("Supporting units"),
-            "spent_vnd": _("Spent in the period"), "narrative": _("Results, difficulties and next steps"),
+            "title": _("Title"),
+            "code": _("Code"),
+            "status": _("Status"),
+            "due_on": _("Due date"),
+            "done_on": _("Done on"),
+            "target": _("Target"),
+            "baseline": _("Baseline"),
+            "value": _("Value"),
+            "budget_vnd": _("Planned budget"),
+            "percent_complete": _("Percent complete"),
+            "completion": _("Completion"),
+            "description": _("Description"),
+            "name": _("Name"),
+            "signed_on": _("Signed on"),
+            "period_start": _("Period start"),
+            "period_end": _("Period end"),
+            "text": _("Directive"),
+            "reopened_until": _("Accept reports until"),
+            "lead_unit_id": _("Lead unit"),
+            "support_units": _("Supporting units"),
+            "spent_vnd": _("Spent in the period"),
+            "narrative": _("Results, difficulties and next steps"),
         },
     }

@@ -32,7 +32,9 @@ def user_cli():
 @user_cli.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--unit", "unit_code", help="Unit code (optional for admins and national VNPT users).")
+@click.option(
+    "--unit", "unit_code", help="Unit code (optional for admins and national VNPT users)."
+)
 @click.option("--name", "full_name", default="", help="Full name.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 @with_appcontext
@@ -53,7 +55,9 @@ def create_user_command(email, role, unit_code, full_name, password):
     except AccountError as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    click.echo(f"Created {user.email} ({user.role.value}{', ' + user.unit.code if user.unit else ''})")
+    click.echo(
+        f"Created {user.email} ({user.role.value}{', ' + user.unit.code if user.unit else ''})"
+    )
 
 
 @click.command("demo")

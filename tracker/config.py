@@ -85,7 +85,9 @@ def config_from_env():
     try:
         return CONFIGS[name]
     except KeyError:
-        raise RuntimeError(f"TRACKER_ENV must be one of {', '.join(CONFIGS)}, not {name!r}") from None
+        raise RuntimeError(
+            f"TRACKER_ENV must be one of {', '.join(CONFIGS)}, not {name!r}"
+        ) from None
 
 
 def check_config(app):

@@ -261,8 +261,10 @@ def save_with(form, action, *, stale_obj=None) -> bool:
     except (StaleEdit, StaleDataError):
         db.session.rollback()
         form.form_errors.append(
-            _("Someone else saved this record while you were editing it. Your changes have not "
-              "been saved; they are kept below next to the saved values. Save again to keep yours.")
+            _(
+                "Someone else saved this record while you were editing it. Your changes have not "
+                "been saved; they are kept below next to the saved values. Save again to keep yours."
+            )
         )
         if stale_obj is not None:
             db.session.refresh(stale_obj)
@@ -270,8 +272,10 @@ def save_with(form, action, *, stale_obj=None) -> bool:
     except IntegrityError:
         db.session.rollback()
         form.form_errors.append(
-            _("The record could not be saved because it conflicts with another one (for example "
-              "a duplicate number). Check the values and try again.")
+            _(
+                "The record could not be saved because it conflicts with another one (for example "
+                "a duplicate number). Check the values and try again."
+            )
         )
     except Forbidden:
         db.session.rollback()

@@ -66,8 +66,23 @@ def _zip_kind(path: Path) -> str | None:
 
 
 _ALLOWED_IN_ARCHIVE = {
-    ".pdf", ".png", ".jpg", ".jpeg", ".gif", ".webp", ".doc", ".docx", ".xls", ".xlsx",
-    ".ppt", ".pptx", ".odt", ".ods", ".odp", ".txt", ".csv",
+    ".pdf",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".gif",
+    ".webp",
+    ".doc",
+    ".docx",
+    ".xls",
+    ".xlsx",
+    ".ppt",
+    ".pptx",
+    ".odt",
+    ".ods",
+    ".odp",
+    ".txt",
+    ".csv",
 }
 
 
@@ -145,8 +160,10 @@ def store(upload) -> StoredFile:
         content_type = sniff(tmp)
         if content_type is None:
             raise UploadError(
-                _("This kind of file is not accepted: upload a PDF, an image, an Office "
-                  "document or a ZIP archive of those.")
+                _(
+                    "This kind of file is not accepted: upload a PDF, an image, an Office "
+                    "document or a ZIP archive of those."
+                )
             )
         sha = digest.hexdigest()
         target = path_for(sha)
@@ -188,8 +205,13 @@ def make_thumbnail(stored: StoredFile) -> str | None:
                     image = image.convert("RGBA")
                 buffer = io.BytesIO()
                 image.save(buffer, format="PNG", optimize=True)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning):
+    except (
+        OSError,
+        ValueError,
+        SyntaxError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ):
         raise UploadError(_("The image could not be read; it may be damaged.")) from None
     data = buffer.getvalue()
     sha = hashlib.sha256(data).hexdigest()

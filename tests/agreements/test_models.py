@@ -16,16 +16,24 @@ from tracker.db import ACTOR, fold
 
 def test_decomposed_text_is_stored_as_nfc(db):
     province = factories.province(unicodedata.normalize("NFD", "Đắk Lắk"))
-    agreement = factories.agreement(province, title=unicodedata.normalize("NFD", "Thỏa thuận hợp tác"))
+    agreement = factories.agreement(
+        province, title=unicodedata.normalize("NFD", "Thỏa thuận hợp tác")
+    )
     db.session.commit()
-    raw = db.session.execute(sa.text("SELECT title FROM agreements WHERE id = :i"), {"i": agreement.id}).scalar()
+    raw = db.session.execute(
+        sa.text("SELECT title FROM agreements WHERE id = :i"), {"i": agreement.id}
+    ).scalar()
     assert raw == unicodedata.normalize("NFC", "Thỏa thuận hợp tác")
     assert unicodedata.is_normalized("NFC", db.session.get(type(province), province.id).name)
 
 
 @pytest.mark.parametrize(
     ("text", "folded"),
-    [("Quảng Bình", "quang binh"), ("ĐẮK LẮK", "dak lak"), ("Bà Rịa - Vũng Tàu", "ba ria - vung tau")],
+    [
+        ("Quảng Bình", "quang binh"),
+        ("ĐẮK LẮK", "dak lak"),
+        ("Bà Rịa - Vũng Tàu", "ba ria - vung tau"),
+    ],
 )
 def test_fold_ignores_case_and_diacritics(text, folded):
     assert fold(text) == folded
@@ -40,7 +48,9 @@ def test_every_update_increments_the_version_and_a_stale_write_fails(app, db):
     db.session.commit()
     assert agreement.version == 2
     # Another writer saved meanwhile: our in-memory version 2 is stale.
-    db.session.execute(sa.text("UPDATE agreements SET version = 3 WHERE id = :i"), {"i": agreement.id})
+    db.session.execute(
+        sa.text("UPDATE agreements SET version = 3 WHERE id = :i"), {"i": agreement.id}
+    )
     agreement.title = "Ghi đè"
     with pytest.raises(StaleDataError):
         db.session.commit()
@@ -109,16 +119,30 @@ def test_status_change_through_the_page_is_dated_and_signing_sets_the_date(clien
     agreement = w["qb"]["agreement"]
     auth.login(w["qb"]["dic"].email)
     code = agreement.code
-    assert client.post(f"/agreements/{code}/status", data={"to_status": "under_review", "changed_on": "2020-08-01"}).status_code == 302
-    response = client.post(f"/agreements/{code}/status", data={"to_status": "signed", "changed_on": "2020-09-24", "note": "Lễ ký kết"})
+    assert (
+        client.post(
+            f"/agreements/{code}/status",
+            data={"to_status": "under_review", "changed_on": "2020-08-01"},
+        ).status_code
+        == 302
+    )
+    response = client.post(
+        f"/agreements/{code}/status",
+        data={"to_status": "signed", "changed_on": "2020-09-24", "note": "Lễ ký kết"},
+    )
     assert response.status_code == 302
     db.session.expire_all()
     stored = db.session.get(type(agreement), agreement.id)
     assert stored.status == AgreementStatus.signed
     assert stored.signed_on == date(2020, 9, 24)
-    assert [c.to_status for c in stored.status_changes][-2:] == [AgreementStatus.under_review, AgreementStatus.signed]
+    assert [c.to_status for c in stored.status_changes][-2:] == [
+        AgreementStatus.under_review,
+        AgreementStatus.signed,
+    ]
     # A jump that the life cycle does not allow is refused, in Vietnamese.
-    response = client.post(f"/agreements/{code}/status", data={"to_status": "draft", "changed_on": "2020-09-25"})
+    response = client.post(
+        f"/agreements/{code}/status", data={"to_status": "draft", "changed_on": "2020-09-25"}
+    )
     assert response.status_code == 200
     assert "Lựa chọn không hợp lệ." in response.get_data(as_text=True)
     db.session.expire_all()

@@ -13,8 +13,17 @@ def _user(db, email):
 
 
 def test_create_admin_without_unit(app, db):
-    result = app.test_cli_runner().invoke(args=["user", "create", "Admin@Example.vn", "--role", "admin",
-                                                "--password", "mật khẩu đủ dài 2026"])
+    result = app.test_cli_runner().invoke(
+        args=[
+            "user",
+            "create",
+            "Admin@Example.vn",
+            "--role",
+            "admin",
+            "--password",
+            "mật khẩu đủ dài 2026",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = _user(db, "admin@example.vn")
     assert user.role == Role.admin and user.unit is None
@@ -36,8 +45,17 @@ def test_create_user_with_unit_and_prompted_password(app, db):
 def test_national_vnpt_user_defaults_to_headquarters(app, db):
     factories.unit(None, side=Side.vnpt, kind=UnitKind.vnpt_hq, code="VNPT")
     db.session.commit()
-    result = app.test_cli_runner().invoke(args=["user", "create", "hq@example.vn", "--role", "vnpt",
-                                                "--password", "correct horse battery"])
+    result = app.test_cli_runner().invoke(
+        args=[
+            "user",
+            "create",
+            "hq@example.vn",
+            "--role",
+            "vnpt",
+            "--password",
+            "correct horse battery",
+        ]
+    )
     assert result.exit_code == 0, result.output
     assert _user(db, "hq@example.vn").is_national
 
@@ -47,11 +65,70 @@ def test_refusals_leave_nothing(app, db):
     db.session.commit()
     runner = app.test_cli_runner()
     cases = [
-        (["user", "create", "x@example.vn", "--role", "dic", "--password", "correct horse battery"], "đơn vị"),
-        (["user", "create", "x@example.vn", "--role", "dic", "--unit", "NOPE", "--password", "correct horse battery"], "NOPE"),
-        (["user", "create", "x@example.vn", "--role", "dic", "--unit", "STTTT-QB", "--password", "short"], "12 ký tự"),
-        (["user", "create", "not-an-email", "--role", "admin", "--password", "correct horse battery"], "thư điện tử hợp lệ"),
-        (["user", "create", "x@example.vn", "--role", "boss", "--password", "correct horse battery"], "boss"),
+        (
+            [
+                "user",
+                "create",
+                "x@example.vn",
+                "--role",
+                "dic",
+                "--password",
+                "correct horse battery",
+            ],
+            "đơn vị",
+        ),
+        (
+            [
+                "user",
+                "create",
+                "x@example.vn",
+                "--role",
+                "dic",
+                "--unit",
+                "NOPE",
+                "--password",
+                "correct horse battery",
+            ],
+            "NOPE",
+        ),
+        (
+            [
+                "user",
+                "create",
+                "x@example.vn",
+                "--role",
+                "dic",
+                "--unit",
+                "STTTT-QB",
+                "--password",
+                "short",
+            ],
+            "12 ký tự",
+        ),
+        (
+            [
+                "user",
+                "create",
+                "not-an-email",
+                "--role",
+                "admin",
+                "--password",
+                "correct horse battery",
+            ],
+            "thư điện tử hợp lệ",
+        ),
+        (
+            [
+                "user",
+                "create",
+                "x@example.vn",
+                "--role",
+                "boss",
+                "--password",
+                "correct horse battery",
+            ],
+            "boss",
+        ),
     ]
     for args, hint in cases:
         result = runner.invoke(args=args)
@@ -63,6 +140,15 @@ def test_refusals_leave_nothing(app, db):
 def test_duplicate_email_is_refused(app, db):
     factories.user(Role.admin, email="a@example.vn")
     db.session.commit()
-    result = app.test_cli_runner().invoke(args=["user", "create", "A@example.vn", "--role", "admin",
-                                                "--password", "correct horse battery"])
+    result = app.test_cli_runner().invoke(
+        args=[
+            "user",
+            "create",
+            "A@example.vn",
+            "--role",
+            "admin",
+            "--password",
+            "correct horse battery",
+        ]
+    )
     assert result.exit_code != 0

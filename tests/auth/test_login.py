@@ -43,17 +43,28 @@ def test_disabled_account_cannot_sign_in(client, auth, db):
 def test_next_redirect_only_to_a_local_path(client, auth, db):
     user = factories.user(Role.admin)
     db.session.commit()
-    response = client.post("/login?next=https://evil.example/", data={"email": user.email, "password": factories.PASSWORD})
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={"email": user.email, "password": factories.PASSWORD},
+    )
     assert response.headers["Location"] == "/"
     client.post("/logout")
-    response = client.post("/login?next=/directives", data={"email": user.email, "password": factories.PASSWORD})
+    response = client.post(
+        "/login?next=/directives", data={"email": user.email, "password": factories.PASSWORD}
+    )
     assert response.headers["Location"] == "/directives"
 
 
 @pytest.mark.parametrize(
     ("target", "expected"),
-    [("/agreements", "/agreements"), ("//evil.example", None), ("https://evil.example", None),
-     ("/\\evil.example", None), ("agreements", None), ("", None)],
+    [
+        ("/agreements", "/agreements"),
+        ("//evil.example", None),
+        ("https://evil.example", None),
+        ("/\\evil.example", None),
+        ("agreements", None),
+        ("", None),
+    ],
 )
 def test_safe_next(target, expected):
     assert safe_next(target) == expected
@@ -75,12 +86,16 @@ def test_user_changes_own_password(client, auth, db):
     user = factories.user(Role.admin)
     db.session.commit()
     auth.login(user.email)
-    short = client.post("/account/password", data={"current_password": factories.PASSWORD,
-                                                   "new_password": "short", "confirm": "short"})
+    short = client.post(
+        "/account/password",
+        data={"current_password": factories.PASSWORD, "new_password": "short", "confirm": "short"},
+    )
     assert "ít nhất 12 ký tự" in short.get_data(as_text=True)
     new = "một câu mật khẩu dài và dễ nhớ"
-    ok = client.post("/account/password", data={"current_password": factories.PASSWORD,
-                                                "new_password": new, "confirm": new})
+    ok = client.post(
+        "/account/password",
+        data={"current_password": factories.PASSWORD, "new_password": new, "confirm": new},
+    )
     assert ok.status_code == 302
     auth.logout()
     assert auth.login(user.email, new).status_code == 302

@@ -10,18 +10,34 @@ from tracker.org.models import ChangeKind, Side, UnitKind
 
 def _merged_provinces():
     quang_tri = factories.province("Quảng Trị", code="quang-tri")
-    quang_binh = factories.province("Quảng Bình", code="quang-binh", valid_to=date(2025, 6, 30),
-                                    successor=quang_tri, change_kind=ChangeKind.merged)
+    quang_binh = factories.province(
+        "Quảng Bình",
+        code="quang-binh",
+        valid_to=date(2025, 6, 30),
+        successor=quang_tri,
+        change_kind=ChangeKind.merged,
+    )
     return quang_binh, quang_tri
 
 
 def test_unit_current_follows_the_chain_of_successors():
     qb, qt = _merged_provinces()
     dost_qt = factories.unit(qt, kind=UnitKind.dic, name="Sở Khoa học và Công nghệ tỉnh Quảng Trị")
-    dost_qb = factories.unit(qb, kind=UnitKind.dic, valid_from=date(2025, 3, 1), valid_to=date(2025, 6, 30),
-                             successor=dost_qt, change_kind=ChangeKind.merged)
-    dic_qb = factories.unit(qb, kind=UnitKind.dic, valid_to=date(2025, 2, 28), successor=dost_qb,
-                            change_kind=ChangeKind.merged)
+    dost_qb = factories.unit(
+        qb,
+        kind=UnitKind.dic,
+        valid_from=date(2025, 3, 1),
+        valid_to=date(2025, 6, 30),
+        successor=dost_qt,
+        change_kind=ChangeKind.merged,
+    )
+    dic_qb = factories.unit(
+        qb,
+        kind=UnitKind.dic,
+        valid_to=date(2025, 2, 28),
+        successor=dost_qb,
+        change_kind=ChangeKind.merged,
+    )
     assert dic_qb.current(date(2026, 1, 1)) is dost_qt
     assert dic_qb.current(date(2025, 4, 1)) is dost_qb
     assert dic_qb.current(date(2024, 12, 31)) is dic_qb
@@ -52,8 +68,15 @@ def test_users_of_the_successor_province_see_the_predecessor_agreements(db):
 def test_a_successor_unit_acts_for_the_unit_a_commitment_was_made_with():
     qb, qt = _merged_provinces()
     branch_qt = factories.unit(qt, side=Side.vnpt, kind=UnitKind.vnpt_branch, name="VNPT Quảng Trị")
-    branch_qb = factories.unit(qb, side=Side.vnpt, kind=UnitKind.vnpt_branch, name="VNPT Quảng Bình",
-                               valid_to=date(2025, 6, 30), successor=branch_qt, change_kind=ChangeKind.merged)
+    branch_qb = factories.unit(
+        qb,
+        side=Side.vnpt,
+        kind=UnitKind.vnpt_branch,
+        name="VNPT Quảng Bình",
+        valid_to=date(2025, 6, 30),
+        successor=branch_qt,
+        change_kind=ChangeKind.merged,
+    )
     stranger = factories.unit(qt, side=Side.vnpt, kind=UnitKind.vnpt_branch)
     assert unit_acts_for(factories.user(Role.vnpt, branch_qt), branch_qb)
     assert unit_acts_for(factories.user(Role.vnpt, branch_qb), branch_qb)
@@ -63,8 +86,15 @@ def test_a_successor_unit_acts_for_the_unit_a_commitment_was_made_with():
 def test_agreement_page_shows_who_carries_a_unit_on_today(client, auth, db):
     qb, qt = _merged_provinces()
     branch_qt = factories.unit(qt, side=Side.vnpt, kind=UnitKind.vnpt_branch, name="VNPT Quảng Trị")
-    branch_qb = factories.unit(qb, side=Side.vnpt, kind=UnitKind.vnpt_branch, name="VNPT Quảng Bình",
-                               valid_to=date(2025, 6, 30), successor=branch_qt, change_kind=ChangeKind.merged)
+    branch_qb = factories.unit(
+        qb,
+        side=Side.vnpt,
+        kind=UnitKind.vnpt_branch,
+        name="VNPT Quảng Bình",
+        valid_to=date(2025, 6, 30),
+        successor=branch_qt,
+        change_kind=ChangeKind.merged,
+    )
     agreement = factories.agreement(qb, code="QB-2015")
     commitment = factories.commitment(factories.area(agreement, code="I"), branch_qb, code="1.1")
     agreement.units = [branch_qb]

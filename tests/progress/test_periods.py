@@ -44,8 +44,13 @@ def test_deadline_is_days_after_cut_off():
 
 def test_generate_periods_is_idempotent(db):
     province = factories.province()
-    agreement = factories.agreement(province, period_start=date(2021, 1, 1), period_end=date(2022, 12, 31),
-                                    reporting_frequency=PeriodKind.half_year, report_deadline_days=10)
+    agreement = factories.agreement(
+        province,
+        period_start=date(2021, 1, 1),
+        period_end=date(2022, 12, 31),
+        reporting_frequency=PeriodKind.half_year,
+        report_deadline_days=10,
+    )
     first = services.generate_periods(agreement)
     db.session.commit()
     again = services.generate_periods(agreement)

@@ -9,10 +9,22 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import text_of
-from tracker.agreements.models import Commitment, Completion, Measurement, Milestone, MilestoneStatus
+from tracker.agreements.models import (
+    Commitment,
+    Completion,
+    Measurement,
+    Milestone,
+    MilestoneStatus,
+)
 from tracker.audit import AuditEntry
 from tracker.db import local_today
-from tracker.progress.models import Evidence, ProgressReport, ReportAction, ReportEvent, ReportStatus
+from tracker.progress.models import (
+    Evidence,
+    ProgressReport,
+    ReportAction,
+    ReportEvent,
+    ReportStatus,
+)
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -33,23 +45,33 @@ def report_url(w, key="qb", period="current"):
 
 
 def report_data(w, key="qb", **kw):
-    data = {"percent_complete": "40", "completion": "limited", "spent_vnd": "1.500.000.000",
-            "narrative": "Đã lắp đặt 2/5 trạm BTS.", f"v_{w[key]['indicator'].id}": "60,5",
-            f"vn_{w[key]['indicator'].id}": "Biên bản nghiệm thu", f"m_{w[key]['milestone'].id}_status": "met",
-            f"m_{w[key]['milestone'].id}_done_on": (local_today() - timedelta(days=3)).isoformat()}
+    data = {
+        "percent_complete": "40",
+        "completion": "limited",
+        "spent_vnd": "1.500.000.000",
+        "narrative": "Đã lắp đặt 2/5 trạm BTS.",
+        f"v_{w[key]['indicator'].id}": "60,5",
+        f"vn_{w[key]['indicator'].id}": "Biên bản nghiệm thu",
+        f"m_{w[key]['milestone'].id}_status": "met",
+        f"m_{w[key]['milestone'].id}_done_on": (local_today() - timedelta(days=3)).isoformat(),
+    }
     data.update(kw)
     return data
 
 
 def the_report(db, w, key="qb"):
     db.session.expire_all()
-    return db.session.scalar(sa.select(ProgressReport).where(ProgressReport.commitment_id == w[key]["commitment"].id))
+    return db.session.scalar(
+        sa.select(ProgressReport).where(ProgressReport.commitment_id == w[key]["commitment"].id)
+    )
 
 
 def upload(client, report_id, content, name="Biên bản.pdf", title="Biên bản nghiệm thu"):
-    return client.post(f"/reports/{report_id}/evidence",
-                       data={"title": title, "kind": "minutes", "file": (io.BytesIO(content), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        f"/reports/{report_id}/evidence",
+        data={"title": title, "kind": "minutes", "file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def test_full_loop(app, client, auth, db, rw):
@@ -62,11 +84,21 @@ def test_full_loop(app, client, auth, db, rw):
     assert report.status == ReportStatus.draft and report.spent_vnd == 1_500_000_000
     upload(client, report.id, PDF)
     upload(client, report.id, PNG, name="Ảnh khánh thành.png", title="Ảnh lễ khánh thành")
-    assert client.post(f"/reports/{report.id}/submit", data={"version": the_report(db, w).version}).status_code == 302
+    assert (
+        client.post(
+            f"/reports/{report.id}/submit", data={"version": the_report(db, w).version}
+        ).status_code
+        == 302
+    )
     assert the_report(db, w).status == ReportStatus.submitted
     # Read-only to its author now.
     assert client.get(report_url(w)).status_code == 302
-    assert client.post(report_url(w), data=report_data(w, action="save", percent_complete="90")).status_code == 302
+    assert (
+        client.post(
+            report_url(w), data=report_data(w, action="save", percent_complete="90")
+        ).status_code
+        == 302
+    )
     assert the_report(db, w).percent_complete == 40
     # Nothing official yet.
     db.session.expire_all()
@@ -76,11 +108,17 @@ def test_full_loop(app, client, auth, db, rw):
     auth.login(qb["dic"].email)
     assert qb["commitment"].title in text_of(client.get("/review"))
     report = the_report(db, w)
-    refused = client.post(f"/reports/{report.id}/return", data={"reason": "", "version": report.version},
-                          follow_redirects=True)
+    refused = client.post(
+        f"/reports/{report.id}/return",
+        data={"reason": "", "version": report.version},
+        follow_redirects=True,
+    )
     assert "Trường này là bắt buộc" in text_of(refused)
     assert the_report(db, w).status == ReportStatus.submitted
-    client.post(f"/reports/{report.id}/return", data={"reason": "Bổ sung biên bản có chữ ký", "version": report.version})
+    client.post(
+        f"/reports/{report.id}/return",
+        data={"reason": "Bổ sung biên bản có chữ ký", "version": report.version},
+    )
     assert the_report(db, w).status == ReportStatus.returned
     auth.logout()
 
@@ -96,12 +134,22 @@ def test_full_loop(app, client, auth, db, rw):
     client.post(f"/reports/{report.id}/verify", data={"version": report.version})
     report = the_report(db, w)
     assert report.status == ReportStatus.verified and report.verified_by_id == qb["dic"].id
-    assert [e.action for e in report.events] == [ReportAction.submitted, ReportAction.returned,
-                                                 ReportAction.submitted, ReportAction.verified]
+    assert [e.action for e in report.events] == [
+        ReportAction.submitted,
+        ReportAction.returned,
+        ReportAction.submitted,
+        ReportAction.verified,
+    ]
     commitment = db.session.get(Commitment, qb["commitment"].id)
     assert commitment.percent_complete == 45 and commitment.completion == Completion.limited
-    measurement = db.session.scalar(sa.select(Measurement).where(Measurement.indicator_id == qb["indicator"].id))
-    assert measurement.verified and measurement.value == Decimal("60.5") and measurement.report_id == report.id
+    measurement = db.session.scalar(
+        sa.select(Measurement).where(Measurement.indicator_id == qb["indicator"].id)
+    )
+    assert (
+        measurement.verified
+        and measurement.value == Decimal("60.5")
+        and measurement.report_id == report.id
+    )
     assert measurement.measured_on == w["qb"]["current"].ends_on
     milestone = db.session.get(Milestone, qb["milestone"].id)
     assert milestone.status == MilestoneStatus.met and milestone.done_on is not None
@@ -127,7 +175,9 @@ def test_submitter_never_verifies(client, auth, db, rw):
     auth.login(w["qb"]["dic"].email)  # the DIC may report on every commitment of its province
     client.post(report_url(w), data=report_data(w, action="submit"))
     report = the_report(db, w)
-    response = client.post(f"/reports/{report.id}/verify", data={"version": report.version}, follow_redirects=True)
+    response = client.post(
+        f"/reports/{report.id}/verify", data={"version": report.version}, follow_redirects=True
+    )
     assert "người khác" in text_of(response)
     assert the_report(db, w).status == ReportStatus.submitted
 
@@ -150,7 +200,10 @@ def test_another_province_gets_404(client, auth, db, rw):
     auth.logout()
     auth.login(rw["vl"]["dic"].email)
     assert client.get(f"/reports/{report.id}").status_code == 404
-    assert client.post(f"/reports/{report.id}/verify", data={"version": report.version}).status_code == 404
+    assert (
+        client.post(f"/reports/{report.id}/verify", data={"version": report.version}).status_code
+        == 404
+    )
     assert the_report(db, rw).status == ReportStatus.submitted
 
 
@@ -163,13 +216,21 @@ def test_closed_period_refuses_reports_until_reopened(client, auth, db, rw):
     auth.logout()
     auth.login(rw["qb"]["dic"].email)
     until = (local_today() + timedelta(days=5)).isoformat()
-    client.post(f"/periods/{rw['qb']['old'].id}", data={"until": until, "reason": "Đơn vị chậm do bão lũ"})
-    entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.entity_type == "ReportingPeriod",
-                                                          AuditEntry.action == "update"))
+    client.post(
+        f"/periods/{rw['qb']['old'].id}", data={"until": until, "reason": "Đơn vị chậm do bão lũ"}
+    )
+    entry = db.session.scalar(
+        sa.select(AuditEntry).where(
+            AuditEntry.entity_type == "ReportingPeriod", AuditEntry.action == "update"
+        )
+    )
     assert entry.reason == "Đơn vị chậm do bão lũ" and entry.actor_id == rw["qb"]["dic"].id
     auth.logout()
     auth.login(rw["qb"]["vnpt"].email)
-    assert client.post(report_url(rw, period="old"), data=report_data(rw, action="save")).status_code == 302
+    assert (
+        client.post(report_url(rw, period="old"), data=report_data(rw, action="save")).status_code
+        == 302
+    )
 
 
 @pytest.mark.parametrize(
@@ -193,7 +254,9 @@ def test_bad_values_are_refused_and_nothing_is_saved(client, auth, db, rw, field
 
 def test_complete_needs_one_hundred_percent(client, auth, db, rw):
     auth.login(rw["qb"]["vnpt"].email)
-    response = client.post(report_url(rw), data=report_data(rw, action="save", completion="complete"))
+    response = client.post(
+        report_url(rw), data=report_data(rw, action="save", completion="complete")
+    )
     assert "tỷ lệ hoàn thành là 100" in text_of(response)
     assert the_report(db, rw) is None
 
@@ -222,7 +285,9 @@ def test_bad_uploads_leave_no_row_and_no_file(app, client, auth, db, rw, content
     response = upload(client, report.id, content, name=name)
     page = text_of(client.get(f"/reports/{report.id}"))
     assert response.status_code == 302
-    assert any(m in page for m in ("không có nội dung", "không được chấp nhận", "Không đọc được")), page[:400]
+    assert any(
+        m in page for m in ("không có nội dung", "không được chấp nhận", "Không đọc được")
+    ), page[:400]
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) == 0
     assert _files(app) == before
 
@@ -286,25 +351,39 @@ def test_verified_evidence_cannot_be_deleted_but_can_be_superseded(client, auth,
     response = client.post(f"/evidence/{evidence.id}/delete", follow_redirects=True)
     assert "không thể xóa" in text_of(response).lower()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) == 1
-    client.post(f"/evidence/{evidence.id}/supersede", content_type="multipart/form-data",
-                data={"title": "Biên bản có chữ ký", "kind": "minutes",
-                      "file": (io.BytesIO(PDF + b"% signed\n"), "bien-ban-ky.pdf")})
+    client.post(
+        f"/evidence/{evidence.id}/supersede",
+        content_type="multipart/form-data",
+        data={
+            "title": "Biên bản có chữ ký",
+            "kind": "minutes",
+            "file": (io.BytesIO(PDF + b"% signed\n"), "bien-ban-ky.pdf"),
+        },
+    )
     db.session.expire_all()
     rows = db.session.scalars(sa.select(Evidence).order_by(Evidence.id)).all()
     assert len(rows) == 2 and rows[0].superseded_by_id == rows[1].id
 
 
 def test_two_dic_users_verifying_at_once_change_the_state_once(app, db, rw):
+    from tests import factories
     from tracker.auth.models import Role
     from tracker.progress import services
-    from tests import factories
 
     second = factories.user(Role.dic, rw["qb"]["dic_unit"])
     db.session.commit()
     report = services.save_report(
-        None, commitment=rw["qb"]["commitment"], period=rw["qb"]["current"], user=rw["qb"]["vnpt"],
-        percent_complete=50, completion=Completion.substantial, spent_vnd=None, narrative="",
-        values={rw["qb"]["indicator"].id: (Decimal("70"), "")}, milestones={})
+        None,
+        commitment=rw["qb"]["commitment"],
+        period=rw["qb"]["current"],
+        user=rw["qb"]["vnpt"],
+        percent_complete=50,
+        completion=Completion.substantial,
+        spent_vnd=None,
+        narrative="",
+        values={rw["qb"]["indicator"].id: (Decimal("70"), "")},
+        milestones={},
+    )
     services.submit_report(report, user=rw["qb"]["vnpt"])
     db.session.commit()
     version = report.version
@@ -328,8 +407,14 @@ def test_two_dic_users_verifying_at_once_change_the_state_once(app, db, rw):
                 outcomes.append("conflict")
     assert sorted(outcomes) == ["conflict", "ok"]
     db.session.expire_all()
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(ReportEvent)
-                             .where(ReportEvent.action == ReportAction.verified)) == 1
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(ReportEvent)
+            .where(ReportEvent.action == ReportAction.verified)
+        )
+        == 1
+    )
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Measurement)) == 1
 
 
@@ -342,8 +427,15 @@ def _verify_in(session, report, user, version):
     report.verified_by_id, report.verified_at = user.id, utcnow()
     report.events.append(ReportEvent(action=ReportAction.verified, actor_id=user.id))
     for row in report.values:
-        session.add(Measurement(indicator_id=row.indicator_id, measured_on=report.period.ends_on,
-                                value=row.value, verified=True, report_id=report.id))
+        session.add(
+            Measurement(
+                indicator_id=row.indicator_id,
+                measured_on=report.period.ends_on,
+                value=row.value,
+                verified=True,
+                report_id=report.id,
+            )
+        )
     session.flush()
 
 

@@ -51,12 +51,19 @@ class AgreementForm(BaseForm):
     title = TextAreaField(_l("Title"), validators=[required(), max_length(500)])
     province_id = SelectField(_l("Province"), coerce=int, validators=[required()])
     partner = StringField(_l("Partner"), validators=[required(), max_length(255)])
-    province_signatory = StringField(_l("Signatory for the province"), validators=[optional(), max_length(255)])
-    partner_signatory = StringField(_l("Signatory for the partner"), validators=[optional(), max_length(255)])
+    province_signatory = StringField(
+        _l("Signatory for the province"), validators=[optional(), max_length(255)]
+    )
+    partner_signatory = StringField(
+        _l("Signatory for the partner"), validators=[optional(), max_length(255)]
+    )
     period_start = DateField(_l("Period start"), validators=[required_date()])
     period_end = DateField(
         _l("Period end"),
-        validators=[required_date(), not_after("period_start", _l("The end must be after the start."))],
+        validators=[
+            required_date(),
+            not_after("period_start", _l("The end must be after the start.")),
+        ],
     )
     vision_year = IntegerField(
         _l("Orientation to year"),
@@ -81,7 +88,9 @@ class AgreementForm(BaseForm):
     def validate_vision_year(self, field):
         end = self.period_end.data
         if field.data and end and field.data < end.year:
-            raise ValidationError(_l("The orientation year cannot be before the end of the period."))
+            raise ValidationError(
+                _l("The orientation year cannot be before the end of the period.")
+            )
 
     def legal_bases_list(self) -> list[str]:
         return [line.strip() for line in (self.legal_bases.data or "").splitlines() if line.strip()]
@@ -100,13 +109,18 @@ class AreaForm(BaseForm):
     """An area of cooperation."""
 
     code = StringField(
-        _l("Number"), description=_l("I, II, III…"), validators=[required(), max_length(20), code_format]
+        _l("Number"),
+        description=_l("I, II, III…"),
+        validators=[required(), max_length(20), code_format],
     )
     title = TextAreaField(_l("Title"), validators=[required(), max_length(500)])
     position = IntegerField(
         _l("Order"),
         default=0,
-        validators=[optional(), NumberRange(min=0, max=10000, message=_l("Enter a number from 0 to 10000."))],
+        validators=[
+            optional(),
+            NumberRange(min=0, max=10000, message=_l("Enter a number from 0 to 10000.")),
+        ],
     )
     description = TextAreaField(_l("Description"), validators=[max_length(20000)])
     version = VersionField()
@@ -117,7 +131,9 @@ class CommitmentForm(BaseForm):
 
     area_id = SelectField(_l("Area"), coerce=int, validators=[required()])
     code = StringField(
-        _l("Number"), description=_l("e.g. 1.2"), validators=[required(), max_length(20), code_format]
+        _l("Number"),
+        description=_l("e.g. 1.2"),
+        validators=[required(), max_length(20), code_format],
     )
     title = TextAreaField(_l("Commitment"), validators=[required(), max_length(500)])
     description = TextAreaField(_l("Description"), validators=[max_length(20000)])
@@ -139,7 +155,10 @@ class CommitmentForm(BaseForm):
     position = IntegerField(
         _l("Order"),
         default=0,
-        validators=[optional(), NumberRange(min=0, max=10000, message=_l("Enter a number from 0 to 10000."))],
+        validators=[
+            optional(),
+            NumberRange(min=0, max=10000, message=_l("Enter a number from 0 to 10000.")),
+        ],
     )
     version = VersionField()
 
@@ -166,11 +185,16 @@ class MilestoneForm(BaseForm):
         valid = super().validate(extra_validators)
         met = self.status.data in (MilestoneStatus.met, MilestoneStatus.partially_met)
         if met and not self.done_on.data and not self.done_on.errors:
-            self.done_on.errors = [*self.done_on.errors, _l("Enter the date the milestone was met.")]
+            self.done_on.errors = [
+                *self.done_on.errors,
+                _l("Enter the date the milestone was met."),
+            ]
             valid = False
         if self.done_on.data and not met:
-            self.done_on.errors = [*self.done_on.errors,
-                                   _l("A date met needs the status 'Met' or 'Partially met'.")]
+            self.done_on.errors = [
+                *self.done_on.errors,
+                _l("A date met needs the status 'Met' or 'Partially met'."),
+            ]
             valid = False
         return valid
 
@@ -180,7 +204,9 @@ class IndicatorForm(BaseForm):
 
     name = TextAreaField(_l("Indicator"), validators=[required(), max_length(500)])
     unit = StringField(
-        _l("Unit of measure"), description=_l("e.g. %, xã, trạm BTS"), validators=[required(), max_length(40)]
+        _l("Unit of measure"),
+        description=_l("e.g. %, xã, trạm BTS"),
+        validators=[required(), max_length(40)],
     )
     baseline = DecimalText(_l("Baseline"), validators=[input_required()])
     target = DecimalText(_l("Target"), validators=[input_required()])
@@ -198,9 +224,17 @@ class IndicatorForm(BaseForm):
         if field.data is None or base is None:
             return
         if self.direction.data == Direction.increase and field.data < base:
-            raise ValidationError(_l("For an indicator that should increase, the target cannot be below the baseline."))
+            raise ValidationError(
+                _l(
+                    "For an indicator that should increase, the target cannot be below the baseline."
+                )
+            )
         if self.direction.data == Direction.decrease and field.data > base:
-            raise ValidationError(_l("For an indicator that should decrease, the target cannot be above the baseline."))
+            raise ValidationError(
+                _l(
+                    "For an indicator that should decrease, the target cannot be above the baseline."
+                )
+            )
 
 
 class MeasurementForm(BaseForm):
@@ -226,11 +260,17 @@ class DirectiveForm(BaseForm):
     assignee_unit_id = SelectField(_l("Assigned to"), coerce=int, validators=[required()])
     due_on = DateField(
         _l("Due date"),
-        validators=[optional(), not_after("issued_on", _l("The due date cannot be before the date issued."))],
+        validators=[
+            optional(),
+            not_after("issued_on", _l("The due date cannot be before the date issued.")),
+        ],
     )
     done_on = DateField(
         _l("Done on"),
-        validators=[optional(), not_after("issued_on", _l("The date done cannot be before the date issued."))],
+        validators=[
+            optional(),
+            not_after("issued_on", _l("The date done cannot be before the date issued.")),
+        ],
     )
     version = VersionField()
 

@@ -131,7 +131,9 @@ agreement_units = sa.Table(
 commitment_support_units = sa.Table(
     "commitment_support_units",
     Base.metadata,
-    sa.Column("commitment_id", sa.ForeignKey("commitments.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column(
+        "commitment_id", sa.ForeignKey("commitments.id", ondelete="CASCADE"), primary_key=True
+    ),
     sa.Column("unit_id", sa.ForeignKey("units.id"), primary_key=True),
 )
 
@@ -205,7 +207,9 @@ class Agreement(VersionedMixin, Base):
     def refresh_derived(self) -> None:
         """Recompute the search column (called before each flush)."""
         province = self.province.name if self.province else ""
-        self.search_text = fold(" ".join([self.code or "", self.title or "", province, self.partner or ""]))
+        self.search_text = fold(
+            " ".join([self.code or "", self.title or "", province, self.partner or ""])
+        )
 
 
 class StatusChange(Base):
@@ -214,13 +218,17 @@ class StatusChange(Base):
     __tablename__ = "agreement_status_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    agreement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+    )
     from_status: Mapped[AgreementStatus | None] = enum_column(AgreementStatus, nullable=True)
     to_status: Mapped[AgreementStatus] = enum_column(AgreementStatus)
     changed_on: Mapped[date]
     note: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     agreement: Mapped[Agreement] = relationship(back_populates="status_changes")
     created_by = relationship("User", foreign_keys=[created_by_id])
@@ -233,7 +241,9 @@ class Document(TimestampMixin, Base):
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    agreement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(sa.String(300))
     issued_on: Mapped[date | None]
     #: The name the file had when uploaded, kept for download.
@@ -258,7 +268,9 @@ class Area(VersionedMixin, Base):
     __table_args__ = (sa.UniqueConstraint("agreement_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    agreement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+    )
     code: Mapped[str] = mapped_column(sa.String(20))
     position: Mapped[int] = mapped_column(default=0)
     title: Mapped[str] = mapped_column(sa.String(500))
@@ -290,7 +302,9 @@ class Commitment(VersionedMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Denormalised from the area, so codes are unique per agreement and scope checks are one join.
-    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    agreement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+    )
     area_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(sa.String(20))
     position: Mapped[int] = mapped_column(default=0)
@@ -309,7 +323,9 @@ class Commitment(VersionedMixin, Base):
     agreement: Mapped[Agreement] = relationship()
     area: Mapped[Area] = relationship(back_populates="commitments")
     lead_unit: Mapped[Unit] = relationship(foreign_keys=[lead_unit_id], lazy="joined")
-    support_units: Mapped[list[Unit]] = relationship(secondary=commitment_support_units, order_by=Unit.code)
+    support_units: Mapped[list[Unit]] = relationship(
+        secondary=commitment_support_units, order_by=Unit.code
+    )
     milestones: Mapped[list["Milestone"]] = relationship(
         back_populates="commitment",
         order_by="(Milestone.due_on, Milestone.id)",
@@ -334,13 +350,17 @@ class Milestone(VersionedMixin, Base):
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    commitment_id: Mapped[int] = mapped_column(sa.ForeignKey("commitments.id", ondelete="CASCADE"), index=True)
+    commitment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("commitments.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(sa.String(500))
     due_on: Mapped[date]
     #: The due date as first agreed, kept when an extension moves `due_on`.
     original_due_on: Mapped[date | None]
     done_on: Mapped[date | None]
-    status: Mapped[MilestoneStatus] = enum_column(MilestoneStatus, default=MilestoneStatus.scheduled)
+    status: Mapped[MilestoneStatus] = enum_column(
+        MilestoneStatus, default=MilestoneStatus.scheduled
+    )
 
     commitment: Mapped[Commitment] = relationship(back_populates="milestones")
 
@@ -364,7 +384,9 @@ class Indicator(VersionedMixin, Base):
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    commitment_id: Mapped[int] = mapped_column(sa.ForeignKey("commitments.id", ondelete="CASCADE"), index=True)
+    commitment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("commitments.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(default=0)
     name: Mapped[str] = mapped_column(sa.String(500))
     #: Unit of measure: "%", "xã", "trạm BTS"…
@@ -400,7 +422,9 @@ class Measurement(VersionedMixin, Base):
     __table_args__ = (sa.UniqueConstraint("indicator_id", "measured_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    indicator_id: Mapped[int] = mapped_column(sa.ForeignKey("indicators.id", ondelete="CASCADE"), index=True)
+    indicator_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("indicators.id", ondelete="CASCADE"), index=True
+    )
     measured_on: Mapped[date]
     value: Mapped[Decimal] = mapped_column(sa.Numeric(20, 4))
     verified: Mapped[bool] = mapped_column(default=False)
@@ -425,7 +449,9 @@ class Directive(VersionedMixin, Base):
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    agreement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+    )
     issued_on: Mapped[date]
     #: Free text: the leader and their title.
     issued_by: Mapped[str] = mapped_column(sa.String(255))

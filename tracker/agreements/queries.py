@@ -69,7 +69,8 @@ def agreement_counts(agreement_ids: list[int]) -> dict[int, dict[str, int]]:
     if not agreement_ids:
         return counts
     for aid, n in db.session.execute(
-        sa.select(Area.agreement_id, sa.func.count()).where(Area.agreement_id.in_(agreement_ids))
+        sa.select(Area.agreement_id, sa.func.count())
+        .where(Area.agreement_id.in_(agreement_ids))
         .group_by(Area.agreement_id)
     ):
         counts[aid]["areas"] = n
@@ -130,7 +131,12 @@ def directives_visible_to(user, *, open_only: bool = False, unit_id: int | None 
         sa.select(Directive)
         .where(Directive.agreement_id.in_(visible))
         .options(selectinload(Directive.agreement))
-        .order_by(Directive.done_on.is_not(None), Directive.due_on.is_(None), Directive.due_on, Directive.id)
+        .order_by(
+            Directive.done_on.is_not(None),
+            Directive.due_on.is_(None),
+            Directive.due_on,
+            Directive.id,
+        )
     )
     if open_only:
         query = query.where(Directive.done_on.is_(None))

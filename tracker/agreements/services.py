@@ -60,7 +60,9 @@ def save_agreement(agreement: Agreement | None, *, user, version=None, **fields)
         _require_editable(user, agreement)
         check_version(agreement, version)
         if not in_scope(user, province.id):
-            raise Invalid(_("You cannot move an agreement to a province outside your scope."), "province_id")
+            raise Invalid(
+                _("You cannot move an agreement to a province outside your scope."), "province_id"
+            )
     code = fields["code"]
     clash = db.session.scalar(
         sa.select(Agreement.id).where(
@@ -69,12 +71,16 @@ def save_agreement(agreement: Agreement | None, *, user, version=None, **fields)
         )
     )
     if clash is not None:
-        raise Invalid(_("The code %(code)s is already used by another agreement.", code=code), "code")
+        raise Invalid(
+            _("The code %(code)s is already used by another agreement.", code=code), "code"
+        )
     if fields["period_end"] <= fields["period_start"]:
         raise Invalid(_("The end must be after the start."), "period_end")
     vision = fields.get("vision_year")
     if vision and vision < fields["period_end"].year:
-        raise Invalid(_("The orientation year cannot be before the end of the period."), "vision_year")
+        raise Invalid(
+            _("The orientation year cannot be before the end of the period."), "vision_year"
+        )
     predecessor = fields.get("predecessor")
     if predecessor is not None:
         node, seen = predecessor, set()
@@ -88,8 +94,12 @@ def save_agreement(agreement: Agreement | None, *, user, version=None, **fields)
     if agreement is None:
         agreement = Agreement(status=AgreementStatus.draft, **fields)
         agreement.status_changes.append(
-            StatusChange(from_status=None, to_status=AgreementStatus.draft, changed_on=local_today(),
-                         created_by_id=user.id)
+            StatusChange(
+                from_status=None,
+                to_status=AgreementStatus.draft,
+                changed_on=local_today(),
+                created_by_id=user.id,
+            )
         )
         db.session.add(agreement)
     else:
@@ -98,8 +108,15 @@ def save_agreement(agreement: Agreement | None, *, user, version=None, **fields)
     return agreement
 
 
-def change_status(agreement: Agreement, *, user, to_status: AgreementStatus, on: date, note: str = "",
-                  version=None) -> StatusChange:
+def change_status(
+    agreement: Agreement,
+    *,
+    user,
+    to_status: AgreementStatus,
+    on: date,
+    note: str = "",
+    version=None,
+) -> StatusChange:
     """Move the agreement along its life cycle; signing sets the signature date."""
     _require(can_edit_agreement(user, agreement))
     check_version(agreement, version)
@@ -111,7 +128,10 @@ def change_status(agreement: Agreement, *, user, to_status: AgreementStatus, on:
     if last and on < last:
         raise Invalid(_("The date cannot be before the previous status change."), "changed_on")
     change = StatusChange(
-        from_status=agreement.status, to_status=to_status, changed_on=on, note=note or None,
+        from_status=agreement.status,
+        to_status=to_status,
+        changed_on=on,
+        note=note or None,
         created_by_id=user.id,
     )
     agreement.status_changes.append(change)
@@ -147,7 +167,10 @@ def save_area(area: Area | None, *, agreement: Agreement, user, version=None, **
         )
     )
     if clash is not None:
-        raise Invalid(_("Another area of this agreement has the number %(code)s.", code=fields["code"]), "code")
+        raise Invalid(
+            _("Another area of this agreement has the number %(code)s.", code=fields["code"]),
+            "code",
+        )
     if area is None:
         if not fields.get("position"):
             fields["position"] = len(agreement.areas)
@@ -159,8 +182,17 @@ def save_area(area: Area | None, *, agreement: Agreement, user, version=None, **
     return area
 
 
-def save_commitment(commitment: Commitment | None, *, agreement: Agreement, user, version=None,
-                    area: Area, lead_unit: Unit | None, support_units: list[Unit], **fields) -> Commitment:
+def save_commitment(
+    commitment: Commitment | None,
+    *,
+    agreement: Agreement,
+    user,
+    version=None,
+    area: Area,
+    lead_unit: Unit | None,
+    support_units: list[Unit],
+    **fields,
+) -> Commitment:
     """Create or update a commitment; its units join the agreement's parties."""
     _require_editable(user, agreement)
     if commitment is not None:
@@ -183,14 +215,20 @@ def save_commitment(commitment: Commitment | None, *, agreement: Agreement, user
     )
     if clash is not None:
         raise Invalid(
-            _("Another commitment of this agreement has the number %(code)s.", code=fields["code"]), "code"
+            _("Another commitment of this agreement has the number %(code)s.", code=fields["code"]),
+            "code",
         )
     with db.session.no_autoflush:
         if commitment is None:
             if not fields.get("position"):
                 fields["position"] = len(area.commitments)
-            commitment = Commitment(agreement=agreement, area=area, lead_unit=lead_unit,
-                                    support_units=list(support_units), **fields)
+            commitment = Commitment(
+                agreement=agreement,
+                area=area,
+                lead_unit=lead_unit,
+                support_units=list(support_units),
+                **fields,
+            )
             db.session.add(commitment)
         else:
             commitment.area = area
@@ -202,8 +240,9 @@ def save_commitment(commitment: Commitment | None, *, agreement: Agreement, user
     return commitment
 
 
-def save_milestone(milestone: Milestone | None, *, commitment: Commitment, user, version=None,
-                   **fields) -> Milestone:
+def save_milestone(
+    milestone: Milestone | None, *, commitment: Commitment, user, version=None, **fields
+) -> Milestone:
     """Create or update a milestone."""
     _require_editable(user, commitment.agreement)
     if milestone is not None:
@@ -225,8 +264,15 @@ def save_milestone(milestone: Milestone | None, *, commitment: Commitment, user,
     return milestone
 
 
-def save_indicator(indicator: Indicator | None, *, commitment: Commitment, user, version=None,
-                   reason: str = "", **fields) -> Indicator:
+def save_indicator(
+    indicator: Indicator | None,
+    *,
+    commitment: Commitment,
+    user,
+    version=None,
+    reason: str = "",
+    **fields,
+) -> Indicator:
     """Create or update an indicator. After signing, changing the baseline or target needs a
     reason, which the history keeps."""
     agreement = commitment.agreement
@@ -237,7 +283,9 @@ def save_indicator(indicator: Indicator | None, *, commitment: Commitment, user,
         if changed and agreement.is_signed:
             if not reason.strip():
                 raise Invalid(
-                    _("The agreement is signed: give the reason for changing the baseline or target."),
+                    _(
+                        "The agreement is signed: give the reason for changing the baseline or target."
+                    ),
                     "reason",
                 )
             db.session.info[REASON] = reason.strip()
@@ -251,8 +299,9 @@ def save_indicator(indicator: Indicator | None, *, commitment: Commitment, user,
     return indicator
 
 
-def add_measurement(indicator: Indicator, *, user, measured_on: date, value, verified: bool,
-                    note: str = "") -> Measurement:
+def add_measurement(
+    indicator: Indicator, *, user, measured_on: date, value, verified: bool, note: str = ""
+) -> Measurement:
     """Record a dated value of an indicator (one per date)."""
     _require_editable(user, indicator.commitment.agreement)
     if measured_on > local_today():
@@ -260,15 +309,26 @@ def add_measurement(indicator: Indicator, *, user, measured_on: date, value, ver
     if any(m.measured_on == measured_on for m in indicator.measurements):
         raise Invalid(_("There is already a value for this date."), "measured_on")
     measurement = Measurement(
-        indicator=indicator, measured_on=measured_on, value=value, verified=verified, note=note or None
+        indicator=indicator,
+        measured_on=measured_on,
+        value=value,
+        verified=verified,
+        note=note or None,
     )
     db.session.add(measurement)
     db.session.flush()
     return measurement
 
 
-def save_directive(directive: Directive | None, *, agreement: Agreement, user, version=None,
-                   assignee: Unit | None, **fields) -> Directive:
+def save_directive(
+    directive: Directive | None,
+    *,
+    agreement: Agreement,
+    user,
+    version=None,
+    assignee: Unit | None,
+    **fields,
+) -> Directive:
     """Record or update a leadership directive."""
     _require(can_record_directive(user, agreement))
     if directive is not None:
@@ -290,12 +350,19 @@ def save_directive(directive: Directive | None, *, agreement: Agreement, user, v
     return directive
 
 
-def attach_document(agreement: Agreement, *, user, title: str, issued_on: date | None, stored) -> Document:
+def attach_document(
+    agreement: Agreement, *, user, title: str, issued_on: date | None, stored
+) -> Document:
     """Attach a stored file to the agreement."""
     _require(can_edit_agreement(user, agreement))
     document = Document(
-        agreement=agreement, title=title, issued_on=issued_on, file_name=stored.file_name,
-        sha256=stored.sha256, size=stored.size, content_type=stored.content_type,
+        agreement=agreement,
+        title=title,
+        issued_on=issued_on,
+        file_name=stored.file_name,
+        sha256=stored.sha256,
+        size=stored.size,
+        content_type=stored.content_type,
     )
     db.session.add(document)
     db.session.flush()

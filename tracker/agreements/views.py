@@ -1,7 +1,17 @@
 """Pages for agreements: the home page, the list, the agreement page and the forms under it."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from tracker import storage
@@ -84,8 +94,13 @@ def _unit_choices(agreement: Agreement) -> list[tuple[int, str]]:
 
 def _form_page(form, *, title, agreement=None, cancel, enctype=None, record=None):
     return render_template(
-        "agreements/form.html", form=form, title=title, agreement=agreement, cancel=cancel,
-        enctype=enctype, record=record,
+        "agreements/form.html",
+        form=form,
+        title=title,
+        agreement=agreement,
+        cancel=cancel,
+        enctype=enctype,
+        record=record,
     )
 
 
@@ -103,11 +118,15 @@ def home():
     directives = []
     if current_user.unit_id:
         directives = db.session.scalars(
-            queries.directives_visible_to(current_user, open_only=True, unit_id=current_user.unit_id)
-            .limit(20)
+            queries.directives_visible_to(
+                current_user, open_only=True, unit_id=current_user.unit_id
+            ).limit(20)
         ).all()
     return render_template(
-        "agreements/home.html", agreements=agreements, counts=counts, directives=directives,
+        "agreements/home.html",
+        agreements=agreements,
+        counts=counts,
+        directives=directives,
         today=local_today(),
     )
 
@@ -122,12 +141,20 @@ def index():
     page = max(request.args.get("page", 1, type=int), 1)
     pagination = db.paginate(
         queries.search_agreements(current_user, q=q, status=status, province_id=province_id),
-        page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False,
+        page=page,
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
     )
     counts = queries.agreement_counts([a.id for a in pagination.items])
     return render_template(
-        "agreements/index.html", pagination=pagination, counts=counts, q=q, status=status,
-        province_id=province_id, statuses=AgreementStatus, provinces=queries.provinces_in_scope(current_user),
+        "agreements/index.html",
+        pagination=pagination,
+        counts=counts,
+        q=q,
+        status=status,
+        province_id=province_id,
+        statuses=AgreementStatus,
+        provinces=queries.provinces_in_scope(current_user),
         can_create=can_create_agreement(current_user),
     )
 
@@ -140,7 +167,9 @@ def detail(code):
     from tracker.progress.queries import commitment_status
 
     return render_template(
-        "agreements/detail.html", agreement=agreement, today=local_today(),
+        "agreements/detail.html",
+        agreement=agreement,
+        today=local_today(),
         status=commitment_status([agreement]),
         can_edit=can_edit_agreement(current_user, agreement) and agreement.editable,
         can_direct=can_record_directive(current_user, agreement),
@@ -155,8 +184,15 @@ def detail(code):
 def _agreement_form(agreement: Agreement | None):
     form = f.AgreementForm(obj=agreement)
     provinces = queries.provinces_in_scope(current_user)
-    form.province_id.choices = [(p.id, p.name if p.valid_to is None else _("%(name)s (until %(date)s)",
-                                 name=p.name, date=p.valid_to.strftime("%d/%m/%Y"))) for p in provinces]
+    form.province_id.choices = [
+        (
+            p.id,
+            p.name
+            if p.valid_to is None
+            else _("%(name)s (until %(date)s)", name=p.name, date=p.valid_to.strftime("%d/%m/%Y")),
+        )
+        for p in provinces
+    ]
     others = db.session.scalars(agreements_visible_to(current_user).order_by(Agreement.code)).all()
     form.predecessor_id.choices = [(0, "—")] + [
         (a.id, str(a)) for a in others if agreement is None or a.id != agreement.id
@@ -171,16 +207,24 @@ def _agreement_form(agreement: Agreement | None):
 
 
 def _agreement_fields(form) -> dict:
-    predecessor = db.session.get(Agreement, form.predecessor_id.data) if form.predecessor_id.data else None
+    predecessor = (
+        db.session.get(Agreement, form.predecessor_id.data) if form.predecessor_id.data else None
+    )
     if predecessor is not None and not can_view_agreement(current_user, predecessor):
         predecessor = None
     return {
-        "code": form.code.data, "title": form.title.data, "province_id": form.province_id.data,
-        "partner": form.partner.data, "province_signatory": form.province_signatory.data or None,
+        "code": form.code.data,
+        "title": form.title.data,
+        "province_id": form.province_id.data,
+        "partner": form.partner.data,
+        "province_signatory": form.province_signatory.data or None,
         "partner_signatory": form.partner_signatory.data or None,
-        "period_start": form.period_start.data, "period_end": form.period_end.data,
-        "vision_year": form.vision_year.data, "predecessor": predecessor,
-        "legal_bases": form.legal_bases_list(), "description": form.description.data or None,
+        "period_start": form.period_start.data,
+        "period_end": form.period_end.data,
+        "vision_year": form.vision_year.data,
+        "predecessor": predecessor,
+        "legal_bases": form.legal_bases_list(),
+        "description": form.description.data or None,
     }
 
 
@@ -193,7 +237,10 @@ def create():
     form = _agreement_form(None)
     result = {}
     if form.validate_on_submit() and save_with(
-        form, lambda: result.update(a=services.save_agreement(None, user=current_user, **_agreement_fields(form)))
+        form,
+        lambda: result.update(
+            a=services.save_agreement(None, user=current_user, **_agreement_fields(form))
+        ),
     ):
         flash(_("The agreement has been created as a draft."), "success")
         return redirect(url_for(".detail", code=result["a"].code))
@@ -204,28 +251,35 @@ def create():
 @login_required
 def edit(code):
     """Edit the agreement's record."""
-    agreement = _editable(_visible(db.session.scalar(sa.select(Agreement).where(Agreement.code == code))))
+    agreement = _editable(
+        _visible(db.session.scalar(sa.select(Agreement).where(Agreement.code == code)))
+    )
     form = _agreement_form(agreement)
     if form.validate_on_submit() and save_with(
         form,
-        lambda: services.save_agreement(agreement, user=current_user, version=form.version.data,
-                                        **_agreement_fields(form)),
+        lambda: services.save_agreement(
+            agreement, user=current_user, version=form.version.data, **_agreement_fields(form)
+        ),
         stale_obj=agreement,
     ):
         flash(_("The agreement has been saved."), "success")
         return redirect(url_for(".detail", code=agreement.code))
-    return _form_page(form, title=_("Edit agreement"), agreement=agreement,
-                      cancel=url_for(".detail", code=code))
+    return _form_page(
+        form, title=_("Edit agreement"), agreement=agreement, cancel=url_for(".detail", code=code)
+    )
 
 
 @bp.route("/agreements/<code>/status", methods=["GET", "POST"])
 @login_required
 def status(code):
     """Move the agreement to its next status, dated."""
-    agreement = _editable(_visible(db.session.scalar(sa.select(Agreement).where(Agreement.code == code))))
+    agreement = _editable(
+        _visible(db.session.scalar(sa.select(Agreement).where(Agreement.code == code)))
+    )
     form = f.StatusForm(obj=agreement)
     form.to_status.choices = [
-        (s.value, s.label) for s in allowed_transitions(agreement.status, signed=agreement.is_signed)
+        (s.value, s.label)
+        for s in allowed_transitions(agreement.status, signed=agreement.is_signed)
     ]
     if request.method == "GET":
         form.changed_on.data = local_today()
@@ -233,14 +287,20 @@ def status(code):
     if form.validate_on_submit() and save_with(
         form,
         lambda: services.change_status(
-            agreement, user=current_user, to_status=AgreementStatus(form.to_status.data),
-            on=form.changed_on.data, note=form.note.data, version=form.version.data,
+            agreement,
+            user=current_user,
+            to_status=AgreementStatus(form.to_status.data),
+            on=form.changed_on.data,
+            note=form.note.data,
+            version=form.version.data,
         ),
         stale_obj=agreement,
     ):
         flash(_("The status has been changed."), "success")
         return redirect(url_for(".detail", code=agreement.code))
-    return _form_page(form, title=_("Change status"), agreement=agreement, cancel=url_for(".detail", code=code))
+    return _form_page(
+        form, title=_("Change status"), agreement=agreement, cancel=url_for(".detail", code=code)
+    )
 
 
 @bp.route("/agreements/<code>/delete", methods=["POST"])
@@ -274,20 +334,30 @@ def new_area(code=None, area_id=None):
     if area_id:
         area, agreement = _get(Area, area_id)
     else:
-        area, agreement = None, _visible(db.session.scalar(sa.select(Agreement).where(Agreement.code == code)))
+        area, agreement = (
+            None,
+            _visible(db.session.scalar(sa.select(Agreement).where(Agreement.code == code))),
+        )
     _editable(agreement)
     form = f.AreaForm(obj=area)
     fields = ("code", "title", "position", "description")
     if form.validate_on_submit() and save_with(
         form,
-        lambda: services.save_area(area, agreement=agreement, user=current_user, version=form.version.data,
-                                   **{k: form[k].data or (0 if k == "position" else None) for k in fields}),
+        lambda: services.save_area(
+            area,
+            agreement=agreement,
+            user=current_user,
+            version=form.version.data,
+            **{k: form[k].data or (0 if k == "position" else None) for k in fields},
+        ),
         stale_obj=area,
     ):
         flash(_("The area has been saved."), "success")
         return redirect(url_for(".detail", code=agreement.code))
     title = _("Edit area") if area else _("New area")
-    return _form_page(form, title=title, agreement=agreement, cancel=url_for(".detail", code=agreement.code))
+    return _form_page(
+        form, title=title, agreement=agreement, cancel=url_for(".detail", code=agreement.code)
+    )
 
 
 # -- commitments -------------------------------------------------------------------------------
@@ -302,7 +372,9 @@ def _commitment_form(agreement: Agreement, commitment: Commitment | None):
     if request.method == "GET":
         if commitment is not None:
             form.support_unit_ids.data = [u.id for u in commitment.support_units]
-            form.funding_source.data = commitment.funding_source.value if commitment.funding_source else ""
+            form.funding_source.data = (
+                commitment.funding_source.value if commitment.funding_source else ""
+            )
         elif request.args.get("area", type=int):
             form.area_id.data = request.args.get("area", type=int)
     return form
@@ -312,18 +384,28 @@ def _commitment_fields(form, agreement: Agreement) -> dict:
     return {
         "area": db.session.get(Area, form.area_id.data),
         "lead_unit": db.session.get(Unit, form.lead_unit_id.data),
-        "support_units": [u for u in (db.session.get(Unit, i) for i in form.support_unit_ids.data) if u],
-        "code": form.code.data, "title": form.title.data, "description": form.description.data or None,
-        "committed_by": Side(form.committed_by.data), "due_on": form.due_on.data,
+        "support_units": [
+            u for u in (db.session.get(Unit, i) for i in form.support_unit_ids.data) if u
+        ],
+        "code": form.code.data,
+        "title": form.title.data,
+        "description": form.description.data or None,
+        "committed_by": Side(form.committed_by.data),
+        "due_on": form.due_on.data,
         "budget_vnd": form.budget_vnd.data,
-        "funding_source": FundingSource(form.funding_source.data) if form.funding_source.data else None,
-        "priority": form.priority.data, "completion": Completion(form.completion.data),
+        "funding_source": FundingSource(form.funding_source.data)
+        if form.funding_source.data
+        else None,
+        "priority": form.priority.data,
+        "completion": Completion(form.completion.data),
         "position": form.position.data or 0,
     }
 
 
 @bp.route("/agreements/<code>/commitments/new", methods=["GET", "POST"])
-@bp.route("/commitments/<int:commitment_id>/edit", methods=["GET", "POST"], endpoint="edit_commitment")
+@bp.route(
+    "/commitments/<int:commitment_id>/edit", methods=["GET", "POST"], endpoint="edit_commitment"
+)
 @login_required
 def new_commitment(code=None, commitment_id=None):
     """Create or edit a commitment."""
@@ -340,17 +422,28 @@ def new_commitment(code=None, commitment_id=None):
     result = {}
     if form.validate_on_submit() and save_with(
         form,
-        lambda: result.update(c=services.save_commitment(
-            commitment, agreement=agreement, user=current_user, version=form.version.data,
-            **_commitment_fields(form, agreement))),
+        lambda: result.update(
+            c=services.save_commitment(
+                commitment,
+                agreement=agreement,
+                user=current_user,
+                version=form.version.data,
+                **_commitment_fields(form, agreement),
+            )
+        ),
         stale_obj=commitment,
     ):
         flash(_("The commitment has been saved."), "success")
         return redirect(url_for(".commitment", commitment_id=result["c"].id))
     title = _("Edit commitment") if commitment else _("New commitment")
-    return _form_page(form, title=title, agreement=agreement,
-                      cancel=url_for(".commitment", commitment_id=commitment.id) if commitment
-                      else url_for(".detail", code=agreement.code))
+    return _form_page(
+        form,
+        title=title,
+        agreement=agreement,
+        cancel=url_for(".commitment", commitment_id=commitment.id)
+        if commitment
+        else url_for(".detail", code=agreement.code),
+    )
 
 
 @bp.route("/commitments/<int:commitment_id>")
@@ -365,24 +458,42 @@ def commitment(commitment_id):
     from tracker.progress.permissions import can_report
 
     periods = db.session.scalars(
-        sa.select(ReportingPeriod).where(ReportingPeriod.agreement_id == agreement.id,
-                                         ReportingPeriod.starts_on <= local_today())
+        sa.select(ReportingPeriod)
+        .where(
+            ReportingPeriod.agreement_id == agreement.id, ReportingPeriod.starts_on <= local_today()
+        )
         .order_by(ReportingPeriod.starts_on.desc())
     ).all()
-    reports = {r.period_id: r for r in db.session.scalars(
-        sa.select(ProgressReport).where(ProgressReport.commitment_id == item.id))}
+    reports = {
+        r.period_id: r
+        for r in db.session.scalars(
+            sa.select(ProgressReport).where(ProgressReport.commitment_id == item.id)
+        )
+    }
     from tracker import audit
 
-    entries = db.session.scalars(audit.history(entities=[
-        ("Commitment", [item.id]), ("Milestone", [m.id for m in item.milestones]),
-        ("Indicator", [i.id for i in item.indicators]),
-        ("Measurement", [m.id for i in item.indicators for m in i.measurements]),
-    ]).limit(30)).all()
+    entries = db.session.scalars(
+        audit.history(
+            entities=[
+                ("Commitment", [item.id]),
+                ("Milestone", [m.id for m in item.milestones]),
+                ("Indicator", [i.id for i in item.indicators]),
+                ("Measurement", [m.id for i in item.indicators for m in i.measurements]),
+            ]
+        ).limit(30)
+    ).all()
     return render_template(
-        "agreements/commitment.html", commitment=item, agreement=agreement, today=local_today(),
+        "agreements/commitment.html",
+        commitment=item,
+        agreement=agreement,
+        today=local_today(),
         can_edit=can_edit_agreement(current_user, agreement) and agreement.editable,
         can_report=can_report(current_user, item) and agreement.editable,
-        periods=periods, reports=reports, delete_form=f.DeleteForm(), entries=entries, **audit.labels(),
+        periods=periods,
+        reports=reports,
+        delete_form=f.DeleteForm(),
+        entries=entries,
+        **audit.labels(),
     )
 
 
@@ -405,16 +516,27 @@ def new_milestone(commitment_id=None, milestone_id=None):
     if form.validate_on_submit() and save_with(
         form,
         lambda: services.save_milestone(
-            milestone, commitment=parent, user=current_user, version=form.version.data,
-            title=form.title.data, due_on=form.due_on.data, done_on=form.done_on.data,
-            status=MilestoneStatus(form.status.data)),
+            milestone,
+            commitment=parent,
+            user=current_user,
+            version=form.version.data,
+            title=form.title.data,
+            due_on=form.due_on.data,
+            done_on=form.done_on.data,
+            status=MilestoneStatus(form.status.data),
+        ),
         stale_obj=milestone,
     ):
         flash(_("The milestone has been saved."), "success")
         return redirect(url_for(".commitment", commitment_id=parent.id))
     title = _("Edit milestone") if milestone else _("New milestone")
-    return _form_page(form, title=title, agreement=agreement,
-                      cancel=url_for(".commitment", commitment_id=parent.id), record=parent)
+    return _form_page(
+        form,
+        title=title,
+        agreement=agreement,
+        cancel=url_for(".commitment", commitment_id=parent.id),
+        record=parent,
+    )
 
 
 @bp.route("/commitments/<int:commitment_id>/indicators/new", methods=["GET", "POST"])
@@ -433,17 +555,30 @@ def new_indicator(commitment_id=None, indicator_id=None):
     if form.validate_on_submit() and save_with(
         form,
         lambda: services.save_indicator(
-            indicator, commitment=parent, user=current_user, version=form.version.data,
-            reason=form.reason.data or "", name=form.name.data, unit=form.unit.data,
-            baseline=form.baseline.data, target=form.target.data, target_on=form.target_on.data,
-            direction=Direction(form.direction.data)),
+            indicator,
+            commitment=parent,
+            user=current_user,
+            version=form.version.data,
+            reason=form.reason.data or "",
+            name=form.name.data,
+            unit=form.unit.data,
+            baseline=form.baseline.data,
+            target=form.target.data,
+            target_on=form.target_on.data,
+            direction=Direction(form.direction.data),
+        ),
         stale_obj=indicator,
     ):
         flash(_("The indicator has been saved."), "success")
         return redirect(url_for(".commitment", commitment_id=parent.id))
     title = _("Edit indicator") if indicator else _("New indicator")
-    return _form_page(form, title=title, agreement=agreement,
-                      cancel=url_for(".commitment", commitment_id=parent.id), record=parent)
+    return _form_page(
+        form,
+        title=title,
+        agreement=agreement,
+        cancel=url_for(".commitment", commitment_id=parent.id),
+        record=parent,
+    )
 
 
 @bp.route("/indicators/<int:indicator_id>/measurements/new", methods=["GET", "POST"])
@@ -456,14 +591,23 @@ def new_measurement(indicator_id):
     if form.validate_on_submit() and save_with(
         form,
         lambda: services.add_measurement(
-            indicator, user=current_user, measured_on=form.measured_on.data, value=form.value.data,
-            verified=form.verified.data, note=form.note.data),
+            indicator,
+            user=current_user,
+            measured_on=form.measured_on.data,
+            value=form.value.data,
+            verified=form.verified.data,
+            note=form.note.data,
+        ),
     ):
         flash(_("The value has been recorded."), "success")
         return redirect(url_for(".commitment", commitment_id=indicator.commitment_id))
-    return _form_page(form, title=_("New value: %(name)s", name=indicator.name), agreement=agreement,
-                      cancel=url_for(".commitment", commitment_id=indicator.commitment_id),
-                      record=indicator.commitment)
+    return _form_page(
+        form,
+        title=_("New value: %(name)s", name=indicator.name),
+        agreement=agreement,
+        cancel=url_for(".commitment", commitment_id=indicator.commitment_id),
+        record=indicator.commitment,
+    )
 
 
 # -- directives ----------------------------------------------------------------------------------
@@ -477,12 +621,20 @@ def directives():
     mine = request.args.get("mine") == "1"
     page = max(request.args.get("page", 1, type=int), 1)
     pagination = db.paginate(
-        queries.directives_visible_to(current_user, open_only=only_open,
-                                      unit_id=current_user.unit_id if mine else None),
-        page=page, per_page=current_app.config["PAGE_SIZE"], error_out=False,
+        queries.directives_visible_to(
+            current_user, open_only=only_open, unit_id=current_user.unit_id if mine else None
+        ),
+        page=page,
+        per_page=current_app.config["PAGE_SIZE"],
+        error_out=False,
     )
-    return render_template("agreements/directives.html", pagination=pagination, only_open=only_open,
-                           mine=mine, today=local_today())
+    return render_template(
+        "agreements/directives.html",
+        pagination=pagination,
+        only_open=only_open,
+        mine=mine,
+        today=local_today(),
+    )
 
 
 @bp.route("/agreements/<code>/directives/new", methods=["GET", "POST"])
@@ -502,17 +654,26 @@ def new_directive(code=None, directive_id=None):
     if form.validate_on_submit() and save_with(
         form,
         lambda: services.save_directive(
-            directive, agreement=agreement, user=current_user, version=form.version.data,
-            assignee=db.session.get(Unit, form.assignee_unit_id.data), issued_on=form.issued_on.data,
-            issued_by=form.issued_by.data, meeting=form.meeting.data or None, text=form.text.data,
-            due_on=form.due_on.data, done_on=form.done_on.data),
+            directive,
+            agreement=agreement,
+            user=current_user,
+            version=form.version.data,
+            assignee=db.session.get(Unit, form.assignee_unit_id.data),
+            issued_on=form.issued_on.data,
+            issued_by=form.issued_by.data,
+            meeting=form.meeting.data or None,
+            text=form.text.data,
+            due_on=form.due_on.data,
+            done_on=form.done_on.data,
+        ),
         stale_obj=directive,
     ):
         flash(_("The directive has been saved."), "success")
         return redirect(url_for(".detail", code=agreement.code) + "#directives")
     title = _("Edit directive") if directive else _("New directive")
-    return _form_page(form, title=title, agreement=agreement,
-                      cancel=url_for(".detail", code=agreement.code))
+    return _form_page(
+        form, title=title, agreement=agreement, cancel=url_for(".detail", code=agreement.code)
+    )
 
 
 # -- documents -----------------------------------------------------------------------------------
@@ -522,7 +683,9 @@ def new_directive(code=None, directive_id=None):
 @login_required
 def new_document(code):
     """Attach a file (the signed text, a decision, minutes) to the agreement."""
-    agreement = _editable(_visible(db.session.scalar(sa.select(Agreement).where(Agreement.code == code))))
+    agreement = _editable(
+        _visible(db.session.scalar(sa.select(Agreement).where(Agreement.code == code)))
+    )
     form = f.DocumentForm()
 
     def attach():
@@ -530,14 +693,24 @@ def new_document(code):
             stored = storage.store(form.file.data)
         except storage.UploadError as exc:
             raise Invalid(str(exc), "file") from None
-        services.attach_document(agreement, user=current_user, title=form.title.data,
-                                 issued_on=form.issued_on.data, stored=stored)
+        services.attach_document(
+            agreement,
+            user=current_user,
+            title=form.title.data,
+            issued_on=form.issued_on.data,
+            stored=stored,
+        )
 
     if form.validate_on_submit() and save_with(form, attach):
         flash(_("The document has been attached."), "success")
         return redirect(url_for(".detail", code=agreement.code) + "#documents")
-    return _form_page(form, title=_("Attach a document"), agreement=agreement,
-                      cancel=url_for(".detail", code=agreement.code), enctype="multipart/form-data")
+    return _form_page(
+        form,
+        title=_("Attach a document"),
+        agreement=agreement,
+        cancel=url_for(".detail", code=agreement.code),
+        enctype="multipart/form-data",
+    )
 
 
 @bp.route("/documents/<int:document_id>")
@@ -548,8 +721,13 @@ def download_document(document_id):
     path = storage.path_for(document.sha256)
     if not path.exists():
         abort(404)
-    response = send_file(path, mimetype=document.content_type, as_attachment=True,
-                         download_name=document.file_name, max_age=0)
+    response = send_file(
+        path,
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=document.file_name,
+        max_age=0,
+    )
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
@@ -558,8 +736,13 @@ def download_document(document_id):
 # -- deletes -------------------------------------------------------------------------------------
 
 _DELETABLE = {
-    "area": Area, "commitment": Commitment, "milestone": Milestone, "indicator": Indicator,
-    "measurement": Measurement, "directive": Directive, "document": Document,
+    "area": Area,
+    "commitment": Commitment,
+    "milestone": Milestone,
+    "indicator": Indicator,
+    "measurement": Measurement,
+    "directive": Directive,
+    "document": Document,
 }
 
 
@@ -599,6 +782,13 @@ def history(code):
 
     agreement = _visible(db.session.scalar(sa.select(Agreement).where(Agreement.code == code)))
     page = max(request.args.get("page", 1, type=int), 1)
-    pagination = db.paginate(audit.history(agreement_id=agreement.id), page=page, per_page=50, error_out=False)
-    return render_template("audit/agreement.html", agreement=agreement, pagination=pagination,
-                           entries=pagination.items, **audit.labels())
+    pagination = db.paginate(
+        audit.history(agreement_id=agreement.id), page=page, per_page=50, error_out=False
+    )
+    return render_template(
+        "audit/agreement.html",
+        agreement=agreement,
+        pagination=pagination,
+        entries=pagination.items,
+        **audit.labels(),
+    )

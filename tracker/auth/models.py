@@ -11,9 +11,8 @@ from tracker.db import Base, LabelledEnum, VersionedMixin, enum_column
 from tracker.i18n import _l
 from tracker.org.models import Unit
 
-
 #: werkzeug's hashing method; the test suite lowers the cost to keep the suite fast.
-PASSWORD_HASH_METHOD = "scrypt"
+PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105  (a method name, not a password)
 
 
 class Role(LabelledEnum):

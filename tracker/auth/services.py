@@ -55,7 +55,9 @@ def default_unit_for(role: Role) -> Unit | None:
     ).first()
 
 
-def create_user(*, email: str, password: str, role: Role, unit: Unit | None, full_name: str = "") -> User:
+def create_user(
+    *, email: str, password: str, role: Role, unit: Unit | None, full_name: str = ""
+) -> User:
     """Create an account after checking the e-mail, the password and the role's unit."""
     email = normalise_email(email)
     if not EMAIL_RE.match(email) or len(email) > 254:
@@ -67,7 +69,9 @@ def create_user(*, email: str, password: str, role: Role, unit: Unit | None, ful
         raise AccountError(problem)
     unit = unit or default_unit_for(role)
     check_role_unit(role, unit)
-    user = User(email=email, full_name=full_name.strip() or email.split("@")[0], role=role, unit=unit)
+    user = User(
+        email=email, full_name=full_name.strip() or email.split("@")[0], role=role, unit=unit
+    )
     user.set_password(password)
     db.session.add(user)
     db.session.flush()

@@ -35,21 +35,35 @@ def load_reference(reference: dict) -> tuple[int, int]:
     """Provinces and units with their validity and successors."""
     provinces = {}
     for p in reference["provinces"]:
-        provinces[p["code"]] = _upsert(Province, p["code"], {
-            "name": p["name"], "is_city": p["is_city"], "valid_from": _date(p["valid_from"]),
-            "valid_to": _date(p["valid_to"]),
-            "change_kind": ChangeKind(p["change_kind"]) if p["change_kind"] else None,
-        })
+        provinces[p["code"]] = _upsert(
+            Province,
+            p["code"],
+            {
+                "name": p["name"],
+                "is_city": p["is_city"],
+                "valid_from": _date(p["valid_from"]),
+                "valid_to": _date(p["valid_to"]),
+                "change_kind": ChangeKind(p["change_kind"]) if p["change_kind"] else None,
+            },
+        )
     for p in reference["provinces"]:
         provinces[p["code"]].successor = provinces[p["successor"]] if p["successor"] else None
     units = {}
     for u in reference["units"]:
-        units[u["code"]] = _upsert(Unit, u["code"], {
-            "name": u["name"], "short_name": u["short_name"], "kind": UnitKind(u["kind"]),
-            "side": Side(u["side"]), "province": provinces[u["province"]] if u["province"] else None,
-            "valid_from": _date(u["valid_from"]), "valid_to": _date(u["valid_to"]),
-            "change_kind": ChangeKind(u["change_kind"]) if u["change_kind"] else None,
-        })
+        units[u["code"]] = _upsert(
+            Unit,
+            u["code"],
+            {
+                "name": u["name"],
+                "short_name": u["short_name"],
+                "kind": UnitKind(u["kind"]),
+                "side": Side(u["side"]),
+                "province": provinces[u["province"]] if u["province"] else None,
+                "valid_from": _date(u["valid_from"]),
+                "valid_to": _date(u["valid_to"]),
+                "change_kind": ChangeKind(u["change_kind"]) if u["change_kind"] else None,
+            },
+        )
     for u in reference["units"]:
         units[u["code"]].successor = units[u["successor"]] if u["successor"] else None
     db.session.flush()
@@ -64,12 +78,23 @@ def load_demo() -> list[str]:
     for u in reference["users"]:
         exists = db.session.scalar(sa.select(User.id).where(User.email == u["email"]))
         if exists is None:
-            unit = db.session.scalar(sa.select(Unit).where(Unit.code == u["unit"])) if u["unit"] else None
-            create_user(email=u["email"], password=password, role=Role(u["role"]), unit=unit,
-                        full_name=u["full_name"])
+            unit = (
+                db.session.scalar(sa.select(Unit).where(Unit.code == u["unit"]))
+                if u["unit"]
+                else None
+            )
+            create_user(
+                email=u["email"],
+                password=password,
+                role=Role(u["role"]),
+                unit=unit,
+                full_name=u["full_name"],
+            )
     # Renewals point at their predecessor, so load oldest first.
-    files = sorted((DATA / "agreements").glob("*.json"),
-                   key=lambda p: json.loads(p.read_text(encoding="utf-8"))["agreement"]["period_start"])
+    files = sorted(
+        (DATA / "agreements").glob("*.json"),
+        key=lambda p: json.loads(p.read_text(encoding="utf-8"))["agreement"]["period_start"],
+    )
     codes = []
     for path in files:
         agreement = import_agreement(json.loads(path.read_text(encoding="utf-8")))
@@ -128,53 +153,88 @@ def load_progress(data: dict) -> int:
         ReportValue,
     )
 
-    for agreement in db.session.scalars(sa.select(Agreement).where(Agreement.signed_on.is_not(None))):
+    for agreement in db.session.scalars(
+        sa.select(Agreement).where(Agreement.signed_on.is_not(None))
+    ):
         services.generate_periods(agreement)
     created = 0
     users = {u.email: u for u in db.session.scalars(sa.select(User))}
     for code, spec in data["agreements"].items():
         agreement = db.session.scalar(sa.select(Agreement).where(Agreement.code == code))
-        commitments = {c.code: c for c in db.session.scalars(
-            sa.select(Commitment).where(Commitment.agreement_id == agreement.id))}
+        commitments = {
+            c.code: c
+            for c in db.session.scalars(
+                sa.select(Commitment).where(Commitment.agreement_id == agreement.id)
+            )
+        }
         for item in spec["reports"]:
             commitment = commitments[item["commitment"]]
-            period = db.session.scalar(sa.select(ReportingPeriod).where(
-                ReportingPeriod.agreement_id == agreement.id, ReportingPeriod.year == item["year"],
-                ReportingPeriod.kind == agreement.reporting_frequency))
+            period = db.session.scalar(
+                sa.select(ReportingPeriod).where(
+                    ReportingPeriod.agreement_id == agreement.id,
+                    ReportingPeriod.year == item["year"],
+                    ReportingPeriod.kind == agreement.reporting_frequency,
+                )
+            )
             if services.report_for(commitment, period) is not None:
                 continue
             by_dic = item.get("by") == "dic"
             reporter = users[spec["dic_reporter"] if by_dic else spec["reporter"]]
             verifier = users["admin@demo.vn" if by_dic else spec["dic_reporter"]]
-            submitted_at = datetime.combine(period.deadline_on, time(9, 0), tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+            submitted_at = datetime.combine(
+                period.deadline_on, time(9, 0), tzinfo=ZoneInfo("Asia/Ho_Chi_Minh")
+            )
             status = ReportStatus(item["status"])
             report = ProgressReport(
-                commitment=commitment, period=period, status=status, percent_complete=item["percent"],
-                completion=Completion(item["completion"]), spent_vnd=item.get("spent_vnd"),
-                narrative=item["narrative"], unit_id=reporter.unit_id,
+                commitment=commitment,
+                period=period,
+                status=status,
+                percent_complete=item["percent"],
+                completion=Completion(item["completion"]),
+                spent_vnd=item.get("spent_vnd"),
+                narrative=item["narrative"],
+                unit_id=reporter.unit_id,
             )
             for position, value in item.get("values", {}).items():
                 indicator = commitment.indicators[int(position)]
                 report.values.append(ReportValue(indicator_id=indicator.id, value=value))
             if status != ReportStatus.draft:
                 report.submitted_by_id, report.submitted_at = reporter.id, submitted_at
-                report.events.append(ReportEvent(action=ReportAction.submitted, actor_id=reporter.id,
-                                                 at=submitted_at))
+                report.events.append(
+                    ReportEvent(
+                        action=ReportAction.submitted, actor_id=reporter.id, at=submitted_at
+                    )
+                )
             if status == ReportStatus.returned:
-                report.events.append(ReportEvent(action=ReportAction.returned, actor_id=verifier.id,
-                                                 reason=item["returned"], at=submitted_at + timedelta(days=3)))
+                report.events.append(
+                    ReportEvent(
+                        action=ReportAction.returned,
+                        actor_id=verifier.id,
+                        reason=item["returned"],
+                        at=submitted_at + timedelta(days=3),
+                    )
+                )
             db.session.add(report)
             for title, kind in item.get("evidence", []):
                 stored = storage.store(_DemoUpload(f"{title}.pdf", _DEMO_PDF + title.encode()))
-                db.session.add(Evidence(report=report, title=title, kind=EvidenceKind(kind),
-                                        file_name=stored.file_name, sha256=stored.sha256, size=stored.size,
-                                        content_type=stored.content_type))
+                db.session.add(
+                    Evidence(
+                        report=report,
+                        title=title,
+                        kind=EvidenceKind(kind),
+                        file_name=stored.file_name,
+                        sha256=stored.sha256,
+                        size=stored.size,
+                        content_type=stored.content_type,
+                    )
+                )
             db.session.flush()
             if status == ReportStatus.verified:
                 verified_at = min(submitted_at + timedelta(days=5), utcnow())
                 report.verified_by_id, report.verified_at = verifier.id, verified_at
-                report.events.append(ReportEvent(action=ReportAction.verified, actor_id=verifier.id,
-                                                 at=verified_at))
+                report.events.append(
+                    ReportEvent(action=ReportAction.verified, actor_id=verifier.id, at=verified_at)
+                )
                 services._apply(report)
             db.session.flush()
             created += 1

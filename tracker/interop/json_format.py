@@ -100,18 +100,29 @@ def export_agreement(agreement: Agreement) -> dict:
                             "priority": c.priority,
                             "completion": c.completion.value,
                             "milestones": [
-                                {"title": m.title, "due_on": _d(m.due_on), "done_on": _d(m.done_on),
-                                 "status": m.status.value}
+                                {
+                                    "title": m.title,
+                                    "due_on": _d(m.due_on),
+                                    "done_on": _d(m.done_on),
+                                    "status": m.status.value,
+                                }
                                 for m in c.milestones
                             ],
                             "indicators": [
                                 {
-                                    "name": i.name, "unit": i.unit, "baseline": _num(i.baseline),
-                                    "target": _num(i.target), "target_on": _d(i.target_on),
+                                    "name": i.name,
+                                    "unit": i.unit,
+                                    "baseline": _num(i.baseline),
+                                    "target": _num(i.target),
+                                    "target_on": _d(i.target_on),
                                     "direction": i.direction.value,
                                     "measurements": [
-                                        {"on": _d(m.measured_on), "value": _num(m.value),
-                                         "verified": m.verified, "note": m.note}
+                                        {
+                                            "on": _d(m.measured_on),
+                                            "value": _num(m.value),
+                                            "verified": m.verified,
+                                            "note": m.note,
+                                        }
                                         for m in i.measurements
                                     ],
                                 }
@@ -124,9 +135,15 @@ def export_agreement(agreement: Agreement) -> dict:
                 for area in agreement.areas
             ],
             "directives": [
-                {"issued_on": _d(d.issued_on), "issued_by": d.issued_by, "meeting": d.meeting,
-                 "text": d.text, "assignee": d.assignee.code, "due_on": _d(d.due_on),
-                 "done_on": _d(d.done_on)}
+                {
+                    "issued_on": _d(d.issued_on),
+                    "issued_by": d.issued_by,
+                    "meeting": d.meeting,
+                    "text": d.text,
+                    "assignee": d.assignee.code,
+                    "due_on": _d(d.due_on),
+                    "done_on": _d(d.done_on),
+                }
                 for d in agreement.directives
             ],
         },
@@ -249,9 +266,13 @@ def _resolve_units(reader: _Reader, province: Province) -> dict[str, Unit]:
         unit = db.session.scalar(sa.select(Unit).where(Unit.code == code))
         if unit is None:
             side = r.enum("side", Side)
-            unit = Unit(code=code, name=r.str("name", max_len=300), side=side,
-                        kind=UnitKind.vnpt_branch if side == Side.vnpt else UnitKind.other,
-                        province=province)
+            unit = Unit(
+                code=code,
+                name=r.str("name", max_len=300),
+                side=side,
+                kind=UnitKind.vnpt_branch if side == Side.vnpt else UnitKind.other,
+                province=province,
+            )
             db.session.add(unit)
         codes[code] = unit
     return codes
@@ -277,7 +298,9 @@ def _import(document) -> Agreement:
     province_code = r.str("province", max_len=40)
     province = db.session.scalar(sa.select(Province).where(Province.code == province_code))
     if province is None:
-        province = Province(code=province_code, name=r.str("province_name", required=False) or province_code)
+        province = Province(
+            code=province_code, name=r.str("province_name", required=False) or province_code
+        )
         db.session.add(province)
     units = _resolve_units(r, province)
 
@@ -291,13 +314,18 @@ def _import(document) -> Agreement:
     if created:
         agreement = Agreement(code=code)
         db.session.add(agreement)
-    period_start, period_end = r.date("period_start", required=True), r.date("period_end", required=True)
+    period_start, period_end = (
+        r.date("period_start", required=True),
+        r.date("period_end", required=True),
+    )
     if period_end <= period_start:
         raise Invalid(f"{r.at('period_end')}: must be after period_start")
     predecessor_code = r.str("predecessor", required=False)
     predecessor = None
     if predecessor_code:
-        predecessor = db.session.scalar(sa.select(Agreement).where(Agreement.code == predecessor_code))
+        predecessor = db.session.scalar(
+            sa.select(Agreement).where(Agreement.code == predecessor_code)
+        )
         if predecessor is None:
             raise Invalid(f"{r.at('predecessor')}: no agreement with code {predecessor_code!r}")
     vision = r.data.get("vision_year")
@@ -310,9 +338,15 @@ def _import(document) -> Agreement:
     agreement.province = province
     agreement.partner = r.str("partner", max_len=255)
     agreement.signed_on = r.date("signed_on")
-    agreement.period_start, agreement.period_end, agreement.vision_year = period_start, period_end, vision
+    agreement.period_start, agreement.period_end, agreement.vision_year = (
+        period_start,
+        period_end,
+        vision,
+    )
     agreement.status = r.enum("status", AgreementStatus)
-    agreement.reporting_frequency = r.enum("reporting_frequency", PeriodKind, default=PeriodKind.quarter)
+    agreement.reporting_frequency = r.enum(
+        "reporting_frequency", PeriodKind, default=PeriodKind.quarter
+    )
     days = r.data.get("report_deadline_days", 6)
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 90:
         raise Invalid(f"{r.at('report_deadline_days')}: expected a number of days from 0 to 90")
@@ -326,23 +360,42 @@ def _import(document) -> Agreement:
     history = []
     for i, raw in enumerate(r.list("status_history")):
         h = _Reader(f"{r.at('status_history')}[{i}]", raw)
-        history.append({"__key__": (h.enum("status", AgreementStatus).value, h.date("on", required=True)),
-                        "to": h.enum("status", AgreementStatus), "on": h.date("on", required=True),
-                        "note": h.str("note", required=False)})
+        history.append(
+            {
+                "__key__": (h.enum("status", AgreementStatus).value, h.date("on", required=True)),
+                "to": h.enum("status", AgreementStatus),
+                "on": h.date("on", required=True),
+                "note": h.str("note", required=False),
+            }
+        )
     if not history and created:
-        history.append({"__key__": (agreement.status.value, agreement.signed_on or period_start),
-                        "to": agreement.status, "on": agreement.signed_on or period_start, "note": None})
+        history.append(
+            {
+                "__key__": (agreement.status.value, agreement.signed_on or period_start),
+                "to": agreement.status,
+                "on": agreement.signed_on or period_start,
+                "note": None,
+            }
+        )
     if history:
         previous = [None] + [h["to"] for h in history[:-1]]
         for h, before in zip(history, previous, strict=True):
             h["from"] = before
 
         def upd_change(ch, h):
-            ch.to_status, ch.changed_on, ch.note, ch.from_status = h["to"], h["on"], h["note"], h["from"]
+            ch.to_status, ch.changed_on, ch.note, ch.from_status = (
+                h["to"],
+                h["on"],
+                h["note"],
+                h["from"],
+            )
 
         agreement.status_changes = _sync(
-            agreement.status_changes, history, lambda ch: (ch.to_status.value, ch.changed_on),
-            StatusChange, upd_change,
+            agreement.status_changes,
+            history,
+            lambda ch: (ch.to_status.value, ch.changed_on),
+            StatusChange,
+            upd_change,
         )
 
     seen_commitments: set[str] = set()
@@ -356,7 +409,11 @@ def _import(document) -> Agreement:
     def upd_area(area: Area, item):
         a = item["reader"]
         area.agreement = agreement
-        area.code, area.title, area.position = item["__key__"], a.str("title", max_len=500), item["position"]
+        area.code, area.title, area.position = (
+            item["__key__"],
+            a.str("title", max_len=500),
+            item["position"],
+        )
         area.description = a.str("description", required=False)
         commitments_in = []
         for j, raw_c in enumerate(a.list("commitments")):
@@ -366,13 +423,24 @@ def _import(document) -> Agreement:
                 raise Invalid(f"{c.at('code')}: duplicated commitment code {c_code!r}")
             seen_commitments.add(c_code)
             commitments_in.append({"__key__": c_code, "reader": c, "position": j})
-        existing = db.session.scalars(
-            sa.select(Commitment).where(Commitment.agreement_id == agreement.id,
-                                        Commitment.code.in_([x["__key__"] for x in commitments_in]))
-        ).all() if agreement.id else []
+        existing = (
+            db.session.scalars(
+                sa.select(Commitment).where(
+                    Commitment.agreement_id == agreement.id,
+                    Commitment.code.in_([x["__key__"] for x in commitments_in]),
+                )
+            ).all()
+            if agreement.id
+            else []
+        )
         current = {c.code: c for c in list(area.commitments) + list(existing)}
-        area.commitments = _sync(list(current.values()), commitments_in, lambda c: c.code,
-                                 lambda: Commitment(agreement=agreement), upd_commitment)
+        area.commitments = _sync(
+            list(current.values()),
+            commitments_in,
+            lambda c: c.code,
+            lambda: Commitment(agreement=agreement),
+            upd_commitment,
+        )
 
     def upd_commitment(commitment: Commitment, item):
         c = item["reader"]
@@ -386,7 +454,9 @@ def _import(document) -> Agreement:
         for k, ref in enumerate(c.list("support_units")):
             u = unit(ref, f"{c.at('support_units')}[{k}]")
             if u is commitment.lead_unit or u in supports:
-                raise Invalid(f"{c.at('support_units')}[{k}]: {ref!r} is already the lead or listed twice")
+                raise Invalid(
+                    f"{c.at('support_units')}[{k}]: {ref!r} is already the lead or listed twice"
+                )
             supports.append(u)
         commitment.support_units = supports
         commitment.budget_vnd = c.money("budget_vnd")
@@ -402,16 +472,20 @@ def _import(document) -> Agreement:
             milestones_in.append({"__key__": m.str("title", max_len=500), "reader": m})
         if len({x["__key__"] for x in milestones_in}) != len(milestones_in):
             raise Invalid(f"{c.at('milestones')}: duplicated milestone title")
-        commitment.milestones = _sync(commitment.milestones, milestones_in, lambda m: m.title,
-                                      Milestone, upd_milestone)
+        commitment.milestones = _sync(
+            commitment.milestones, milestones_in, lambda m: m.title, Milestone, upd_milestone
+        )
         indicators_in = []
         for k, raw_i in enumerate(c.list("indicators")):
             ind = _Reader(f"{c.at('indicators')}[{k}]", raw_i)
-            indicators_in.append({"__key__": ind.str("name", max_len=500), "reader": ind, "position": k})
+            indicators_in.append(
+                {"__key__": ind.str("name", max_len=500), "reader": ind, "position": k}
+            )
         if len({x["__key__"] for x in indicators_in}) != len(indicators_in):
             raise Invalid(f"{c.at('indicators')}: duplicated indicator name")
-        commitment.indicators = _sync(commitment.indicators, indicators_in, lambda i: i.name,
-                                      Indicator, upd_indicator)
+        commitment.indicators = _sync(
+            commitment.indicators, indicators_in, lambda i: i.name, Indicator, upd_indicator
+        )
         agreement_units.update({u.code: u for u in [commitment.lead_unit, *supports]})
 
     def upd_milestone(milestone: Milestone, item):
@@ -448,8 +522,14 @@ def _import(document) -> Agreement:
 
         # Values that came from verified progress reports belong to the reporting workflow.
         indicator.measurements = sorted(
-            _sync(indicator.measurements, values_in, lambda m: m.measured_on, Measurement, upd_value,
-                  keep=lambda m: m.report_id is not None),
+            _sync(
+                indicator.measurements,
+                values_in,
+                lambda m: m.measured_on,
+                Measurement,
+                upd_value,
+                keep=lambda m: m.report_id is not None,
+            ),
             key=lambda m: m.measured_on,
         )
 
@@ -457,10 +537,16 @@ def _import(document) -> Agreement:
     if agreement.id is not None:
         from tracker.progress.models import ProgressReport, ReportStatus
 
-        reported = set(db.session.scalars(
-            sa.select(ProgressReport.commitment_id).join(Commitment)
-            .where(Commitment.agreement_id == agreement.id, ProgressReport.status == ReportStatus.verified)
-        ))
+        reported = set(
+            db.session.scalars(
+                sa.select(ProgressReport.commitment_id)
+                .join(Commitment)
+                .where(
+                    Commitment.agreement_id == agreement.id,
+                    ProgressReport.status == ReportStatus.verified,
+                )
+            )
+        )
     agreement_units: dict[str, Unit] = {}
     agreement.areas = _sync(agreement.areas, areas_in, lambda a: a.code, Area, upd_area)
 
@@ -479,7 +565,12 @@ def _import(document) -> Agreement:
         directive.due_on, directive.done_on = d.date("due_on"), d.date("done_on")
         agreement_units[directive.assignee.code] = directive.assignee
 
-    agreement.directives = _sync(agreement.directives, directives_in,
-                                 lambda d: (d.issued_on, d.text), Directive, upd_directive)
+    agreement.directives = _sync(
+        agreement.directives,
+        directives_in,
+        lambda d: (d.issued_on, d.text),
+        Directive,
+        upd_directive,
+    )
     agreement.units = sorted({**units, **agreement_units}.values(), key=lambda u: u.code)
     return agreement

@@ -21,7 +21,9 @@ class _SuccessionFields:
     )
     successor_id = SelectField(_l("Carried on by"), coerce=int, default=0)
     change_kind = SelectField(
-        _l("How it changed"), choices=[("", "—"), *ChangeKind.choices()], filters=[_blank_to_none],
+        _l("How it changed"),
+        choices=[("", "—"), *ChangeKind.choices()],
+        filters=[_blank_to_none],
         validate_choice=False,
     )
 
@@ -54,7 +56,10 @@ class UnitForm(_SuccessionFields, BaseForm):
     kind = SelectField(_l("Kind"), choices=UnitKind.choices(), validators=[required()])
     side = SelectField(_l("Side"), choices=Side.choices(), validators=[required()])
     province_id = SelectField(
-        _l("Province"), coerce=int, default=0, description=_l("Empty for national units (VNPT headquarters).")
+        _l("Province"),
+        coerce=int,
+        default=0,
+        description=_l("Empty for national units (VNPT headquarters)."),
     )
     version = VersionField()
 

@@ -91,7 +91,9 @@ class Province(_Succession, VersionedMixin, Base):
     successor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provinces.id"))
     change_kind: Mapped[ChangeKind | None] = enum_column(ChangeKind, nullable=True)
 
-    successor: Mapped["Province | None"] = relationship(remote_side=[id], lazy="joined", join_depth=3)
+    successor: Mapped["Province | None"] = relationship(
+        remote_side=[id], lazy="joined", join_depth=3
+    )
 
     def __str__(self):
         return self.name

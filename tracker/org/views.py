@@ -39,7 +39,9 @@ def _succession(form) -> dict:
 
 def _unique(model, code: str, own_id):
     clash = db.session.scalar(
-        sa.select(model.id).where(sa.func.lower(model.code) == code.lower(), model.id != (own_id or -1))
+        sa.select(model.id).where(
+            sa.func.lower(model.code) == code.lower(), model.id != (own_id or -1)
+        )
     )
     if clash is not None:
         raise Invalid(_("The code %(code)s is already used.", code=code), "code")
@@ -59,7 +61,9 @@ def _no_cycle(obj, successor_id):
 @roles_required(Role.admin)
 def provinces():
     """Provinces with their validity and successors."""
-    rows = db.session.scalars(sa.select(Province).order_by(Province.valid_to.is_not(None), Province.name)).all()
+    rows = db.session.scalars(
+        sa.select(Province).order_by(Province.valid_to.is_not(None), Province.name)
+    ).all()
     return render_template("org/provinces.html", provinces=rows)
 
 
@@ -83,8 +87,12 @@ def new_province(province_id=None):
             check_version(province, form.version.data)
         _unique(Province, form.code.data, province_id)
         _no_cycle(target, form.successor_id.data)
-        for key, value in {"code": form.code.data, "name": form.name.data, "is_city": form.is_city.data,
-                           **_succession(form)}.items():
+        for key, value in {
+            "code": form.code.data,
+            "name": form.name.data,
+            "is_city": form.is_city.data,
+            **_succession(form),
+        }.items():
             setattr(target, key, value)
         db.session.add(target)
         db.session.flush()
@@ -92,8 +100,12 @@ def new_province(province_id=None):
     if form.validate_on_submit() and save_with(form, save, stale_obj=province):
         flash(_("The province has been saved."), "success")
         return redirect(url_for(".provinces"))
-    return render_template("agreements/form.html", form=form, cancel=url_for(".provinces"),
-                           title=_("Edit province") if province else _("New province"))
+    return render_template(
+        "agreements/form.html",
+        form=form,
+        cancel=url_for(".provinces"),
+        title=_("Edit province") if province else _("New province"),
+    )
 
 
 @bp.route("/units")
@@ -107,7 +119,11 @@ def units():
         from tracker.db import fold
 
         needle = fold(q)
-        rows = [u for u in rows if needle in fold(f"{u.code} {u.name} {u.province.name if u.province else ''}")]
+        rows = [
+            u
+            for u in rows
+            if needle in fold(f"{u.code} {u.name} {u.province.name if u.province else ''}")
+        ]
     return render_template("org/units.html", units=rows, q=q)
 
 
@@ -136,9 +152,13 @@ def new_unit(unit_id=None):
         _unique(Unit, form.code.data, unit_id)
         _no_cycle(target, form.successor_id.data)
         for key, value in {
-            "code": form.code.data, "name": form.name.data, "short_name": form.short_name.data or None,
-            "kind": UnitKind(form.kind.data), "side": Side(form.side.data),
-            "province_id": form.province_id.data or None, **_succession(form),
+            "code": form.code.data,
+            "name": form.name.data,
+            "short_name": form.short_name.data or None,
+            "kind": UnitKind(form.kind.data),
+            "side": Side(form.side.data),
+            "province_id": form.province_id.data or None,
+            **_succession(form),
         }.items():
             setattr(target, key, value)
         db.session.add(target)
@@ -147,8 +167,12 @@ def new_unit(unit_id=None):
     if form.validate_on_submit() and save_with(form, save, stale_obj=unit):
         flash(_("The unit has been saved."), "success")
         return redirect(url_for(".units"))
-    return render_template("agreements/form.html", form=form, cancel=url_for(".units"),
-                           title=_("Edit unit") if unit else _("New unit"))
+    return render_template(
+        "agreements/form.html",
+        form=form,
+        cancel=url_for(".units"),
+        title=_("Edit unit") if unit else _("New unit"),
+    )
 
 
 @bp.route("/users")
@@ -168,10 +192,20 @@ def new_user(user_id=None):
     if user_id and account is None:
         abort(404)
     form = UserForm(obj=account)
-    form.unit_id.choices = [(0, "—")] + [
-        (u.id, f"{u.name} ({u.code})")
-        for u in db.session.scalars(sa.select(Unit).where(Unit.valid_to.is_(None)).order_by(Unit.side, Unit.name))
-    ] + ([(account.unit.id, account.unit.name)] if account and account.unit and account.unit.valid_to else [])
+    form.unit_id.choices = (
+        [(0, "—")]
+        + [
+            (u.id, f"{u.name} ({u.code})")
+            for u in db.session.scalars(
+                sa.select(Unit).where(Unit.valid_to.is_(None)).order_by(Unit.side, Unit.name)
+            )
+        ]
+        + (
+            [(account.unit.id, account.unit.name)]
+            if account and account.unit and account.unit.valid_to
+            else []
+        )
+    )
     if request.method == "GET" and account is not None:
         form.unit_id.data = account.unit_id or 0
 
@@ -182,7 +216,9 @@ def new_user(user_id=None):
         email = normalise_email(form.email.data)
         if not EMAIL_RE.match(email):
             raise Invalid(_("Enter a valid e-mail address."), "email")
-        clash = db.session.scalar(sa.select(User.id).where(User.email == email, User.id != (user_id or -1)))
+        clash = db.session.scalar(
+            sa.select(User.id).where(User.email == email, User.id != (user_id or -1))
+        )
         if clash is not None:
             raise Invalid(_("An account with this e-mail address already exists."), "email")
         if account is None and not form.password.data:
@@ -198,9 +234,20 @@ def new_user(user_id=None):
             check_role_unit(role, unit)
         except AccountError as exc:
             raise Invalid(str(exc), "unit_id") from None
-        if account is not None and account.id == _current_user_id() and (role != Role.admin or not form.active.data):
-            raise Invalid(_("You cannot remove your own administrator rights or disable yourself."), "role")
-        target.email, target.full_name, target.role, target.unit = email, form.full_name.data, role, unit
+        if (
+            account is not None
+            and account.id == _current_user_id()
+            and (role != Role.admin or not form.active.data)
+        ):
+            raise Invalid(
+                _("You cannot remove your own administrator rights or disable yourself."), "role"
+            )
+        target.email, target.full_name, target.role, target.unit = (
+            email,
+            form.full_name.data,
+            role,
+            unit,
+        )
         target.active = form.active.data
         db.session.add(target)
         db.session.flush()
@@ -208,8 +255,12 @@ def new_user(user_id=None):
     if form.validate_on_submit() and save_with(form, save, stale_obj=account):
         flash(_("The account has been saved."), "success")
         return redirect(url_for(".users"))
-    return render_template("agreements/form.html", form=form, cancel=url_for(".users"),
-                           title=_("Edit account") if account else _("New account"))
+    return render_template(
+        "agreements/form.html",
+        form=form,
+        cancel=url_for(".users"),
+        title=_("Edit account") if account else _("New account"),
+    )
 
 
 def _current_user_id():
@@ -245,15 +296,28 @@ def audit_log():
     if date_from:
         query = query.where(audit.AuditEntry.at >= datetime.combine(date_from, time.min))
     if date_to:
-        query = query.where(audit.AuditEntry.at < datetime.combine(date_to + timedelta(days=1), time.min))
+        query = query.where(
+            audit.AuditEntry.at < datetime.combine(date_to + timedelta(days=1), time.min)
+        )
     if q:
         needle = f"%{q.replace(chr(92), chr(92) * 2).replace('%', chr(92) + '%').replace('_', chr(92) + '_')}%"
-        query = query.where(sa.or_(
-            sa.cast(audit.AuditEntry.changes, sa.Text).ilike(needle, escape="\\"),
-            audit.AuditEntry.reason.ilike(needle, escape="\\"),
-        ))
+        query = query.where(
+            sa.or_(
+                sa.cast(audit.AuditEntry.changes, sa.Text).ilike(needle, escape="\\"),
+                audit.AuditEntry.reason.ilike(needle, escape="\\"),
+            )
+        )
     page = max(request.args.get("page", 1, type=int), 1)
     pagination = db.paginate(query, page=page, per_page=50, error_out=False)
     users = db.session.scalars(sa.select(User).order_by(User.full_name)).all()
-    return render_template("audit/search.html", pagination=pagination, q=q, entity=entity, actor=actor,
-                           date_from=date_from, date_to=date_to, users=users, **audit.labels())
+    return render_template(
+        "audit/search.html",
+        pagination=pagination,
+        q=q,
+        entity=entity,
+        actor=actor,
+        date_from=date_from,
+        date_to=date_to,
+        users=users,
+        **audit.labels(),
+    )

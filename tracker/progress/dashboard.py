@@ -7,7 +7,15 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from tracker.agreements.models import Agreement, Area, Commitment, Completion, Directive, Measurement, Milestone
+from tracker.agreements.models import (
+    Agreement,
+    Area,
+    Commitment,
+    Completion,
+    Directive,
+    Measurement,
+    Milestone,
+)
 from tracker.agreements.queries import agreement_full
 from tracker.auth.permissions import agreements_visible_to, can_view_agreement, province_scope
 from tracker.db import local_today
@@ -33,9 +41,14 @@ def current_period(agreement_id: int, today):
     """The period being reported on: the latest one whose data window has started."""
     return db.session.scalar(
         sa.select(ReportingPeriod)
-        .where(ReportingPeriod.agreement_id == agreement_id, ReportingPeriod.starts_on <= today,
-               ReportingPeriod.kind == sa.select(Agreement.reporting_frequency)
-               .where(Agreement.id == agreement_id).scalar_subquery())
+        .where(
+            ReportingPeriod.agreement_id == agreement_id,
+            ReportingPeriod.starts_on <= today,
+            ReportingPeriod.kind
+            == sa.select(Agreement.reporting_frequency)
+            .where(Agreement.id == agreement_id)
+            .scalar_subquery(),
+        )
         .order_by(ReportingPeriod.starts_on.desc())
         .limit(1)
     )
@@ -54,22 +67,29 @@ def agreement(code):
     areas = []
     for area in item.areas:
         rows = [c for c in area.commitments if c.completion != Completion.withdrawn]
-        areas.append({
-            "area": area,
-            "count": len(rows),
-            "done": sum(1 for c in rows if status[c.id].health == Health.done),
-            "percent": round(sum(c.percent_complete for c in rows) / len(rows)) if rows else 0,
-            "planned": sum(c.budget_vnd or 0 for c in area.commitments),
-            "spent": sum(status[c.id].spent_vnd for c in area.commitments),
-        })
+        areas.append(
+            {
+                "area": area,
+                "count": len(rows),
+                "done": sum(1 for c in rows if status[c.id].health == Health.done),
+                "percent": round(sum(c.percent_complete for c in rows) / len(rows)) if rows else 0,
+                "planned": sum(c.budget_vnd or 0 for c in area.commitments),
+                "spent": sum(status[c.id].spent_vnd for c in area.commitments),
+            }
+        )
     health = Counter(status[c.id].health for c in active)
 
     late_milestones = db.session.execute(
         sa.select(Milestone, Commitment)
         .join(Commitment, Commitment.id == Milestone.commitment_id)
-        .where(Commitment.agreement_id == item.id, Milestone.done_on.is_(None), Milestone.due_on < today)
+        .where(
+            Commitment.agreement_id == item.id,
+            Milestone.done_on.is_(None),
+            Milestone.due_on < today,
+        )
         .options(selectinload(Commitment.lead_unit))
-        .order_by(Milestone.due_on).limit(50)
+        .order_by(Milestone.due_on)
+        .limit(50)
     ).all()
     overdue_directives = [d for d in item.directives if d.is_overdue(today)]
 
@@ -83,17 +103,26 @@ def agreement(code):
     if candidates:
         for ind_id, on, value in db.session.execute(
             sa.select(Measurement.indicator_id, Measurement.measured_on, Measurement.value)
-            .where(Measurement.indicator_id.in_([i.id for i in candidates]), Measurement.verified.is_(True))
+            .where(
+                Measurement.indicator_id.in_([i.id for i in candidates]),
+                Measurement.verified.is_(True),
+            )
             .order_by(Measurement.measured_on)
         ):
             series[ind_id].append((on, value))
     by_id = {c.id: c for c in commitments}
     charts = [
         {
-            "indicator": i, "commitment": by_id[i.commitment_id],
+            "indicator": i,
+            "commitment": by_id[i.commitment_id],
             "svg": indicator_chart(
-                title=i.name, unit=i.unit, baseline=i.baseline, target=i.target, start=item.period_start,
-                end=i.target_on or by_id[i.commitment_id].due_on or item.period_end, points=series[i.id],
+                title=i.name,
+                unit=i.unit,
+                baseline=i.baseline,
+                target=i.target,
+                start=item.period_start,
+                end=i.target_on or by_id[i.commitment_id].due_on or item.period_end,
+                points=series[i.id],
             ),
         }
         for i in candidates
@@ -102,8 +131,12 @@ def agreement(code):
     period = current_period(item.id, today)
     compliance = []
     if period is not None:
-        reports = {r.commitment_id: r.status for r in db.session.scalars(
-            sa.select(ProgressReport).where(ProgressReport.period_id == period.id))}
+        reports = {
+            r.commitment_id: r.status
+            for r in db.session.scalars(
+                sa.select(ProgressReport).where(ProgressReport.period_id == period.id)
+            )
+        }
         units = defaultdict(lambda: {"expected": 0, "reported": 0, "verified": 0})
         unit_objs = {}
         for c in active:
@@ -120,10 +153,20 @@ def agreement(code):
             key=lambda row: (row["reported"] / row["expected"], row["unit"].name),
         )
     return render_template(
-        "progress/dashboard.html", agreement=item, areas=areas, health=health, healths=list(Health),
-        total=len(active), late_milestones=late_milestones, overdue_directives=overdue_directives,
-        charts=charts, period=period, compliance=compliance, today=today,
-        planned=sum(a["planned"] for a in areas), spent=sum(a["spent"] for a in areas),
+        "progress/dashboard.html",
+        agreement=item,
+        areas=areas,
+        health=health,
+        healths=list(Health),
+        total=len(active),
+        late_milestones=late_milestones,
+        overdue_directives=overdue_directives,
+        charts=charts,
+        period=period,
+        compliance=compliance,
+        today=today,
+        planned=sum(a["planned"] for a in areas),
+        spent=sum(a["spent"] for a in areas),
         percent=round(sum(c.percent_complete for c in active) / len(active)) if active else 0,
     )
 
@@ -151,8 +194,15 @@ def commitments(code):
             rows.append((c, st))
     unit = db.session.get(Unit, unit_id) if unit_id else None
     area = db.session.get(Area, area_id) if area_id else None
-    return render_template("progress/commitments.html", agreement=item, rows=rows, health=health,
-                           healths=list(Health), area=area, unit=unit)
+    return render_template(
+        "progress/commitments.html",
+        agreement=item,
+        rows=rows,
+        health=health,
+        healths=list(Health),
+        area=area,
+        unit=unit,
+    )
 
 
 @bp.route("/dashboard")
@@ -161,7 +211,8 @@ def overview():
     """Provinces (national users) or the agreements of the user's province, with their state."""
     today = local_today()
     agreements = db.session.scalars(
-        agreements_visible_to(current_user).options(selectinload(Agreement.province))
+        agreements_visible_to(current_user)
+        .options(selectinload(Agreement.province))
         .order_by(Agreement.period_start.desc())
     ).all()
     province_id = request.args.get("province", type=int)
@@ -172,13 +223,21 @@ def overview():
         province = db.session.get(Province, province_id)
         if province is None:
             abort(404)
-        wanted = {p.id for p in db.session.scalars(sa.select(Province)) if p.current(today).id == province.current(today).id}
+        wanted = {
+            p.id
+            for p in db.session.scalars(sa.select(Province))
+            if p.current(today).id == province.current(today).id
+        }
         agreements = [a for a in agreements if a.province_id in wanted]
     status = commitment_status(agreements, today)
     by_agreement = defaultdict(list)
     rows = db.session.execute(
-        sa.select(Commitment.id, Commitment.agreement_id, Commitment.percent_complete, Commitment.completion)
-        .where(Commitment.agreement_id.in_([a.id for a in agreements] or [-1]))
+        sa.select(
+            Commitment.id,
+            Commitment.agreement_id,
+            Commitment.percent_complete,
+            Commitment.completion,
+        ).where(Commitment.agreement_id.in_([a.id for a in agreements] or [-1]))
     ).all()
     for cid, aid, percent, completion in rows:
         if completion != Completion.withdrawn:
@@ -186,11 +245,17 @@ def overview():
     summary = []
     for a in agreements:
         items = by_agreement[a.id]
-        summary.append({
-            "agreement": a, "count": len(items), "health": Counter(h for h, _ in items),
-            "percent": round(sum(p for _, p in items) / len(items)) if items else 0,
-        })
-    provinces = defaultdict(lambda: {"agreements": 0, "count": 0, "health": Counter(), "percent_sum": 0})
+        summary.append(
+            {
+                "agreement": a,
+                "count": len(items),
+                "health": Counter(h for h, _ in items),
+                "percent": round(sum(p for _, p in items) / len(items)) if items else 0,
+            }
+        )
+    provinces = defaultdict(
+        lambda: {"agreements": 0, "count": 0, "health": Counter(), "percent_sum": 0}
+    )
     for row in summary:
         today_province = row["agreement"].province.current(today)
         entry = provinces[today_province]
@@ -199,10 +264,20 @@ def overview():
         entry["health"].update(row["health"])
         entry["percent_sum"] += row["percent"] * row["count"]
     overdue = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Directive)
-        .where(Directive.agreement_id.in_([a.id for a in agreements] or [-1]), Directive.done_on.is_(None),
-               Directive.due_on < today)
+        sa.select(sa.func.count())
+        .select_from(Directive)
+        .where(
+            Directive.agreement_id.in_([a.id for a in agreements] or [-1]),
+            Directive.done_on.is_(None),
+            Directive.due_on < today,
+        )
     )
-    return render_template("progress/overview.html", summary=summary, provinces=dict(provinces),
-                           healths=list(Health), national=current_user.is_national and not province_id,
-                           overdue=overdue, today=today)
+    return render_template(
+        "progress/overview.html",
+        summary=summary,
+        provinces=dict(provinces),
+        healths=list(Health),
+        national=current_user.is_national and not province_id,
+        overdue=overdue,
+        today=today,
+    )

@@ -5,7 +5,17 @@ from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaF
 from wtforms.validators import NumberRange
 
 from tracker.agreements.models import Completion, MilestoneStatus
-from tracker.forms import BaseForm, DecimalText, VersionField, VNDField, input_required, max_length, optional, required, required_date
+from tracker.forms import (
+    BaseForm,
+    DecimalText,
+    VersionField,
+    VNDField,
+    input_required,
+    max_length,
+    optional,
+    required,
+    required_date,
+)
 from tracker.i18n import _l
 from tracker.progress.models import EvidenceKind
 
@@ -16,16 +26,26 @@ class ReportForm(BaseForm):
 
     percent_complete = IntegerField(
         _l("Percent complete"),
-        validators=[input_required(), NumberRange(min=0, max=100, message=_l("Enter a percentage from 0 to 100."))],
+        validators=[
+            input_required(),
+            NumberRange(min=0, max=100, message=_l("Enter a percentage from 0 to 100.")),
+        ],
     )
     completion = SelectField(_l("Completion"), choices=Completion.choices(), default="limited")
-    spent_vnd = VNDField(_l("Spent in the period (VND)"), description=_l("Whole đồng, e.g. 1.500.000.000."))
-    narrative = TextAreaField(_l("Results, difficulties and next steps"), validators=[max_length(20000)])
+    spent_vnd = VNDField(
+        _l("Spent in the period (VND)"), description=_l("Whole đồng, e.g. 1.500.000.000.")
+    )
+    narrative = TextAreaField(
+        _l("Results, difficulties and next steps"), validators=[max_length(20000)]
+    )
     version = VersionField()
 
 
-MILESTONE_CHOICES = [("", "—"), (MilestoneStatus.met.value, MilestoneStatus.met.label),
-                     (MilestoneStatus.partially_met.value, MilestoneStatus.partially_met.label)]
+MILESTONE_CHOICES = [
+    ("", "—"),
+    (MilestoneStatus.met.value, MilestoneStatus.met.label),
+    (MilestoneStatus.partially_met.value, MilestoneStatus.partially_met.label),
+]
 
 
 def report_form_for(commitment, *args, **kwargs) -> ReportForm:
@@ -36,13 +56,33 @@ def report_form_for(commitment, *args, **kwargs) -> ReportForm:
         pass
 
     for indicator in commitment.indicators:
-        setattr(_Form, f"v_{indicator.id}", DecimalText(
-            _l("Value"), description=f"{indicator.name} ({indicator.unit})", validators=[optional()]))
-        setattr(_Form, f"vn_{indicator.id}", StringField(_l("Source or note"), validators=[max_length(500)]))
+        setattr(
+            _Form,
+            f"v_{indicator.id}",
+            DecimalText(
+                _l("Value"),
+                description=f"{indicator.name} ({indicator.unit})",
+                validators=[optional()],
+            ),
+        )
+        setattr(
+            _Form,
+            f"vn_{indicator.id}",
+            StringField(_l("Source or note"), validators=[max_length(500)]),
+        )
     for milestone in commitment.milestones:
-        setattr(_Form, f"m_{milestone.id}_status", SelectField(
-            _l("Status"), choices=[(c, str(label)) for c, label in MILESTONE_CHOICES], default=""))
-        setattr(_Form, f"m_{milestone.id}_done_on", DateField(_l("Date met"), validators=[optional()]))
+        setattr(
+            _Form,
+            f"m_{milestone.id}_status",
+            SelectField(
+                _l("Status"),
+                choices=[(c, str(label)) for c, label in MILESTONE_CHOICES],
+                default="",
+            ),
+        )
+        setattr(
+            _Form, f"m_{milestone.id}_done_on", DateField(_l("Date met"), validators=[optional()])
+        )
     return _Form(*args, **kwargs)
 
 
@@ -62,7 +102,9 @@ class EvidenceForm(BaseForm):
 class ReturnForm(BaseForm):
     """Return a report with a reason."""
 
-    reason = TextAreaField(_l("What must be completed or corrected"), validators=[required(), max_length(5000)])
+    reason = TextAreaField(
+        _l("What must be completed or corrected"), validators=[required(), max_length(5000)]
+    )
     version = VersionField()
 
 
@@ -82,8 +124,12 @@ class ExtensionForm(BaseForm):
 class DecisionForm(BaseForm):
     """Approve or refuse an extension."""
 
-    decision = SelectField(_l("Decision"), choices=[("approve", _l("Approve")), ("refuse", _l("Refuse"))])
-    note = TextAreaField(_l("Note"), description=_l("Required when refusing."), validators=[max_length(5000)])
+    decision = SelectField(
+        _l("Decision"), choices=[("approve", _l("Approve")), ("refuse", _l("Refuse"))]
+    )
+    note = TextAreaField(
+        _l("Note"), description=_l("Required when refusing."), validators=[max_length(5000)]
+    )
 
 
 class ReopenForm(BaseForm):

@@ -109,13 +109,20 @@ def health(facts: CommitmentFacts, today: date) -> Health | None:
     if any(due < today for due in facts.milestone_due_dates):
         return Health.late
     verified_values = any(i.actual is not None for i in facts.indicators)
-    if (facts.last_verified_on is None and not facts.milestones_met and not verified_values
-            and facts.completion == Completion.not_started):
+    if (
+        facts.last_verified_on is None
+        and not facts.milestones_met
+        and not verified_values
+        and facts.completion == Completion.not_started
+    ):
         return Health.not_started
     if any(0 <= (due - today).days <= DUE_SOON_DAYS for due in facts.milestone_due_dates):
         return Health.at_risk
     if any(indicator_behind(i, today) for i in facts.indicators):
         return Health.at_risk
-    if facts.last_verified_on is not None and (today - facts.last_verified_on).days > 2 * facts.period_days:
+    if (
+        facts.last_verified_on is not None
+        and (today - facts.last_verified_on).days > 2 * facts.period_days
+    ):
         return Health.at_risk
     return Health.on_track

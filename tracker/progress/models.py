@@ -16,7 +16,15 @@ from tracker.agreements.models import (
     MilestoneStatus,
     PeriodKind,
 )
-from tracker.db import Base, LabelledEnum, TimestampMixin, VersionedMixin, enum_column, local_today, utcnow
+from tracker.db import (
+    Base,
+    LabelledEnum,
+    TimestampMixin,
+    VersionedMixin,
+    enum_column,
+    local_today,
+    utcnow,
+)
 from tracker.i18n import _, _l
 from tracker.org.models import Unit
 
@@ -29,7 +37,9 @@ class ReportingPeriod(TimestampMixin, Base):
     __table_args__ = (sa.UniqueConstraint("agreement_id", "kind", "year", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    agreement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[PeriodKind] = enum_column(PeriodKind)
     year: Mapped[int]
     #: 1–4 for quarters, 1–2 for half-years, 1 for a year.
@@ -97,8 +107,12 @@ class ProgressReport(VersionedMixin, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    commitment_id: Mapped[int] = mapped_column(sa.ForeignKey("commitments.id", ondelete="CASCADE"), index=True)
-    period_id: Mapped[int] = mapped_column(sa.ForeignKey("reporting_periods.id", ondelete="CASCADE"), index=True)
+    commitment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("commitments.id", ondelete="CASCADE"), index=True
+    )
+    period_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("reporting_periods.id", ondelete="CASCADE"), index=True
+    )
     status: Mapped[ReportStatus] = enum_column(ReportStatus, default=ReportStatus.draft)
     percent_complete: Mapped[int] = mapped_column(default=0)
     completion: Mapped[Completion] = enum_column(Completion, default=Completion.not_started)
@@ -117,8 +131,12 @@ class ProgressReport(VersionedMixin, Base):
     unit: Mapped[Unit | None] = relationship()
     submitted_by = relationship("User", foreign_keys=[submitted_by_id])
     verified_by = relationship("User", foreign_keys=[verified_by_id])
-    values: Mapped[list["ReportValue"]] = relationship(back_populates="report", cascade="all, delete-orphan")
-    milestones: Mapped[list["ReportMilestone"]] = relationship(back_populates="report", cascade="all, delete-orphan")
+    values: Mapped[list["ReportValue"]] = relationship(
+        back_populates="report", cascade="all, delete-orphan"
+    )
+    milestones: Mapped[list["ReportMilestone"]] = relationship(
+        back_populates="report", cascade="all, delete-orphan"
+    )
     evidence: Mapped[list["Evidence"]] = relationship(
         back_populates="report", order_by="Evidence.id", foreign_keys="Evidence.report_id"
     )
@@ -138,8 +156,12 @@ class ReportValue(Base):
     __table_args__ = (sa.UniqueConstraint("report_id", "indicator_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(sa.ForeignKey("progress_reports.id", ondelete="CASCADE"), index=True)
-    indicator_id: Mapped[int] = mapped_column(sa.ForeignKey("indicators.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("progress_reports.id", ondelete="CASCADE"), index=True
+    )
+    indicator_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("indicators.id", ondelete="CASCADE"), index=True
+    )
     value: Mapped[Decimal] = mapped_column(sa.Numeric(20, 4))
     note: Mapped[str | None] = mapped_column(sa.Text)
 
@@ -154,8 +176,12 @@ class ReportMilestone(Base):
     __table_args__ = (sa.UniqueConstraint("report_id", "milestone_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(sa.ForeignKey("progress_reports.id", ondelete="CASCADE"), index=True)
-    milestone_id: Mapped[int] = mapped_column(sa.ForeignKey("milestones.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("progress_reports.id", ondelete="CASCADE"), index=True
+    )
+    milestone_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("milestones.id", ondelete="CASCADE"), index=True
+    )
     status: Mapped[MilestoneStatus] = enum_column(MilestoneStatus)
     done_on: Mapped[date]
 
@@ -182,7 +208,9 @@ class ReportEvent(Base):
     __tablename__ = "report_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int] = mapped_column(sa.ForeignKey("progress_reports.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("progress_reports.id", ondelete="CASCADE"), index=True
+    )
     action: Mapped[ReportAction] = enum_column(ReportAction)
     reason: Mapped[str | None] = mapped_column(sa.Text)
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
@@ -219,7 +247,9 @@ class Evidence(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("progress_reports.id"), index=True)
-    directive_id: Mapped[int | None] = mapped_column(sa.ForeignKey("directives.id", ondelete="CASCADE"), index=True)
+    directive_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("directives.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(sa.String(300))
     kind: Mapped[EvidenceKind] = enum_column(EvidenceKind, default=EvidenceKind.other)
     issued_on: Mapped[date | None]
@@ -232,7 +262,9 @@ class Evidence(TimestampMixin, Base):
     #: Verified evidence is never deleted; a newer file supersedes it.
     superseded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("evidence.id"))
 
-    report: Mapped[ProgressReport | None] = relationship(back_populates="evidence", foreign_keys=[report_id])
+    report: Mapped[ProgressReport | None] = relationship(
+        back_populates="evidence", foreign_keys=[report_id]
+    )
     directive: Mapped[Directive | None] = relationship()
     superseded_by: Mapped["Evidence | None"] = relationship(remote_side=[id])
 
@@ -266,9 +298,15 @@ class Extension(TimestampMixin, Base):
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    commitment_id: Mapped[int] = mapped_column(sa.ForeignKey("commitments.id", ondelete="CASCADE"), index=True)
-    milestone_id: Mapped[int | None] = mapped_column(sa.ForeignKey("milestones.id", ondelete="CASCADE"), index=True)
-    period_id: Mapped[int | None] = mapped_column(sa.ForeignKey("reporting_periods.id", ondelete="CASCADE"))
+    commitment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("commitments.id", ondelete="CASCADE"), index=True
+    )
+    milestone_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("milestones.id", ondelete="CASCADE"), index=True
+    )
+    period_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("reporting_periods.id", ondelete="CASCADE")
+    )
     #: The date before this extension.
     original_on: Mapped[date]
     requested_on: Mapped[date]

@@ -9,7 +9,14 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from tracker.agreements.models import Agreement, Commitment, Indicator, Measurement, Milestone, PeriodKind
+from tracker.agreements.models import (
+    Agreement,
+    Commitment,
+    Indicator,
+    Measurement,
+    Milestone,
+    PeriodKind,
+)
 from tracker.db import local_today
 from tracker.extensions import db
 from tracker.progress.health import CommitmentFacts, Health, IndicatorFacts, health
@@ -36,7 +43,11 @@ class IndicatorRow:
     def reached(self) -> bool:
         if self.actual is None:
             return False
-        return self.actual >= self.target if self.target >= self.baseline else self.actual <= self.target
+        return (
+            self.actual >= self.target
+            if self.target >= self.baseline
+            else self.actual <= self.target
+        )
 
 
 @dataclass
@@ -60,8 +71,9 @@ def commitment_status(agreements: list[Agreement], today: date | None = None) ->
         return {}
     by_agreement = {a.id: a for a in agreements}
     commitments = db.session.execute(
-        sa.select(Commitment.id, Commitment.agreement_id, Commitment.completion, Commitment.due_on)
-        .where(Commitment.agreement_id.in_(ids))
+        sa.select(
+            Commitment.id, Commitment.agreement_id, Commitment.completion, Commitment.due_on
+        ).where(Commitment.agreement_id.in_(ids))
     ).all()
     milestones = defaultdict(list)
     for cid, due_on, done_on in db.session.execute(
@@ -79,12 +91,25 @@ def commitment_status(agreements: list[Agreement], today: date | None = None) ->
     )
     indicators = defaultdict(list)
     for row in db.session.execute(
-        sa.select(Indicator.id, Indicator.commitment_id, Indicator.name, Indicator.unit, Indicator.baseline,
-                  Indicator.target, Indicator.target_on, Measurement.value, Measurement.measured_on)
+        sa.select(
+            Indicator.id,
+            Indicator.commitment_id,
+            Indicator.name,
+            Indicator.unit,
+            Indicator.baseline,
+            Indicator.target,
+            Indicator.target_on,
+            Measurement.value,
+            Measurement.measured_on,
+        )
         .join(Commitment, Commitment.id == Indicator.commitment_id)
         .outerjoin(latest, latest.c.indicator_id == Indicator.id)
-        .outerjoin(Measurement, sa.and_(Measurement.indicator_id == Indicator.id,
-                                        Measurement.measured_on == latest.c.on))
+        .outerjoin(
+            Measurement,
+            sa.and_(
+                Measurement.indicator_id == Indicator.id, Measurement.measured_on == latest.c.on
+            ),
+        )
         .where(Commitment.agreement_id.in_(ids))
         .order_by(Indicator.commitment_id, Indicator.position, Indicator.id)
     ):
@@ -93,8 +118,11 @@ def commitment_status(agreements: list[Agreement], today: date | None = None) ->
     reports = {
         cid: (last_on, spent)
         for cid, last_on, spent in db.session.execute(
-            sa.select(ProgressReport.commitment_id, sa.func.max(ReportingPeriod.ends_on),
-                      sa.func.sum(ProgressReport.spent_vnd))
+            sa.select(
+                ProgressReport.commitment_id,
+                sa.func.max(ReportingPeriod.ends_on),
+                sa.func.sum(ProgressReport.spent_vnd),
+            )
             .join(ReportingPeriod, ReportingPeriod.id == ProgressReport.period_id)
             .join(Commitment, Commitment.id == ProgressReport.commitment_id)
             .where(Commitment.agreement_id.in_(ids), ProgressReport.status == ReportStatus.verified)
@@ -109,19 +137,30 @@ def commitment_status(agreements: list[Agreement], today: date | None = None) ->
         open_due = [due for due, done in ms if done is None]
         last_on, spent = reports.get(cid, (None, None))
         facts = CommitmentFacts(
-            completion=completion, due_on=due_on, milestone_due_dates=open_due,
+            completion=completion,
+            due_on=due_on,
+            milestone_due_dates=open_due,
             milestones_met=len(ms) - len(open_due),
             indicators=[
-                IndicatorFacts(baseline=i.baseline, target=i.target, actual=i.actual,
-                               starts_on=agreement.period_start,
-                               target_on=i.target_on or due_on or agreement.period_end)
+                IndicatorFacts(
+                    baseline=i.baseline,
+                    target=i.target,
+                    actual=i.actual,
+                    starts_on=agreement.period_start,
+                    target_on=i.target_on or due_on or agreement.period_end,
+                )
                 for i in indicators[cid]
             ],
-            last_verified_on=last_on, period_days=PERIOD_DAYS[agreement.reporting_frequency],
+            last_verified_on=last_on,
+            period_days=PERIOD_DAYS[agreement.reporting_frequency],
         )
         result[cid] = Status(
-            health=health(facts, today), milestones_total=len(ms), milestones_met=len(ms) - len(open_due),
-            milestones_late=sum(1 for due in open_due if due < today), indicators=indicators[cid],
-            spent_vnd=int(spent or 0), last_verified_on=last_on,
+            health=health(facts, today),
+            milestones_total=len(ms),
+            milestones_met=len(ms) - len(open_due),
+            milestones_late=sum(1 for due in open_due if due < today),
+            indicators=indicators[cid],
+            spent_vnd=int(spent or 0),
+            last_verified_on=last_on,
         )
     return result

@@ -8,7 +8,14 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from tracker.agreements.models import Agreement, Commitment, Completion, Directive, Measurement, Milestone
+from tracker.agreements.models import (
+    Agreement,
+    Commitment,
+    Completion,
+    Directive,
+    Measurement,
+    Milestone,
+)
 from tracker.agreements.models import MilestoneStatus as MS
 from tracker.auth.permissions import can_edit_agreement, unit_acts_for
 from tracker.db import REASON, Forbidden, Invalid, check_version, local_today, utcnow
@@ -47,15 +54,23 @@ def generate_periods(agreement: Agreement, *, user=None) -> list[ReportingPeriod
         _require(can_edit_agreement(user, agreement))
     existing = {
         (p.kind, p.year, p.number): p
-        for p in db.session.scalars(sa.select(ReportingPeriod).where(ReportingPeriod.agreement_id == agreement.id))
+        for p in db.session.scalars(
+            sa.select(ReportingPeriod).where(ReportingPeriod.agreement_id == agreement.id)
+        )
     }
     result = []
-    for w in windows_between(agreement.reporting_frequency, agreement.period_start, agreement.period_end):
+    for w in windows_between(
+        agreement.reporting_frequency, agreement.period_start, agreement.period_end
+    ):
         period = existing.get((w.kind, w.year, w.number))
         if period is None:
             period = ReportingPeriod(
-                agreement_id=agreement.id, kind=w.kind, year=w.year, number=w.number,
-                starts_on=w.starts_on, ends_on=w.ends_on,
+                agreement_id=agreement.id,
+                kind=w.kind,
+                year=w.year,
+                number=w.number,
+                starts_on=w.starts_on,
+                ends_on=w.ends_on,
                 deadline_on=deadline(w, agreement.report_deadline_days),
             )
             db.session.add(period)
@@ -78,8 +93,13 @@ def effective_deadline(period: ReportingPeriod, commitment_id: int) -> date:
 
 def _require_open(period: ReportingPeriod, commitment_id: int) -> None:
     if not period.accepts_reports(deadline=effective_deadline(period, commitment_id)):
-        raise Invalid(_("The reporting period %(period)s is closed. Ask the DIC to reopen it or to "
-                        "extend your deadline.", period=period.label))
+        raise Invalid(
+            _(
+                "The reporting period %(period)s is closed. Ask the DIC to reopen it or to "
+                "extend your deadline.",
+                period=period.label,
+            )
+        )
 
 
 def reopen_period(period: ReportingPeriod, *, user, until: date, reason: str) -> ReportingPeriod:
@@ -108,9 +128,20 @@ def report_for(commitment: Commitment, period: ReportingPeriod) -> ProgressRepor
     )
 
 
-def save_report(report: ProgressReport | None, *, commitment: Commitment, period: ReportingPeriod, user,
-                version=None, percent_complete: int, completion: Completion, spent_vnd: int | None,
-                narrative: str | None, values: dict, milestones: dict) -> ProgressReport:
+def save_report(
+    report: ProgressReport | None,
+    *,
+    commitment: Commitment,
+    period: ReportingPeriod,
+    user,
+    version=None,
+    percent_complete: int,
+    completion: Completion,
+    spent_vnd: int | None,
+    narrative: str | None,
+    values: dict,
+    milestones: dict,
+) -> ProgressReport:
     """Save a draft (or a returned report being revised).
 
     `values` maps indicator id → (value or None, note); `milestones` maps milestone id →
@@ -144,8 +175,12 @@ def save_report(report: ProgressReport | None, *, commitment: Commitment, period
             raise Invalid(_("An indicator of another commitment cannot be reported here."))
     with db.session.no_autoflush:
         if report is None:
-            report = ProgressReport(commitment=commitment, period=period, status=ReportStatus.draft,
-                                    unit_id=user.unit_id)
+            report = ProgressReport(
+                commitment=commitment,
+                period=period,
+                status=ReportStatus.draft,
+                unit_id=user.unit_id,
+            )
             db.session.add(report)
         report.percent_complete, report.completion = percent_complete, completion
         report.spent_vnd, report.narrative = spent_vnd, narrative or None
@@ -196,8 +231,12 @@ def _require_reviewable(report: ProgressReport, user, version) -> None:
     _require(can_verify(user, report.commitment.agreement))
     check_version(report, version)
     if report.status != ReportStatus.submitted:
-        raise Invalid(_("This report is not awaiting verification (it may just have been handled "
-                        "by someone else)."))
+        raise Invalid(
+            _(
+                "This report is not awaiting verification (it may just have been handled "
+                "by someone else)."
+            )
+        )
     if user.id in _submitters(report):
         raise Invalid(_("You submitted this report, so someone else must verify or return it."))
 
@@ -208,7 +247,9 @@ def return_report(report: ProgressReport, *, user, reason: str, version=None) ->
     if not (reason or "").strip():
         raise Invalid(_("Give the reason for returning the report."), "reason")
     report.status = ReportStatus.returned
-    report.events.append(ReportEvent(action=ReportAction.returned, actor_id=user.id, reason=reason.strip()))
+    report.events.append(
+        ReportEvent(action=ReportAction.returned, actor_id=user.id, reason=reason.strip())
+    )
     db.session.flush()
     return report
 
@@ -228,17 +269,25 @@ def _apply(report: ProgressReport) -> None:
     """Copy a verified report's figures into the commitment, its indicators and milestones."""
     commitment, period = report.commitment, report.period
     later = db.session.scalar(
-        sa.select(sa.func.count()).select_from(ProgressReport).join(ReportingPeriod)
-        .where(ProgressReport.commitment_id == commitment.id, ProgressReport.id != report.id,
-               ProgressReport.status == ReportStatus.verified, ReportingPeriod.ends_on > period.ends_on)
+        sa.select(sa.func.count())
+        .select_from(ProgressReport)
+        .join(ReportingPeriod)
+        .where(
+            ProgressReport.commitment_id == commitment.id,
+            ProgressReport.id != report.id,
+            ProgressReport.status == ReportStatus.verified,
+            ReportingPeriod.ends_on > period.ends_on,
+        )
     )
     if not later:
         commitment.completion = report.completion
         commitment.percent_complete = report.percent_complete
     for row in report.values:
         measurement = db.session.scalar(
-            sa.select(Measurement).where(Measurement.indicator_id == row.indicator_id,
-                                         Measurement.measured_on == period.ends_on)
+            sa.select(Measurement).where(
+                Measurement.indicator_id == row.indicator_id,
+                Measurement.measured_on == period.ends_on,
+            )
         )
         if measurement is None:
             measurement = Measurement(indicator_id=row.indicator_id, measured_on=period.ends_on)
@@ -253,31 +302,51 @@ def _apply(report: ProgressReport) -> None:
 # -- evidence ---------------------------------------------------------------------------------
 
 
-def add_evidence(report: ProgressReport, *, user, stored, title: str, kind, issued_on=None,
-                 thumbnail_sha256=None) -> Evidence:
+def add_evidence(
+    report: ProgressReport, *, user, stored, title: str, kind, issued_on=None, thumbnail_sha256=None
+) -> Evidence:
     """Attach a stored file to a report that is still being written."""
     _require(can_report(user, report.commitment))
     if report.status not in EDITABLE:
         raise Invalid(_("A submitted report can no longer be changed."))
-    evidence = Evidence(report=report, title=title, kind=kind, issued_on=issued_on,
-                        file_name=stored.file_name, sha256=stored.sha256, size=stored.size,
-                        content_type=stored.content_type, thumbnail_sha256=thumbnail_sha256)
+    evidence = Evidence(
+        report=report,
+        title=title,
+        kind=kind,
+        issued_on=issued_on,
+        file_name=stored.file_name,
+        sha256=stored.sha256,
+        size=stored.size,
+        content_type=stored.content_type,
+        thumbnail_sha256=thumbnail_sha256,
+    )
     db.session.add(evidence)
     db.session.flush()
     return evidence
 
 
-def supersede_evidence(old: Evidence, *, user, stored, title: str, kind, issued_on=None,
-                       thumbnail_sha256=None) -> Evidence:
+def supersede_evidence(
+    old: Evidence, *, user, stored, title: str, kind, issued_on=None, thumbnail_sha256=None
+) -> Evidence:
     """Replace a verified piece of evidence by a newer file; the old one stays, marked."""
     report = old.report
-    _require(report is not None and (can_report(user, report.commitment)
-                                     or can_verify(user, report.commitment.agreement)))
+    _require(
+        report is not None
+        and (can_report(user, report.commitment) or can_verify(user, report.commitment.agreement))
+    )
     if old.superseded_by_id is not None:
         raise Invalid(_("This file has already been superseded."))
-    new = Evidence(report=report, title=title, kind=kind, issued_on=issued_on, file_name=stored.file_name,
-                   sha256=stored.sha256, size=stored.size, content_type=stored.content_type,
-                   thumbnail_sha256=thumbnail_sha256)
+    new = Evidence(
+        report=report,
+        title=title,
+        kind=kind,
+        issued_on=issued_on,
+        file_name=stored.file_name,
+        sha256=stored.sha256,
+        size=stored.size,
+        content_type=stored.content_type,
+        thumbnail_sha256=thumbnail_sha256,
+    )
     db.session.add(new)
     db.session.flush()
     old.superseded_by_id = new.id
@@ -291,7 +360,9 @@ def delete_evidence(evidence: Evidence, *, user) -> None:
     if report is not None:
         _require(can_report(user, report.commitment))
         if report.status == ReportStatus.verified:
-            raise Invalid(_("Verified evidence cannot be deleted; upload a newer file to supersede it."))
+            raise Invalid(
+                _("Verified evidence cannot be deleted; upload a newer file to supersede it.")
+            )
         if report.status not in EDITABLE:
             raise Invalid(_("A submitted report can no longer be changed."))
     else:
@@ -314,13 +385,21 @@ def can_complete_directive(user, directive: Directive) -> bool:
     return user.role in ("admin", "dic") or unit_acts_for(user, directive.assignee)
 
 
-def add_directive_evidence(directive: Directive, *, user, stored, title: str, kind,
-                           thumbnail_sha256=None) -> Evidence:
+def add_directive_evidence(
+    directive: Directive, *, user, stored, title: str, kind, thumbnail_sha256=None
+) -> Evidence:
     """Attach evidence of a directive's completion."""
     _require(can_complete_directive(user, directive))
-    evidence = Evidence(directive=directive, title=title, kind=kind, file_name=stored.file_name,
-                        sha256=stored.sha256, size=stored.size, content_type=stored.content_type,
-                        thumbnail_sha256=thumbnail_sha256)
+    evidence = Evidence(
+        directive=directive,
+        title=title,
+        kind=kind,
+        file_name=stored.file_name,
+        sha256=stored.sha256,
+        size=stored.size,
+        content_type=stored.content_type,
+        thumbnail_sha256=thumbnail_sha256,
+    )
     db.session.add(evidence)
     db.session.flush()
     return evidence
@@ -342,8 +421,15 @@ def complete_directive(directive: Directive, *, user, done_on: date, version=Non
 # -- extensions -------------------------------------------------------------------------------
 
 
-def request_extension(commitment: Commitment, *, user, requested_on: date, reason: str,
-                      milestone: Milestone | None = None, period: ReportingPeriod | None = None) -> Extension:
+def request_extension(
+    commitment: Commitment,
+    *,
+    user,
+    requested_on: date,
+    reason: str,
+    milestone: Milestone | None = None,
+    period: ReportingPeriod | None = None,
+) -> Extension:
     """Ask for more time for a milestone or for a period's report (at most twice per item)."""
     _require(can_request_extension(user, commitment))
     if (milestone is None) == (period is None):
@@ -354,24 +440,48 @@ def request_extension(commitment: Commitment, *, user, requested_on: date, reaso
         raise Invalid(_("This period belongs to another agreement."))
     if not (reason or "").strip():
         raise Invalid(_("Give the reason for the extension."), "reason")
-    item = (Extension.milestone_id == milestone.id) if milestone else (Extension.period_id == period.id)
+    item = (
+        (Extension.milestone_id == milestone.id)
+        if milestone
+        else (Extension.period_id == period.id)
+    )
     used = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Extension).where(
-            Extension.commitment_id == commitment.id, item,
+        sa.select(sa.func.count())
+        .select_from(Extension)
+        .where(
+            Extension.commitment_id == commitment.id,
+            item,
             Extension.status.in_([ExtensionStatus.pending, ExtensionStatus.approved]),
         )
     )
     if used >= MAX_EXTENSIONS:
-        raise Invalid(_("This deadline has already been extended (or asked to be) %(n)d times, the "
-                        "most allowed.", n=MAX_EXTENSIONS))
+        raise Invalid(
+            _(
+                "This deadline has already been extended (or asked to be) %(n)d times, the "
+                "most allowed.",
+                n=MAX_EXTENSIONS,
+            )
+        )
     if milestone is not None and milestone.done_on is not None:
         raise Invalid(_("This milestone has already been met."))
     current = milestone.due_on if milestone else effective_deadline(period, commitment.id)
     if requested_on <= current:
-        raise Invalid(_("The new date must be after the current one (%(date)s).",
-                        date=current.strftime("%d/%m/%Y")), "requested_on")
-    extension = Extension(commitment=commitment, milestone=milestone, period=period, original_on=current,
-                          requested_on=requested_on, reason=reason.strip(), requested_by_id=user.id)
+        raise Invalid(
+            _(
+                "The new date must be after the current one (%(date)s).",
+                date=current.strftime("%d/%m/%Y"),
+            ),
+            "requested_on",
+        )
+    extension = Extension(
+        commitment=commitment,
+        milestone=milestone,
+        period=period,
+        original_on=current,
+        requested_on=requested_on,
+        reason=reason.strip(),
+        requested_by_id=user.id,
+    )
     db.session.add(extension)
     db.session.flush()
     return extension

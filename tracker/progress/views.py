@@ -65,9 +65,14 @@ def _file_in_use(sha256: str) -> bool:
     from tracker.agreements.models import Document
 
     return bool(
-        db.session.scalar(sa.select(sa.func.count()).select_from(Evidence).where(
-            sa.or_(Evidence.sha256 == sha256, Evidence.thumbnail_sha256 == sha256)))
-        or db.session.scalar(sa.select(sa.func.count()).select_from(Document).where(Document.sha256 == sha256))
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Evidence)
+            .where(sa.or_(Evidence.sha256 == sha256, Evidence.thumbnail_sha256 == sha256))
+        )
+        or db.session.scalar(
+            sa.select(sa.func.count()).select_from(Document).where(Document.sha256 == sha256)
+        )
     )
 
 
@@ -80,24 +85,37 @@ def periods(code):
     """The agreement's reporting periods with how many reports each has."""
     agreement = _agreement(code)
     rows = db.session.scalars(
-        sa.select(ReportingPeriod).where(ReportingPeriod.agreement_id == agreement.id)
+        sa.select(ReportingPeriod)
+        .where(ReportingPeriod.agreement_id == agreement.id)
         .order_by(ReportingPeriod.starts_on)
     ).all()
     counts = {
         (pid, status): n
         for pid, status, n in db.session.execute(
             sa.select(ProgressReport.period_id, ProgressReport.status, sa.func.count())
-            .join(ReportingPeriod).where(ReportingPeriod.agreement_id == agreement.id)
+            .join(ReportingPeriod)
+            .where(ReportingPeriod.agreement_id == agreement.id)
             .group_by(ProgressReport.period_id, ProgressReport.status)
         )
     }
     n_commitments = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Commitment).where(Commitment.agreement_id == agreement.id,
-                                                                 Commitment.completion != Completion.withdrawn)
+        sa.select(sa.func.count())
+        .select_from(Commitment)
+        .where(
+            Commitment.agreement_id == agreement.id, Commitment.completion != Completion.withdrawn
+        )
     )
-    return render_template("progress/periods.html", agreement=agreement, periods=rows, counts=counts,
-                           n_commitments=n_commitments, statuses=ReportStatus, today=local_today(),
-                           can_edit=can_edit_agreement(current_user, agreement), form=f.EmptyForm())
+    return render_template(
+        "progress/periods.html",
+        agreement=agreement,
+        periods=rows,
+        counts=counts,
+        n_commitments=n_commitments,
+        statuses=ReportStatus,
+        today=local_today(),
+        can_edit=can_edit_agreement(current_user, agreement),
+        form=f.EmptyForm(),
+    )
 
 
 @bp.route("/agreements/<code>/periods/generate", methods=["POST"])
@@ -127,36 +145,73 @@ def period(period_id):
         if not can_verify(current_user, agreement):
             abort(403)
         if form.validate_on_submit() and save_with(
-            form, lambda: services.reopen_period(item, user=current_user, until=form.until.data,
-                                                 reason=form.reason.data)):
-            flash(_("The period is open for reports until %(date)s.", date=form.until.data.strftime("%d/%m/%Y")),
-                  "success")
+            form,
+            lambda: services.reopen_period(
+                item, user=current_user, until=form.until.data, reason=form.reason.data
+            ),
+        ):
+            flash(
+                _(
+                    "The period is open for reports until %(date)s.",
+                    date=form.until.data.strftime("%d/%m/%Y"),
+                ),
+                "success",
+            )
             return redirect(url_for(".period", period_id=period_id))
     commitments = db.session.scalars(
-        sa.select(Commitment).where(Commitment.agreement_id == agreement.id)
-        .options(selectinload(Commitment.area)).order_by(Commitment.area_id, Commitment.position, Commitment.id)
+        sa.select(Commitment)
+        .where(Commitment.agreement_id == agreement.id)
+        .options(selectinload(Commitment.area))
+        .order_by(Commitment.area_id, Commitment.position, Commitment.id)
     ).all()
-    reports = {r.commitment_id: r for r in db.session.scalars(
-        sa.select(ProgressReport).where(ProgressReport.period_id == item.id))}
-    missing = [c for c in commitments if c.completion != Completion.withdrawn
-               and (c.id not in reports or reports[c.id].status in (ReportStatus.draft, ReportStatus.returned))]
-    return render_template("progress/period.html", period=item, agreement=agreement, commitments=commitments,
-                           reports=reports, missing=missing, form=form, today=local_today(),
-                           can_verify=can_verify(current_user, agreement))
+    reports = {
+        r.commitment_id: r
+        for r in db.session.scalars(
+            sa.select(ProgressReport).where(ProgressReport.period_id == item.id)
+        )
+    }
+    missing = [
+        c
+        for c in commitments
+        if c.completion != Completion.withdrawn
+        and (
+            c.id not in reports
+            or reports[c.id].status in (ReportStatus.draft, ReportStatus.returned)
+        )
+    ]
+    return render_template(
+        "progress/period.html",
+        period=item,
+        agreement=agreement,
+        commitments=commitments,
+        reports=reports,
+        missing=missing,
+        form=form,
+        today=local_today(),
+        can_verify=can_verify(current_user, agreement),
+    )
 
 
 # -- reports ----------------------------------------------------------------------------------
 
 
 def _report_fields(form, commitment) -> dict:
-    values = {i.id: (form[f"v_{i.id}"].data, form[f"vn_{i.id}"].data) for i in commitment.indicators}
+    values = {
+        i.id: (form[f"v_{i.id}"].data, form[f"vn_{i.id}"].data) for i in commitment.indicators
+    }
     milestones = {}
     for m in commitment.milestones:
         status = form[f"m_{m.id}_status"].data
-        milestones[m.id] = (MilestoneStatus(status) if status else None, form[f"m_{m.id}_done_on"].data)
+        milestones[m.id] = (
+            MilestoneStatus(status) if status else None,
+            form[f"m_{m.id}_done_on"].data,
+        )
     return {
-        "percent_complete": form.percent_complete.data, "completion": Completion(form.completion.data),
-        "spent_vnd": form.spent_vnd.data, "narrative": form.narrative.data, "values": values,
+        "percent_complete": form.percent_complete.data,
+        "completion": Completion(form.completion.data),
+        "spent_vnd": form.spent_vnd.data,
+        "narrative": form.narrative.data,
+        "values": values,
         "milestones": milestones,
     }
 
@@ -180,7 +235,10 @@ def edit_report(commitment_id, period_id):
         if report is not None:
             form.completion.data = report.completion.value
             for v in report.values:
-                form[f"v_{v.indicator_id}"].data, form[f"vn_{v.indicator_id}"].data = v.value, v.note
+                form[f"v_{v.indicator_id}"].data, form[f"vn_{v.indicator_id}"].data = (
+                    v.value,
+                    v.note,
+                )
             for m in report.milestones:
                 form[f"m_{m.milestone_id}_status"].data = m.status.value
                 form[f"m_{m.milestone_id}_done_on"].data = m.done_on
@@ -191,8 +249,14 @@ def edit_report(commitment_id, period_id):
     submit = request.form.get("action") == "submit"
 
     def save():
-        saved["report"] = services.save_report(report, commitment=commitment, period=item, user=current_user,
-                                               version=form.version.data, **_report_fields(form, commitment))
+        saved["report"] = services.save_report(
+            report,
+            commitment=commitment,
+            period=item,
+            user=current_user,
+            version=form.version.data,
+            **_report_fields(form, commitment),
+        )
         if submit:
             services.submit_report(saved["report"], user=current_user)
 
@@ -203,9 +267,16 @@ def edit_report(commitment_id, period_id):
             flash(_("The draft has been saved."), "success")
         return redirect(url_for(".report", report_id=saved["report"].id))
     deadline = services.effective_deadline(item, commitment.id)
-    return render_template("progress/report_form.html", form=form, commitment=commitment, period=item,
-                           agreement=agreement, report=report, deadline=deadline,
-                           open=item.accepts_reports(deadline=deadline))
+    return render_template(
+        "progress/report_form.html",
+        form=form,
+        commitment=commitment,
+        period=item,
+        agreement=agreement,
+        report=report,
+        deadline=deadline,
+        open=item.accepts_reports(deadline=deadline),
+    )
 
 
 @bp.route("/reports/<int:report_id>")
@@ -216,13 +287,18 @@ def report(report_id):
     agreement = item.commitment.agreement
     reviewer = can_verify(current_user, agreement) and item.status == ReportStatus.submitted
     return render_template(
-        "progress/report.html", report=item, commitment=item.commitment, agreement=agreement,
+        "progress/report.html",
+        report=item,
+        commitment=item.commitment,
+        agreement=agreement,
         can_edit=can_report(current_user, item.commitment) and item.status in services.EDITABLE,
         can_review=reviewer and current_user.id not in services._submitters(item),
-        can_supersede=item.status == ReportStatus.verified and (
-            can_report(current_user, item.commitment) or can_verify(current_user, agreement)),
-        return_form=f.ReturnForm(version=item.version), verify_form=f.VerifyForm(version=item.version),
-        evidence_form=f.EvidenceForm(), empty_form=f.EmptyForm(),
+        can_supersede=item.status == ReportStatus.verified
+        and (can_report(current_user, item.commitment) or can_verify(current_user, agreement)),
+        return_form=f.ReturnForm(version=item.version),
+        verify_form=f.VerifyForm(version=item.version),
+        evidence_form=f.EvidenceForm(),
+        empty_form=f.EmptyForm(),
     )
 
 
@@ -233,7 +309,9 @@ def submit_report(report_id):
     item = _report(report_id)
     form = f.VerifyForm()
     if form.validate_on_submit() and save_with(
-        form, lambda: services.submit_report(item, user=current_user, version=form.version.data), stale_obj=item
+        form,
+        lambda: services.submit_report(item, user=current_user, version=form.version.data),
+        stale_obj=item,
     ):
         flash(_("The report has been submitted to the DIC for verification."), "success")
     else:
@@ -249,8 +327,11 @@ def return_report(report_id):
     item = _report(report_id)
     form = f.ReturnForm()
     if form.validate_on_submit() and save_with(
-        form, lambda: services.return_report(item, user=current_user, reason=form.reason.data,
-                                             version=form.version.data), stale_obj=item
+        form,
+        lambda: services.return_report(
+            item, user=current_user, reason=form.reason.data, version=form.version.data
+        ),
+        stale_obj=item,
     ):
         flash(_("The report has been returned for revision."), "success")
         return redirect(url_for(".review"))
@@ -266,7 +347,9 @@ def verify_report(report_id):
     item = _report(report_id)
     form = f.VerifyForm()
     if form.validate_on_submit() and save_with(
-        form, lambda: services.verify_report(item, user=current_user, version=form.version.data), stale_obj=item
+        form,
+        lambda: services.verify_report(item, user=current_user, version=form.version.data),
+        stale_obj=item,
     ):
         flash(_("The report has been verified; its figures are now official."), "success")
         return redirect(url_for(".review"))
@@ -281,15 +364,22 @@ def review():
     """The DIC's queue: reports awaiting verification in their scope, oldest first."""
     visible = agreements_visible_to(current_user).with_only_columns(Agreement.id).scalar_subquery()
     reports = db.session.scalars(
-        sa.select(ProgressReport).join(Commitment)
-        .where(Commitment.agreement_id.in_(visible), ProgressReport.status == ReportStatus.submitted)
-        .options(selectinload(ProgressReport.commitment).selectinload(Commitment.agreement),
-                 selectinload(ProgressReport.period), selectinload(ProgressReport.unit))
+        sa.select(ProgressReport)
+        .join(Commitment)
+        .where(
+            Commitment.agreement_id.in_(visible), ProgressReport.status == ReportStatus.submitted
+        )
+        .options(
+            selectinload(ProgressReport.commitment).selectinload(Commitment.agreement),
+            selectinload(ProgressReport.period),
+            selectinload(ProgressReport.unit),
+        )
         .order_by(ProgressReport.submitted_at)
     ).all()
     reports = [r for r in reports if can_verify(current_user, r.commitment.agreement)]
     extensions = db.session.scalars(
-        sa.select(Extension).join(Commitment)
+        sa.select(Extension)
+        .join(Commitment)
         .where(Commitment.agreement_id.in_(visible), Extension.status == ExtensionStatus.pending)
         .order_by(Extension.created_at)
     ).all()
@@ -309,9 +399,15 @@ def add_evidence(report_id):
 
     def attach():
         stored, thumb = _store(form.file.data)
-        services.add_evidence(item, user=current_user, stored=stored, title=form.title.data,
-                              kind=EvidenceKind(form.kind.data), issued_on=form.issued_on.data,
-                              thumbnail_sha256=thumb)
+        services.add_evidence(
+            item,
+            user=current_user,
+            stored=stored,
+            title=form.title.data,
+            kind=EvidenceKind(form.kind.data),
+            issued_on=form.issued_on.data,
+            thumbnail_sha256=thumb,
+        )
 
     if form.validate_on_submit() and save_with(form, attach):
         flash(_("The evidence has been attached."), "success")
@@ -338,8 +434,13 @@ def download_evidence(evidence_id):
     path = storage.path_for(item.sha256)
     if not path.exists():
         abort(404)
-    response = send_file(path, mimetype=item.content_type, as_attachment=True, download_name=item.file_name,
-                         max_age=0)
+    response = send_file(
+        path,
+        mimetype=item.content_type,
+        as_attachment=True,
+        download_name=item.file_name,
+        max_age=0,
+    )
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response
 
@@ -359,8 +460,11 @@ def evidence_thumbnail(evidence_id):
 def delete_evidence(evidence_id):
     """Remove a file from a report being written (verified evidence is kept)."""
     item = _evidence(evidence_id)
-    back = url_for(".report", report_id=item.report_id) if item.report_id else url_for(
-        "agreements.detail", code=item.directive.agreement.code) + "#directives"
+    back = (
+        url_for(".report", report_id=item.report_id)
+        if item.report_id
+        else url_for("agreements.detail", code=item.directive.agreement.code) + "#directives"
+    )
     shas = [s for s in (item.sha256, item.thumbnail_sha256) if s]
     if f.EmptyForm().validate_on_submit():
         try:
@@ -391,16 +495,28 @@ def supersede_evidence(evidence_id):
 
     def replace():
         stored, thumb = _store(form.file.data)
-        services.supersede_evidence(item, user=current_user, stored=stored, title=form.title.data,
-                                    kind=EvidenceKind(form.kind.data), issued_on=form.issued_on.data,
-                                    thumbnail_sha256=thumb)
+        services.supersede_evidence(
+            item,
+            user=current_user,
+            stored=stored,
+            title=form.title.data,
+            kind=EvidenceKind(form.kind.data),
+            issued_on=form.issued_on.data,
+            thumbnail_sha256=thumb,
+        )
 
     if form.validate_on_submit() and save_with(form, replace):
         flash(_("The new file supersedes the old one, which is kept."), "success")
         return redirect(url_for(".report", report_id=item.report_id) + "#evidence")
-    return render_template("agreements/form.html", form=form, title=_("Supersede evidence: %(title)s", title=item.title),
-                           agreement=item.report.commitment.agreement, record=item.report.commitment,
-                           cancel=url_for(".report", report_id=item.report_id), enctype="multipart/form-data")
+    return render_template(
+        "agreements/form.html",
+        form=form,
+        title=_("Supersede evidence: %(title)s", title=item.title),
+        agreement=item.report.commitment.agreement,
+        record=item.report.commitment,
+        cancel=url_for(".report", report_id=item.report_id),
+        enctype="multipart/form-data",
+    )
 
 
 # -- extensions -------------------------------------------------------------------------------
@@ -416,7 +532,9 @@ def request_extension(commitment_id):
     agreement = _visible(commitment.agreement)
     if not can_request_extension(current_user, commitment):
         abort(403)
-    milestone = next((m for m in commitment.milestones if m.id == request.args.get("milestone", type=int)), None)
+    milestone = next(
+        (m for m in commitment.milestones if m.id == request.args.get("milestone", type=int)), None
+    )
     item = db.session.get(ReportingPeriod, request.args.get("period", type=int) or 0)
     if item is not None and item.agreement_id != agreement.id:
         abort(404)
@@ -424,15 +542,27 @@ def request_extension(commitment_id):
         abort(404)
     form = f.ExtensionForm()
     if form.validate_on_submit() and save_with(
-        form, lambda: services.request_extension(commitment, user=current_user, requested_on=form.requested_on.data,
-                                                 reason=form.reason.data, milestone=milestone, period=item)
+        form,
+        lambda: services.request_extension(
+            commitment,
+            user=current_user,
+            requested_on=form.requested_on.data,
+            reason=form.reason.data,
+            milestone=milestone,
+            period=item,
+        ),
     ):
         flash(_("The request has been sent to the DIC."), "success")
         return redirect(url_for("agreements.commitment", commitment_id=commitment.id))
     subject = milestone.title if milestone else item.label
-    return render_template("agreements/form.html", form=form, title=_("Ask for an extension: %(item)s", item=subject),
-                           agreement=agreement, record=commitment,
-                           cancel=url_for("agreements.commitment", commitment_id=commitment.id))
+    return render_template(
+        "agreements/form.html",
+        form=form,
+        title=_("Ask for an extension: %(item)s", item=subject),
+        agreement=agreement,
+        record=commitment,
+        cancel=url_for("agreements.commitment", commitment_id=commitment.id),
+    )
 
 
 @bp.route("/extensions/<int:extension_id>", methods=["GET", "POST"])
@@ -448,14 +578,25 @@ def extension(extension_id):
         if not can_verify(current_user, agreement):
             abort(403)
         if form.validate_on_submit() and save_with(
-            form, lambda: services.decide_extension(item, user=current_user, approve=form.decision.data == "approve",
-                                                    note=form.note.data)
+            form,
+            lambda: services.decide_extension(
+                item,
+                user=current_user,
+                approve=form.decision.data == "approve",
+                note=form.note.data,
+            ),
         ):
             flash(_("The decision has been recorded."), "success")
             return redirect(url_for(".review"))
-    return render_template("progress/extension.html", extension=item, agreement=agreement, form=form,
-                           can_decide=can_verify(current_user, agreement) and item.status == ExtensionStatus.pending
-                           and item.requested_by_id != current_user.id)
+    return render_template(
+        "progress/extension.html",
+        extension=item,
+        agreement=agreement,
+        form=form,
+        can_decide=can_verify(current_user, agreement)
+        and item.status == ExtensionStatus.pending
+        and item.requested_by_id != current_user.id,
+    )
 
 
 # -- directives -------------------------------------------------------------------------------
@@ -477,23 +618,41 @@ def complete_directive(directive_id):
     if request.method == "GET" and directive.done_on is None:
         form.done_on.data = local_today()
     if request.form.get("action") == "evidence":
+
         def attach():
             stored, thumb = _store(evidence_form.file.data)
-            services.add_directive_evidence(directive, user=current_user, stored=stored,
-                                            title=evidence_form.title.data,
-                                            kind=EvidenceKind(evidence_form.kind.data), thumbnail_sha256=thumb)
+            services.add_directive_evidence(
+                directive,
+                user=current_user,
+                stored=stored,
+                title=evidence_form.title.data,
+                kind=EvidenceKind(evidence_form.kind.data),
+                thumbnail_sha256=thumb,
+            )
 
         if evidence_form.validate_on_submit() and save_with(evidence_form, attach):
             flash(_("The evidence has been attached."), "success")
             return redirect(url_for(".complete_directive", directive_id=directive_id))
     elif form.validate_on_submit() and save_with(
-        form, lambda: services.complete_directive(directive, user=current_user, done_on=form.done_on.data,
-                                                  version=form.version.data), stale_obj=directive
+        form,
+        lambda: services.complete_directive(
+            directive, user=current_user, done_on=form.done_on.data, version=form.version.data
+        ),
+        stale_obj=directive,
     ):
         flash(_("The directive is marked as done."), "success")
         return redirect(url_for("agreements.detail", code=agreement.code) + "#directives")
-    evidence = db.session.scalars(sa.select(Evidence).where(Evidence.directive_id == directive.id)
-                                  .order_by(Evidence.id)).all()
-    return render_template("progress/directive.html", directive=directive, agreement=agreement, form=form,
-                           evidence_form=evidence_form, evidence=evidence, empty_form=f.EmptyForm(),
-                           today=local_today(), allowed=allowed)
+    evidence = db.session.scalars(
+        sa.select(Evidence).where(Evidence.directive_id == directive.id).order_by(Evidence.id)
+    ).all()
+    return render_template(
+        "progress/directive.html",
+        directive=directive,
+        agreement=agreement,
+        form=form,
+        evidence_form=evidence_form,
+        evidence=evidence,
+        empty_form=f.EmptyForm(),
+        today=local_today(),
+        allowed=allowed,
+    )
