@@ -39,7 +39,9 @@ def register_extensions(app: Flask) -> None:
     from tracker.agreements import models as _agreements  # noqa: F401
     from tracker.auth.models import User
     from tracker.extensions import babel, csrf, db, login_manager, migrate
+    from tracker.auth import tokens as _tokens  # noqa: F401
     from tracker.progress import models as _progress  # noqa: F401
+    from tracker.reports import models as _reports  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

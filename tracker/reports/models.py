@@ -1,0 +1,52 @@
+"""Generated review documents (PDF), kept so they can be downloaded again and traced."""
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from tracker.db import Base, LabelledEnum, enum_column, utcnow
+from tracker.i18n import _l
+
+
+class ReviewKind(LabelledEnum):
+    """What a review covers."""
+
+    five_year = "five_year"
+    annual = "annual"
+    interim = "interim"
+    __labels__ = {
+        "five_year": _l("Five-year review"),
+        "annual": _l("Annual review"),
+        "interim": _l("Interim review"),
+    }
+
+
+class GeneratedReport(Base):
+    """One generated PDF: who, when, with which options, and a fingerprint of the data used."""
+
+    __tablename__ = "generated_reports"
+    __audited__ = True
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ReviewKind] = enum_column(ReviewKind)
+    lang: Mapped[str] = mapped_column(sa.String(5))
+    date_from: Mapped[date]
+    date_to: Mapped[date]
+    #: Everything the user chose or wrote: narrative sections, signer, recipients, number.
+    options: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: SHA-256 of the verified data the document was built from (same data → same fingerprint).
+    data_fingerprint: Mapped[str] = mapped_column(sa.String(64))
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    size: Mapped[int] = mapped_column(sa.BigInteger)
+    pages: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    agreement = relationship("Agreement")
+    created_by = relationship("User")
+
+    @property
+    def audit_agreement_id(self):
+        return self.agreement_id
