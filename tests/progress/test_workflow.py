@@ -217,7 +217,7 @@ def test_closed_period_refuses_reports_until_reopened(client, auth, db, rw):
     auth.login(rw["qb"]["dic"].email)
     until = (local_today() + timedelta(days=5)).isoformat()
     client.post(
-        f"/periods/{rw['qb']['old'].id}", data={"until": until, "reason": "Đơn vị chậm do bão lũ"}
+        f"/periods/{rw['qb']['old'].id}/reopen", data={"until": until, "reason": "Đơn vị chậm do bão lũ"}
     )
     entry = db.session.scalar(
         sa.select(AuditEntry).where(

@@ -8,7 +8,13 @@ from sqlalchemy.orm import selectinload
 
 from tracker import storage
 from tracker.agreements.models import Agreement, Commitment, Completion, Directive, MilestoneStatus
-from tracker.auth.permissions import agreements_visible_to, can_edit_agreement, can_view_agreement
+from tracker.auth.models import Role
+from tracker.auth.permissions import (
+    agreements_visible_to,
+    can_edit_agreement,
+    can_view_agreement,
+    roles_required,
+)
 from tracker.db import Forbidden, Invalid, local_today
 from tracker.extensions import db
 from tracker.forms import save_with
@@ -132,64 +138,51 @@ def generate_periods(code):
     return redirect(url_for(".periods", code=code))
 
 
-@bp.route("/periods/<int:period_id>", methods=["GET", "POST"])
-@login_required
-def period(period_id):
-    """A period: every commitment with its report state; the DIC may reopen it."""
+def _period(period_id) -> ReportingPeriod:
     item = db.session.get(ReportingPeriod, period_id)
     if item is None:
         abort(404)
-    agreement = _visible(item.agreement)
-    form = f.ReopenForm()
-    if request.method == "POST":
-        if not can_verify(current_user, agreement):
-            abort(403)
-        if form.validate_on_submit() and save_with(
-            form,
-            lambda: services.reopen_period(
-                item, user=current_user, until=form.until.data, reason=form.reason.data
-            ),
-        ):
-            flash(
-                _(
-                    "The period is open for reports until %(date)s.",
-                    date=form.until.data.strftime("%d/%m/%Y"),
-                ),
-                "success",
-            )
-            return redirect(url_for(".period", period_id=period_id))
+    _visible(item.agreement)
+    return item
+
+
+def _render_period(item: ReportingPeriod, form):
+    agreement = item.agreement
     commitments = db.session.scalars(
-        sa.select(Commitment)
-        .where(Commitment.agreement_id == agreement.id)
-        .options(selectinload(Commitment.area))
-        .order_by(Commitment.area_id, Commitment.position, Commitment.id)
+        sa.select(Commitment).where(Commitment.agreement_id == agreement.id)
+        .options(selectinload(Commitment.area)).order_by(Commitment.area_id, Commitment.position, Commitment.id)
     ).all()
-    reports = {
-        r.commitment_id: r
-        for r in db.session.scalars(
-            sa.select(ProgressReport).where(ProgressReport.period_id == item.id)
-        )
-    }
-    missing = [
-        c
-        for c in commitments
-        if c.completion != Completion.withdrawn
-        and (
-            c.id not in reports
-            or reports[c.id].status in (ReportStatus.draft, ReportStatus.returned)
-        )
-    ]
-    return render_template(
-        "progress/period.html",
-        period=item,
-        agreement=agreement,
-        commitments=commitments,
-        reports=reports,
-        missing=missing,
-        form=form,
-        today=local_today(),
-        can_verify=can_verify(current_user, agreement),
-    )
+    reports = {r.commitment_id: r for r in db.session.scalars(
+        sa.select(ProgressReport).where(ProgressReport.period_id == item.id))}
+    missing = [c for c in commitments if c.completion != Completion.withdrawn
+               and (c.id not in reports or reports[c.id].status in (ReportStatus.draft, ReportStatus.returned))]
+    return render_template("progress/period.html", period=item, agreement=agreement, commitments=commitments,
+                           reports=reports, missing=missing, form=form, today=local_today(),
+                           can_verify=can_verify(current_user, agreement))
+
+
+@bp.route("/periods/<int:period_id>")
+@login_required
+def period(period_id):
+    """A period: every commitment with its report state."""
+    return _render_period(_period(period_id), f.ReopenForm())
+
+
+@bp.route("/periods/<int:period_id>/reopen", methods=["POST"])
+@login_required
+def reopen_period(period_id):
+    """The DIC reopens a locked period until a date, with a reason (logged)."""
+    item = _period(period_id)
+    if not can_verify(current_user, item.agreement):
+        abort(403)
+    form = f.ReopenForm()
+    if form.validate_on_submit() and save_with(
+        form, lambda: services.reopen_period(item, user=current_user, until=form.until.data, reason=form.reason.data)
+    ):
+        flash(_("The period is open for reports until %(date)s.", date=form.until.data.strftime("%d/%m/%Y")),
+              "success")
+        return redirect(url_for(".period", period_id=period_id))
+    return _render_period(item, form)
 
 
 # -- reports ----------------------------------------------------------------------------------
@@ -359,7 +352,7 @@ def verify_report(report_id):
 
 
 @bp.route("/review")
-@login_required
+@roles_required(Role.admin, Role.dic)
 def review():
     """The DIC's queue: reports awaiting verification in their scope, oldest first."""
     visible = agreements_visible_to(current_user).with_only_columns(Agreement.id).scalar_subquery()
@@ -395,6 +388,8 @@ def review():
 def add_evidence(report_id):
     """Upload evidence to a report being written."""
     item = _report(report_id)
+    if not can_report(current_user, item.commitment):
+        abort(403)  # before anything is stored
     form = f.EvidenceForm()
 
     def attach():
@@ -489,6 +484,9 @@ def supersede_evidence(evidence_id):
     item = _evidence(evidence_id)
     if item.report is None:
         abort(404)
+    if not (can_report(current_user, item.report.commitment)
+            or can_verify(current_user, item.report.commitment.agreement)):
+        abort(403)
     form = f.EvidenceForm(obj=item) if request.method == "GET" else f.EvidenceForm()
     if request.method == "GET":
         form.kind.data = item.kind.value
@@ -522,137 +520,150 @@ def supersede_evidence(evidence_id):
 # -- extensions -------------------------------------------------------------------------------
 
 
-@bp.route("/commitments/<int:commitment_id>/extensions/new", methods=["GET", "POST"])
+@bp.route("/milestones/<int:milestone_id>/extension", methods=["GET", "POST"])
+@bp.route("/commitments/<int:commitment_id>/reports/<int:period_id>/extension", methods=["GET", "POST"],
+          endpoint="request_report_extension")
 @login_required
-def request_extension(commitment_id):
-    """Ask for more time for a milestone (?milestone=) or a period's report (?period=)."""
-    commitment = db.session.get(Commitment, commitment_id)
-    if commitment is None:
-        abort(404)
+def request_extension(milestone_id=None, commitment_id=None, period_id=None):
+    """Ask for more time for a milestone, or for a commitment's report of a period."""
+    from tracker.agreements.models import Milestone
+
+    milestone = item = None
+    if milestone_id is not None:
+        milestone = db.session.get(Milestone, milestone_id)
+        if milestone is None:
+            abort(404)
+        commitment = milestone.commitment
+    else:
+        commitment = db.session.get(Commitment, commitment_id)
+        item = db.session.get(ReportingPeriod, period_id)
+        if commitment is None or item is None or item.agreement_id != commitment.agreement_id:
+            abort(404)
     agreement = _visible(commitment.agreement)
     if not can_request_extension(current_user, commitment):
         abort(403)
-    milestone = next(
-        (m for m in commitment.milestones if m.id == request.args.get("milestone", type=int)), None
-    )
-    item = db.session.get(ReportingPeriod, request.args.get("period", type=int) or 0)
-    if item is not None and item.agreement_id != agreement.id:
-        abort(404)
-    if milestone is None and item is None:
-        abort(404)
     form = f.ExtensionForm()
     if form.validate_on_submit() and save_with(
         form,
         lambda: services.request_extension(
-            commitment,
-            user=current_user,
-            requested_on=form.requested_on.data,
-            reason=form.reason.data,
-            milestone=milestone,
-            period=item,
+            commitment, user=current_user, requested_on=form.requested_on.data, reason=form.reason.data,
+            milestone=milestone, period=item,
         ),
     ):
         flash(_("The request has been sent to the DIC."), "success")
         return redirect(url_for("agreements.commitment", commitment_id=commitment.id))
     subject = milestone.title if milestone else item.label
     return render_template(
-        "agreements/form.html",
-        form=form,
-        title=_("Ask for an extension: %(item)s", item=subject),
-        agreement=agreement,
-        record=commitment,
+        "agreements/form.html", form=form, title=_("Ask for an extension: %(item)s", item=subject),
+        agreement=agreement, record=commitment,
         cancel=url_for("agreements.commitment", commitment_id=commitment.id),
     )
 
 
-@bp.route("/extensions/<int:extension_id>", methods=["GET", "POST"])
-@login_required
-def extension(extension_id):
-    """An extension request; the DIC decides it."""
+def _extension(extension_id) -> Extension:
     item = db.session.get(Extension, extension_id)
     if item is None:
         abort(404)
-    agreement = _visible(item.commitment.agreement)
+    _visible(item.commitment.agreement)
+    return item
+
+
+def _render_extension(item: Extension, form):
+    agreement = item.commitment.agreement
+    return render_template("progress/extension.html", extension=item, agreement=agreement, form=form,
+                           can_decide=can_verify(current_user, agreement) and item.status == ExtensionStatus.pending
+                           and item.requested_by_id != current_user.id)
+
+
+@bp.route("/extensions/<int:extension_id>")
+@login_required
+def extension(extension_id):
+    """An extension request and its decision."""
+    return _render_extension(_extension(extension_id), f.DecisionForm())
+
+
+@bp.route("/extensions/<int:extension_id>/decide", methods=["POST"])
+@login_required
+def decide_extension(extension_id):
+    """The DIC approves or refuses an extension."""
+    item = _extension(extension_id)
+    if not can_verify(current_user, item.commitment.agreement):
+        abort(403)
     form = f.DecisionForm()
-    if request.method == "POST":
-        if not can_verify(current_user, agreement):
-            abort(403)
-        if form.validate_on_submit() and save_with(
-            form,
-            lambda: services.decide_extension(
-                item,
-                user=current_user,
-                approve=form.decision.data == "approve",
-                note=form.note.data,
-            ),
-        ):
-            flash(_("The decision has been recorded."), "success")
-            return redirect(url_for(".review"))
-    return render_template(
-        "progress/extension.html",
-        extension=item,
-        agreement=agreement,
-        form=form,
-        can_decide=can_verify(current_user, agreement)
-        and item.status == ExtensionStatus.pending
-        and item.requested_by_id != current_user.id,
-    )
+    if form.validate_on_submit() and save_with(
+        form, lambda: services.decide_extension(item, user=current_user, approve=form.decision.data == "approve",
+                                                note=form.note.data)
+    ):
+        flash(_("The decision has been recorded."), "success")
+        return redirect(url_for(".review"))
+    return _render_extension(item, form)
 
 
 # -- directives -------------------------------------------------------------------------------
 
 
-@bp.route("/directives/<int:directive_id>/complete", methods=["GET", "POST"])
-@login_required
-def complete_directive(directive_id):
-    """The assignee reports a directive done, with evidence."""
+def _directive(directive_id) -> Directive:
     directive = db.session.get(Directive, directive_id)
     if directive is None:
         abort(404)
-    agreement = _visible(directive.agreement)
-    allowed = can_complete_directive(current_user, directive)
-    if request.method == "POST" and not allowed:
-        abort(403)
-    form = f.CompleteDirectiveForm(obj=directive)
-    evidence_form = f.EvidenceForm(prefix="ev")
-    if request.method == "GET" and directive.done_on is None:
-        form.done_on.data = local_today()
-    if request.form.get("action") == "evidence":
+    _visible(directive.agreement)
+    return directive
 
-        def attach():
-            stored, thumb = _store(evidence_form.file.data)
-            services.add_directive_evidence(
-                directive,
-                user=current_user,
-                stored=stored,
-                title=evidence_form.title.data,
-                kind=EvidenceKind(evidence_form.kind.data),
-                thumbnail_sha256=thumb,
-            )
 
-        if evidence_form.validate_on_submit() and save_with(evidence_form, attach):
-            flash(_("The evidence has been attached."), "success")
-            return redirect(url_for(".complete_directive", directive_id=directive_id))
-    elif form.validate_on_submit() and save_with(
-        form,
-        lambda: services.complete_directive(
-            directive, user=current_user, done_on=form.done_on.data, version=form.version.data
-        ),
-        stale_obj=directive,
-    ):
-        flash(_("The directive is marked as done."), "success")
-        return redirect(url_for("agreements.detail", code=agreement.code) + "#directives")
+def _render_directive(directive: Directive, form=None, evidence_form=None):
+    if form is None:
+        form = f.CompleteDirectiveForm(obj=directive)
+        if directive.done_on is None:
+            form.done_on.data = local_today()
     evidence = db.session.scalars(
         sa.select(Evidence).where(Evidence.directive_id == directive.id).order_by(Evidence.id)
     ).all()
     return render_template(
-        "progress/directive.html",
-        directive=directive,
-        agreement=agreement,
-        form=form,
-        evidence_form=evidence_form,
-        evidence=evidence,
-        empty_form=f.EmptyForm(),
-        today=local_today(),
-        allowed=allowed,
+        "progress/directive.html", directive=directive, agreement=directive.agreement, form=form,
+        evidence_form=evidence_form or f.EvidenceForm(prefix="ev"), evidence=evidence, empty_form=f.EmptyForm(),
+        today=local_today(), allowed=can_complete_directive(current_user, directive),
     )
+
+
+@bp.route("/directives/<int:directive_id>")
+@login_required
+def directive(directive_id):
+    """A directive's follow-up: its evidence of completion and whether it is done."""
+    return _render_directive(_directive(directive_id))
+
+
+@bp.route("/directives/<int:directive_id>/evidence", methods=["POST"])
+@login_required
+def add_directive_evidence(directive_id):
+    """The assignee attaches evidence of completion."""
+    item = _directive(directive_id)
+    if not can_complete_directive(current_user, item):
+        abort(403)  # before anything is stored
+    form = f.EvidenceForm(prefix="ev")
+
+    def attach():
+        stored, thumb = _store(form.file.data)
+        services.add_directive_evidence(item, user=current_user, stored=stored, title=form.title.data,
+                                        kind=EvidenceKind(form.kind.data), thumbnail_sha256=thumb)
+
+    if form.validate_on_submit() and save_with(form, attach):
+        flash(_("The evidence has been attached."), "success")
+        return redirect(url_for(".directive", directive_id=directive_id))
+    return _render_directive(item, evidence_form=form)
+
+
+@bp.route("/directives/<int:directive_id>/complete", methods=["POST"])
+@login_required
+def complete_directive(directive_id):
+    """The assignee (or the DIC) reports a directive done."""
+    item = _directive(directive_id)
+    if not can_complete_directive(current_user, item):
+        abort(403)
+    form = f.CompleteDirectiveForm()
+    if form.validate_on_submit() and save_with(
+        form, lambda: services.complete_directive(item, user=current_user, done_on=form.done_on.data,
+                                                  version=form.version.data), stale_obj=item
+    ):
+        flash(_("The directive is marked as done."), "success")
+        return redirect(url_for("agreements.detail", code=item.agreement.code) + "#directives")
+    return _render_directive(item, form=form)

@@ -1,0 +1,463 @@
+"""The review document (five-year, annual or interim) in the format of Vietnamese administrative
+documents. Takes plain data (tracker.reports.data.ReviewData) and options, returns PDF bytes."""
+
+import io
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+from reportlab.lib import colors
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Frame,
+    KeepTogether,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus.flowables import HRFlowable
+
+from tracker.agreements.models import Completion, MilestoneStatus
+from tracker.i18n import _
+from tracker.progress.health import Health
+from tracker.progress.models import EvidenceKind
+from tracker.reports.pdf import charts
+from tracker.reports.pdf import styles as st
+from tracker.reports.pdf.fonts import SERIF, SERIF_BOLD
+
+MAX_CHARTS = 6
+
+
+@dataclass
+class ReviewOptions:
+    """What the editors choose and write; saved with each generated document."""
+
+    kind: str = "five_year"
+    lang: str = "vi"
+    issuer_parent: str = ""
+    issuer: str = ""
+    number: str = ""
+    place: str = ""
+    issued_on: date | None = None
+    shortcomings: str = ""
+    direction: str = ""
+    recommendations: str = ""
+    signer_authority: str = ""
+    signer_name: str = ""
+    recipients: list[str] = field(default_factory=list)
+
+
+def text(value) -> str:
+    """Plain text made safe for Paragraph markup: NFC, & < > escaped, line breaks kept."""
+    value = unicodedata.normalize("NFC", str(value or ""))
+    return escape(value).replace("\n", "<br/>")
+
+
+class _Formats:
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def number(self, value) -> str:
+        if value is None:
+            return "—"
+        if isinstance(value, Decimal):
+            value = value.normalize() if value != value.to_integral() else value.to_integral()
+        return format_decimal(value, format="#,##0.###", locale=self.lang)
+
+    def money(self, value) -> str:
+        if value is None:
+            return "—"
+        return f"{format_decimal(value, format='#,##0', locale=self.lang)} " + ("đồng" if self.lang == "vi" else "VND")
+
+    def date(self, value) -> str:
+        return value.strftime("%d/%m/%Y") if value else "—"
+
+    def place_date(self, place: str, on: date) -> str:
+        """Quảng Bình, ngày 24 tháng 9 năm 2020 (days 1–9 and months 1–2 with a leading zero)."""
+        if self.lang == "vi":
+            month = f"{on.month:02d}" if on.month <= 2 else str(on.month)
+            return f"{place}, ngày {on.day:02d} tháng {month} năm {on.year}"
+        return f"{place}, {format_date(on, 'd MMMM y', locale='en')}"
+
+
+def _caps(value: str) -> str:
+    return unicodedata.normalize("NFC", value).upper()
+
+
+class _Doc(BaseDocTemplate):
+    """A4 with the decree's margins; page numbers centred in the top margin from page 2."""
+
+    def __init__(self, buffer, title: str):
+        super().__init__(buffer, pagesize=st.PAGE, leftMargin=st.LEFT, rightMargin=st.RIGHT, topMargin=st.TOP,
+                         bottomMargin=st.BOTTOM, title=title, author="", subject="", creator="Cooperation Agreement Tracker",
+                         producer="reportlab")
+        frame = Frame(st.LEFT, st.BOTTOM, st.FRAME_WIDTH, st.PAGE[1] - st.TOP - st.BOTTOM, id="body",
+                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._number)])
+
+    @staticmethod
+    def _number(canvas, doc):
+        if doc.page > 1:
+            canvas.saveState()
+            canvas.setFont(SERIF, st.page_number_size)
+            canvas.drawCentredString(st.LEFT + st.FRAME_WIDTH / 2, st.PAGE[1] - 12 * mm, str(doc.page))
+            canvas.restoreState()
+
+
+def _table(rows, widths, *, header_rows=1, numeric_cols=(), zebra=False) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=header_rows, hAlign="LEFT")
+    style = [
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (-1, header_rows - 1), colors.HexColor("#e8ecf1")),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("FONTNAME", (0, 0), (-1, -1), SERIF),
+        ("FONTSIZE", (0, 0), (-1, -1), 9),
+    ]
+    for col in numeric_cols:
+        style.append(("ALIGN", (col, header_rows), (col, -1), "RIGHT"))
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _labels():
+    return {
+        "committed_by": {"province": _("Province"), "vnpt": _("VNPT")},
+        "completion": {c.value: str(c.label) for c in Completion},
+        "health": {h.value: str(h.label) for h in Health},
+        "milestone": {m.value: str(m.label) for m in MilestoneStatus},
+        "evidence": {k.value: str(k.label) for k in EvidenceKind},
+    }
+
+
+def defaults(data, options: ReviewOptions) -> ReviewOptions:
+    """Fill what the editors left empty from the agreement."""
+    province = data.province_now or data.province
+    kind_word = "thành phố" if data.province_is_city else "tỉnh"
+    if not options.issuer:
+        options.issuer = f"Ủy ban nhân dân {kind_word} {province}" if options.lang == "vi" else f"People's Committee of {province}"
+    if not options.place:
+        options.place = province
+    if not options.number:
+        options.number = "     /BC-UBND"
+    if not options.signer_authority:
+        options.signer_authority = "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH" if options.lang == "vi" else "ON BEHALF OF THE PEOPLE'S COMMITTEE\nCHAIRMAN"
+    if not options.recipients:
+        options.recipients = (["Tập đoàn Bưu chính Viễn thông Việt Nam;", "Thường trực Tỉnh ủy, HĐND tỉnh;",
+                               "Các sở, ban, ngành;", "Lưu: VT."] if options.lang == "vi"
+                              else ["Viet Nam Posts and Telecommunications Group;", "Departments concerned;", "Archive."])
+    return options
+
+
+def build_review(data, options: ReviewOptions) -> tuple[bytes, int]:
+    """The review as PDF bytes and its page count. Call inside `flask_babel.force_locale(lang)`."""
+    options = defaults(data, options)
+    fmt = _Formats(options.lang)
+    labels = _labels()
+    issued_on = options.issued_on or data.date_to
+    story = []
+    story += _header(data, options, fmt, issued_on)
+    story += _title(data, options, fmt)
+    story += _section_background(data, fmt)
+    story += _section_results(data, fmt, labels)
+    story += _section_shortcomings(data, options, fmt, labels)
+    story += _section_direction(options)
+    story += _closing(options)
+    story += _appendices(data, fmt, labels)
+
+    buffer = io.BytesIO()
+    doc = _Doc(buffer, title=f"{data.code} — {data.title}")
+    doc.build(story)
+    return buffer.getvalue(), doc.page
+
+
+# -- header and title -------------------------------------------------------------------------
+
+
+def _header(data, options, fmt, issued_on):
+    left = []
+    if options.issuer_parent:
+        left.append(Paragraph(text(_caps(options.issuer_parent)), st.agency_parent))
+    left.append(Paragraph(text(_caps(options.issuer)), st.agency))
+    left.append(HRFlowable(width="35%", thickness=0.6, color=colors.black, spaceBefore=1, spaceAfter=4, hAlign="CENTER"))
+    left.append(Paragraph(text(f"{'Số' if options.lang == 'vi' else 'No.'}: {options.number}"), st.number))
+    country = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" if options.lang == "vi" else "SOCIALIST REPUBLIC OF VIET NAM"
+    motto = "Độc lập - Tự do - Hạnh phúc" if options.lang == "vi" else "Independence - Freedom - Happiness"
+    right = [
+        Paragraph(country, st.motto_country),
+        Paragraph(motto, st.motto),
+        HRFlowable(width=stringWidth(motto, st.motto.fontName, st.motto.fontSize), thickness=0.6, color=colors.black,
+                   spaceBefore=1, spaceAfter=4, hAlign="CENTER"),
+        Paragraph(text(fmt.place_date(options.place, issued_on)), st.place_date),
+    ]
+    table = Table([[left, right]], colWidths=[st.FRAME_WIDTH * 0.42, st.FRAME_WIDTH * 0.58])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                               ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    return [table]
+
+
+def _title(data, options, fmt):
+    if options.kind == "five_year":
+        subject = _("Five-year review of the implementation of the %(title)s", title=data.title)
+    elif options.kind == "annual":
+        subject = _("Review of the year %(year)s of the implementation of the %(title)s", year=data.date_to.year,
+                    title=data.title)
+    else:
+        subject = _("Interim review (%(start)s – %(end)s) of the implementation of the %(title)s",
+                    start=fmt.date(data.date_from), end=fmt.date(data.date_to), title=data.title)
+    return [
+        Paragraph(_("REPORT"), st.doc_type),
+        Paragraph(text(subject), st.subject),
+        HRFlowable(width="25%", thickness=0.6, color=colors.black, spaceBefore=3, spaceAfter=12, hAlign="CENTER"),
+    ]
+
+
+# -- I. background --------------------------------------------------------------------------------
+
+
+def _section_background(data, fmt):
+    out = [Paragraph(_("I. BACKGROUND AND LEGAL BASES"), st.heading1)]
+    province = data.province + (f" ({_('now: %(unit)s', unit=data.province_now)})" if data.province_now else "")
+    signed = fmt.date(data.signed_on) if data.signed_on else _("not signed yet")
+    out.append(Paragraph(text(_(
+        "The agreement “%(title)s” (code %(code)s) was made between the People's Committee of %(province)s and "
+        "the %(partner)s; signed on %(signed)s, for the period %(start)s – %(end)s%(vision)s.",
+        title=data.title, code=data.code, province=province, partner=data.partner, signed=signed,
+        start=fmt.date(data.period_start), end=fmt.date(data.period_end),
+        vision=(_(", with orientation to %(year)s", year=data.vision_year) if data.vision_year else ""),
+    )), st.body))
+    if data.province_signatory or data.partner_signatory:
+        out.append(Paragraph(text(_("Signatories: %(a)s; %(b)s.", a=data.province_signatory or "—",
+                                    b=data.partner_signatory or "—")), st.body))
+    if data.predecessor:
+        out.append(Paragraph(text(_("It renews the agreement “%(title)s”.", title=data.predecessor)), st.body))
+    if data.description:
+        out.append(Paragraph(text(data.description), st.body))
+    if data.legal_bases:
+        out.append(Paragraph(text(_("Legal bases:")), st.body))
+        out += [Paragraph("- " + text(basis) + ";", st.bullet) for basis in data.legal_bases]
+    out.append(Paragraph(text(_(
+        "This report covers %(start)s – %(end)s and uses only figures verified by the Department.",
+        start=fmt.date(data.date_from), end=fmt.date(data.date_to))), st.body))
+    return out
+
+
+# -- II. results ----------------------------------------------------------------------------------
+
+
+def _area_summary(area):
+    active = [c for c in area.commitments if c.completion != Completion.withdrawn.value]
+    return {
+        "count": len(active),
+        "done": sum(1 for c in active if c.health == Health.done.value),
+        "on_track": sum(1 for c in active if c.health in (Health.on_track.value, Health.at_risk.value)),
+        "late": sum(1 for c in active if c.health == Health.late.value),
+        "percent": round(sum(c.percent for c in active) / len(active)) if active else 0,
+        "planned": sum(c.budget_vnd or 0 for c in area.commitments),
+        "spent": sum(c.spent_vnd for c in area.commitments),
+    }
+
+
+def _section_results(data, fmt, labels):
+    out = [Paragraph(_("II. RESULTS BY AREA"), st.heading1),
+           Paragraph(_("1. Summary"), st.heading2)]
+    head = [Paragraph(text(h), st.table_head) for h in (
+        _("Area"), _("Commitments"), _("Done"), _("On track"), _("Late"), _("Completion"),
+        _("Planned budget"), _("Spent (verified)"))]
+    rows = [head]
+    totals = {"count": 0, "done": 0, "on_track": 0, "late": 0, "planned": 0, "spent": 0, "percent_sum": 0}
+    for area in data.areas:
+        s = _area_summary(area)
+        for key in ("count", "done", "on_track", "late", "planned", "spent"):
+            totals[key] += s[key]
+        totals["percent_sum"] += s["percent"] * s["count"]
+        rows.append([Paragraph(text(f"{area.code}. {area.title}"), st.table_cell), fmt.number(s["count"]),
+                     fmt.number(s["done"]), fmt.number(s["on_track"]), fmt.number(s["late"]), f"{s['percent']}%",
+                     Paragraph(text(fmt.money(s["planned"])), st.table_num),
+                     Paragraph(text(fmt.money(s["spent"])), st.table_num)])
+    if not data.areas:
+        rows.append([Paragraph(text(_("no data yet")), st.table_cell)] + [""] * 7)
+    total_percent = round(totals["percent_sum"] / totals["count"]) if totals["count"] else 0
+    rows.append([Paragraph("<b>%s</b>" % text(_("Total")), st.table_cell), fmt.number(totals["count"]),
+                 fmt.number(totals["done"]), fmt.number(totals["on_track"]), fmt.number(totals["late"]),
+                 f"{total_percent}%", Paragraph(text(fmt.money(totals["planned"])), st.table_num),
+                 Paragraph(text(fmt.money(totals["spent"])), st.table_num)])
+    w = st.FRAME_WIDTH
+    out.append(_table(rows, [w * 0.27, w * 0.09, w * 0.07, w * 0.08, w * 0.07, w * 0.09, w * 0.165, w * 0.165],
+                      numeric_cols=(1, 2, 3, 4, 5)))
+    out.append(Spacer(1, 6))
+    if data.areas:
+        out.append(charts.completion_by_area([f"{a.code}. {a.title}"[:38] for a in data.areas],
+                                             [_area_summary(a)["percent"] for a in data.areas], w))
+        out.append(Paragraph(text(_("Chart 1. Completion by area (verified)")), st.caption))
+
+    out.append(Paragraph(_("2. Results of each area"), st.heading2))
+    for area in data.areas:
+        out.append(Paragraph(text(f"{area.code}. {area.title}"), st.heading3))
+        if not area.commitments:
+            out.append(Paragraph(text(_("no data yet")), st.body_plain))
+            continue
+        rows = [[Paragraph(text(h), st.table_head) for h in (_("No."), _("Commitment, units, milestones and indicators"),
+                                                              _("Due date"), _("Status"), _("Completion"))]]
+        for c in area.commitments:
+            parts = [f"<b>{text(c.title)}</b>"]
+            lead = c.lead_unit + (f" ({_('now: %(unit)s', unit=c.lead_unit_now)})" if c.lead_unit_now else "")
+            parts.append(text(_("Lead unit: %(unit)s", unit=lead)))
+            if c.support_units:
+                parts.append(text(_("Supporting: %(units)s", units="; ".join(c.support_units))))
+            if c.budget_vnd:
+                parts.append(text(_("Planned budget: %(amount)s", amount=fmt.money(c.budget_vnd))))
+            for m in c.milestones:
+                state = (_("met on %(date)s", date=fmt.date(m.done_on)) if m.done_on
+                         else labels["milestone"][m.status])
+                parts.append("– " + text(f"{m.title} ({_('due %(date)s', date=fmt.date(m.due_on))}; {state})"))
+            for i in c.indicators:
+                actual = (f"{fmt.number(i.actual)}/{fmt.number(i.target)} {i.unit} ({fmt.date(i.actual_on)})"
+                          if i.actual is not None else _("no data yet"))
+                parts.append("• " + text(f"{i.name}: {actual}"))
+            health = labels["health"].get(c.health, "") if c.health else labels["completion"][c.completion]
+            rows.append([c.code, Paragraph("<br/>".join(parts), st.table_cell), fmt.date(c.due_on),
+                         Paragraph(text(f"{labels['completion'][c.completion]}\n{health}"), st.table_cell),
+                         f"{c.percent}%"])
+        out.append(_table(rows, [w * 0.07, w * 0.6, w * 0.11, w * 0.13, w * 0.09], numeric_cols=(4,)))
+        out.append(Spacer(1, 4))
+
+    chartable = sorted(
+        (i for a in data.areas for c in a.commitments for i in c.indicators if i.series),
+        key=lambda i: (not any(c.priority for a in data.areas for c in a.commitments if c.code == i.commitment_code),),
+    )[:MAX_CHARTS]
+    if chartable:
+        out.append(CondPageBreak(200))
+        out.append(Paragraph(_("3. Key indicators over time"), st.heading2))
+        legend = _("solid: verified values; dashed: path from baseline to target")
+        for n, i in enumerate(chartable, start=2):
+            end = i.target_on or data.period_end
+            drawing = charts.indicator_over_time(f"{i.commitment_code} · {i.name} ({i.unit})", i.series, i.baseline,
+                                                 i.target, data.period_start, end, w, {"legend": legend})
+            out.append(KeepTogether([drawing, Paragraph(text(_("Chart %(n)d. %(name)s", n=n, name=i.name)),
+                                                        st.caption)]))
+    return out
+
+
+# -- III. shortcomings ---------------------------------------------------------------------------
+
+
+def _section_shortcomings(data, options, fmt, labels):
+    out = [Paragraph(_("III. SHORTCOMINGS AND CAUSES"), st.heading1)]
+    late = [(a, c) for a in data.areas for c in a.commitments if c.health == Health.late.value]
+    out.append(Paragraph(text(_("1. Commitments behind schedule: %(n)d", n=len(late))), st.heading2))
+    if late:
+        for _area, c in late:
+            open_m = [m for m in c.milestones if m.done_on is None and m.due_on <= data.date_to]
+            detail = "; ".join(f"{m.title} ({_('due %(date)s', date=fmt.date(m.due_on))})" for m in open_m)
+            out.append(Paragraph("- " + text(f"{c.code} {c.title}" + (f": {detail}" if detail else "")), st.bullet))
+    else:
+        out.append(Paragraph(text(_("None.")), st.body_plain))
+    unmet = [i for a in data.areas for c in a.commitments for i in c.indicators
+             if (i.target_on or data.period_end) <= data.date_to and not i.reached]
+    out.append(Paragraph(text(_("2. Indicators not reached: %(n)d", n=len(unmet))), st.heading2))
+    if unmet:
+        for i in unmet:
+            actual = fmt.number(i.actual) if i.actual is not None else _("no data yet")
+            out.append(Paragraph("- " + text(_("%(name)s: %(actual)s of %(target)s %(unit)s", name=i.name,
+                                                 actual=actual, target=fmt.number(i.target), unit=i.unit)), st.bullet))
+    else:
+        out.append(Paragraph(text(_("None.")), st.body_plain))
+    open_directives = [d for d in data.directives if d.done_on is None]
+    out.append(Paragraph(text(_("3. Directives not yet carried out: %(n)d", n=len(open_directives))), st.heading2))
+    if open_directives:
+        for d in open_directives:
+            due = f" ({_('due %(date)s', date=fmt.date(d.due_on))})" if d.due_on else ""
+            out.append(Paragraph("- " + text(f"{d.text} — {d.assignee}{due}"), st.bullet))
+    else:
+        out.append(Paragraph(text(_("None.")), st.body_plain))
+    out.append(Paragraph(text(_("4. Assessment and causes")), st.heading2))
+    out += _narrative(options.shortcomings)
+    return out
+
+
+def _narrative(value: str):
+    paragraphs = [p.strip() for p in (value or "").split("\n") if p.strip()]
+    if not paragraphs:
+        return [Paragraph(text(_("no data yet")), st.body_plain)]
+    return [Paragraph(text(p), st.body) for p in paragraphs]
+
+
+def _section_direction(options):
+    return [Paragraph(_("IV. DIRECTION AND RECOMMENDATIONS FOR THE NEXT PERIOD"), st.heading1),
+            Paragraph(text(_("1. Direction")), st.heading2), *_narrative(options.direction),
+            Paragraph(text(_("2. Recommendations")), st.heading2), *_narrative(options.recommendations)]
+
+
+def _closing(options):
+    recipients = [Paragraph(text(_("Recipients:")), st.recipients_title)]
+    recipients += [Paragraph("- " + text(r), st.recipients) for r in options.recipients]
+    signature = [Paragraph(text(_caps(line)), st.signature_authority) for line in options.signer_authority.splitlines()
+                 if line.strip()]
+    signature += [Spacer(1, 28 * mm), Paragraph(text(options.signer_name), st.signature_name)]
+    table = Table([[recipients, signature]], colWidths=[st.FRAME_WIDTH * 0.5, st.FRAME_WIDTH * 0.5])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                               ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    return [Spacer(1, 10), KeepTogether(table)]
+
+
+# -- appendices --------------------------------------------------------------------------------------
+
+
+def _appendices(data, fmt, labels):
+    w = st.FRAME_WIDTH
+    out = [PageBreak(), Paragraph(text(_("APPENDIX 1. INDICATORS: TARGET AND VERIFIED ACTUAL")), st.subject), Spacer(1, 8)]
+    rows = [[Paragraph(text(h), st.table_head) for h in (_("No."), _("Indicator"), _("Unit"), _("Baseline"), _("Target"),
+                                                          _("Verified actual"), _("Date"), _("Reached"))]]
+    for a in data.areas:
+        for c in a.commitments:
+            for i in c.indicators:
+                rows.append([c.code, Paragraph(text(i.name), st.table_cell), Paragraph(text(i.unit), st.table_cell),
+                             fmt.number(i.baseline), fmt.number(i.target),
+                             fmt.number(i.actual) if i.actual is not None else _("no data yet"),
+                             fmt.date(i.actual_on), _("yes") if i.reached else _("no")])
+    if len(rows) == 1:
+        rows.append(["", Paragraph(text(_("no data yet")), st.table_cell), "", "", "", "", "", ""])
+    out.append(_table(rows, [w * 0.07, w * 0.37, w * 0.08, w * 0.09, w * 0.09, w * 0.11, w * 0.11, w * 0.08],
+                      numeric_cols=(3, 4, 5)))
+
+    out += [PageBreak(), Paragraph(text(_("APPENDIX 2. FOLLOW-UP OF LEADERSHIP DIRECTIVES")), st.subject), Spacer(1, 8)]
+    rows = [[Paragraph(text(h), st.table_head) for h in (_("Issued on"), _("Issued by"), _("Directive"), _("Assigned to"),
+                                                          _("Due date"), _("Done on"))]]
+    for d in data.directives:
+        rows.append([fmt.date(d.issued_on), Paragraph(text(d.issued_by), st.table_small),
+                     Paragraph(text(d.text), st.table_small), Paragraph(text(d.assignee), st.table_small),
+                     fmt.date(d.due_on), fmt.date(d.done_on) if d.done_on else _("not yet")])
+    if len(rows) == 1:
+        rows.append(["", "", Paragraph(text(_("no data yet")), st.table_small), "", "", ""])
+    out.append(_table(rows, [w * 0.12, w * 0.17, w * 0.35, w * 0.16, w * 0.1, w * 0.1]))
+
+    out += [PageBreak(), Paragraph(text(_("APPENDIX 3. EVIDENCE REGISTER")), st.subject), Spacer(1, 8)]
+    rows = [[Paragraph(text(h), st.table_head) for h in (_("No."), _("Evidence"), _("Date"), _("Kind"), _("Unit"),
+                                                          "SHA-256")]]
+    for n, e in enumerate(data.evidence, start=1):
+        rows.append([str(n), Paragraph(text(f"{e.commitment_code} · {e.title}"), st.table_small), fmt.date(e.issued_on),
+                     labels["evidence"][e.kind], Paragraph(text(e.unit), st.table_small),
+                     Paragraph(f"{e.sha256[:32]}<br/>{e.sha256[32:]}", st.table_small)])
+    if len(rows) == 1:
+        rows.append(["", Paragraph(text(_("no data yet")), st.table_small), "", "", "", ""])
+    table = _table(rows, [w * 0.06, w * 0.3, w * 0.1, w * 0.12, w * 0.17, w * 0.25])
+    table.setStyle(TableStyle([("FONTSIZE", (0, 1), (-1, -1), 8)]))
+    out.append(table)
+    return out
+
+
+__all__ = ["ReviewOptions", "SERIF_BOLD", "build_review", "defaults", "text"]
