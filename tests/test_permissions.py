@@ -18,7 +18,7 @@ test_every_route_has_a_row_in_the_matrix fails for any route that has no row her
 """
 
 import string
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from io import BytesIO
 from urllib.parse import urlsplit
@@ -61,7 +61,7 @@ MATRIX = {
     "GET /agreements/{code}": row(LOGIN, 200, 200, 200, 200, 200, 200),
     "FORM /agreements/{code}/edit": row(LOGIN, 200, 200, 403, 403, 403, 403),
     "FORM /agreements/{code}/status": row(LOGIN, 200, 200, 403, 403, 403, 403),
-    "POST /agreements/{code}/delete": row(LOGIN, 302, 302, 403, 403, 403, 403),
+    "POST /agreements/{spare_code}/delete": row(LOGIN, 302, 302, 403, 403, 403, 403),
     "FORM /agreements/{code}/areas/new": row(LOGIN, 200, 200, 403, 403, 403, 403),
     "FORM /areas/{area}/edit": row(LOGIN, 200, 200, 403, 403, 403, 403),
     "FORM /agreements/{code}/commitments/new": row(LOGIN, 200, 200, 403, 403, 403, 403),
@@ -78,13 +78,45 @@ MATRIX = {
     "GET /documents/{document}": row(LOGIN, 200, 200, 200, 200, 200, 200),
     # deleting records under the agreement (leaders record directives but do not delete them)
     "POST /delete/area/{spare_area}": row(LOGIN, 302, 302, 403, 403, 403, 403),
-    "POST /delete/commitment/{commitment}": row(LOGIN, 302, 302, 403, 403, 403, 403),
+    "POST /delete/commitment/{spare_commitment}": row(LOGIN, 302, 302, 403, 403, 403, 403),
     "POST /delete/milestone/{milestone}": row(LOGIN, 302, 302, 403, 403, 403, 403),
     "POST /delete/indicator/{indicator}": row(LOGIN, 302, 302, 403, 403, 403, 403),
     "POST /delete/measurement/{measurement}": row(LOGIN, 302, 302, 403, 403, 403, 403),
     "POST /delete/directive/{directive}": row(LOGIN, 302, 302, 403, 403, 403, 403),
     "POST /delete/document/{document}": row(LOGIN, 302, 302, 403, 403, 403, 403),
+    # history, dashboards, to-do list, calendar
+    "GET /agreements/{code}/history": row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "GET /agreements/{code}/dashboard": row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "GET /agreements/{code}/commitments": row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "GET /dashboard": row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "GET /todo": row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "FORM /account/calendar": row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "GET /calendar/nosuchtoken-nosuchtoken-nosuchtoken0.ics": row(404, 404, 404, 404, 404, 404, 404),
+    # reporting: periods, reports, evidence, verification, extensions, directives' follow-up
+    "GET /review": row(LOGIN, 200, 200, 403, 403, 403, 403),
+    "GET /agreements/{code}/periods": row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "POST /agreements/{code}/periods/generate": row(LOGIN, 302, 302, 403, 403, 403, 403),
+    "GET /periods/{period}": row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "POST /periods/{old_period}/reopen": row(LOGIN, 302, 302, 403, 403, 403, 403),
+    "FORM /commitments/{commitment}/reports/{period}": row(LOGIN, 200, 200, 200, 403, 403, 403),
+    "GET /reports/{report}": row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "POST /reports/{report}/submit": row(LOGIN, 302, 302, 302, 403, 403, 403),
+    "POST /reports/{submitted}/return": row(LOGIN, 302, 302, 403, 403, 403, 403),
+    "POST /reports/{submitted}/verify": row(LOGIN, 302, 302, 403, 403, 403, 403),
+    "POST /reports/{report}/evidence": row(LOGIN, 302, 302, 302, 403, 403, 403),
+    "GET /evidence/{evidence}": row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "GET /evidence/{evidence}/thumbnail": row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "POST /evidence/{evidence}/delete": row(LOGIN, 302, 302, 302, 403, 403, 403),
+    "FORM /evidence/{evidence}/supersede": row(LOGIN, 200, 200, 200, 403, 403, 403),
+    "FORM /milestones/{milestone}/extension": row(LOGIN, 200, 200, 200, 403, 403, 403),
+    "FORM /commitments/{commitment}/reports/{period}/extension": row(LOGIN, 200, 200, 200, 403, 403, 403),
+    "GET /extensions/{extension}": row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "POST /extensions/{extension}/decide": row(LOGIN, 302, 302, 403, 403, 403, 403),
+    "GET /directives/{directive}": row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "POST /directives/{directive}/evidence": row(LOGIN, 302, 302, 403, 403, 403, 403),
+    "POST /directives/{directive}/complete": row(LOGIN, 302, 302, 403, 403, 403, 403),
     # administration
+    "GET /admin/history": row(LOGIN, 200, 403, 403, 403, 403, 403),
     "GET /admin/provinces": row(LOGIN, 200, 403, 403, 403, 403, 403),
     "FORM /admin/provinces/new": row(LOGIN, 200, 403, 403, 403, 403, 403),
     "FORM /admin/provinces/{province}/edit": row(LOGIN, 200, 403, 403, 403, 403, 403),
@@ -102,6 +134,8 @@ METHODS = {"GET": ("GET",), "FORM": ("GET", "POST"), "POST": ("POST",)}
 #: Placeholders that name an object of an agreement (and so belong to one province).
 AGREEMENT_OBJECTS = {
     "code",
+    "spare_code",
+    "spare_commitment",
     "area",
     "spare_area",
     "commitment",
@@ -110,6 +144,12 @@ AGREEMENT_OBJECTS = {
     "measurement",
     "directive",
     "document",
+    "period",
+    "old_period",
+    "report",
+    "submitted",
+    "evidence",
+    "extension",
 }
 
 #: Distinctive titles of the qb agreement and commitment, which must never leak to vl users.
@@ -137,6 +177,8 @@ def ids(w, key: str = "qb") -> dict:
     p = w[key]
     return {
         "code": p["agreement"].code,
+        "spare_code": p["spare_agreement"].code,
+        "spare_commitment": p["spare_commitment"].id,
         "area": p["area"].id,
         "spare_area": p["spare_area"].id,
         "commitment": p["commitment"].id,
@@ -145,6 +187,12 @@ def ids(w, key: str = "qb") -> dict:
         "measurement": p["measurement"].id,
         "directive": p["directive"].id,
         "document": p["document"].id,
+        "period": p["period"].id,
+        "old_period": p["old_period"].id,
+        "report": p["report"].id,
+        "submitted": p["submitted"].id,
+        "evidence": p["evidence"].id,
+        "extension": p["extension"].id,
         "province": p["province"].id,
         "unit": p["branch"].id,
         "user": p["vnpt"].id,
@@ -328,14 +376,63 @@ PAYLOADS = {
         "issued_on": "2020-02-01",
         "file": (BytesIO(PDF), "quyet-dinh.pdf"),
     },
-    "POST /agreements/{code}/delete": lambda w: {},
+    "POST /agreements/{spare_code}/delete": lambda w: {},
     "POST /delete/area/{spare_area}": lambda w: {},
-    "POST /delete/commitment/{commitment}": lambda w: {},
+    "POST /delete/commitment/{spare_commitment}": lambda w: {},
     "POST /delete/milestone/{milestone}": lambda w: {},
     "POST /delete/indicator/{indicator}": lambda w: {},
     "POST /delete/measurement/{measurement}": lambda w: {},
     "POST /delete/directive/{directive}": lambda w: {},
     "POST /delete/document/{document}": lambda w: {},
+    "FORM /account/calendar": lambda w: {"action": "renew"},
+    "POST /agreements/{code}/periods/generate": lambda w: {},
+    "POST /periods/{old_period}/reopen": lambda w: {
+        "until": (local_today() + timedelta(days=5)).isoformat(),
+        "reason": "Đơn vị báo cáo chậm do mưa lũ",
+    },
+    "FORM /commitments/{commitment}/reports/{period}": lambda w: {
+        "percent_complete": "30",
+        "completion": "limited",
+        "spent_vnd": "1.000.000",
+        "narrative": "Đã triển khai 30%",
+        "action": "save",
+        "version": w["qb"]["report"].version,
+    },
+    "POST /reports/{report}/submit": lambda w: {"version": w["qb"]["report"].version},
+    "POST /reports/{submitted}/return": lambda w: {
+        "reason": "Bổ sung biên bản",
+        "version": w["qb"]["submitted"].version,
+    },
+    "POST /reports/{submitted}/verify": lambda w: {"version": w["qb"]["submitted"].version},
+    "POST /reports/{report}/evidence": lambda w: {
+        "title": "Biên bản nghiệm thu",
+        "kind": "minutes",
+        "file": (BytesIO(PDF), "bien-ban.pdf"),
+    },
+    "POST /evidence/{evidence}/delete": lambda w: {},
+    "FORM /evidence/{evidence}/supersede": lambda w: {
+        "title": "Ảnh nghiệm thu (bản mới)",
+        "kind": "photo",
+        "file": (BytesIO(PDF), "anh-moi.pdf"),
+    },
+    "FORM /milestones/{milestone}/extension": lambda w: {
+        "requested_on": (local_today() + timedelta(days=200)).isoformat(),
+        "reason": "Chờ phê duyệt kinh phí",
+    },
+    "FORM /commitments/{commitment}/reports/{period}/extension": lambda w: {
+        "requested_on": (local_today() + timedelta(days=120)).isoformat(),
+        "reason": "Chờ số liệu thống kê",
+    },
+    "POST /extensions/{extension}/decide": lambda w: {"decision": "approve", "note": ""},
+    "POST /directives/{directive}/evidence": lambda w: {
+        "ev-title": "Báo cáo hoàn thành",
+        "ev-kind": "report",
+        "ev-file": (BytesIO(PDF), "bao-cao.pdf"),
+    },
+    "POST /directives/{directive}/complete": lambda w: {
+        "done_on": local_today().isoformat(),
+        "version": w["qb"]["directive"].version,
+    },
     "FORM /admin/provinces/new": lambda w: {
         "code": "prov-qt",
         "name": "Quảng Trị",
@@ -399,6 +496,9 @@ def w(db):
     for key in ("qb", "vl"):
         p = world[key]
         p["spare_area"] = factories.area(p["agreement"], code="II", title="Nguồn nhân lực")
+        # Records without progress reports, which may be deleted (reports are kept for the record).
+        p["spare_commitment"] = factories.commitment(p["area"], p["branch"], code="1.9")
+        p["spare_agreement"] = factories.agreement(p["province"], code=f"{key.upper()}-DU-THAO")
         p["measurement"] = Measurement(indicator=p["indicator"], measured_on=date(2021, 12, 31),
                                        value=Decimal(40), verified=True)
         stored = storage.store(FileStorage(BytesIO(PDF), filename="bien-ban.pdf"))
@@ -407,10 +507,59 @@ def w(db):
             file_name=stored.file_name, sha256=stored.sha256, size=stored.size,
             content_type=stored.content_type)
         db.session.add_all([p["measurement"], p["document"]])
+        _reporting(db, p)
     world["qb"]["agreement"].title = QB_TITLE
     world["qb"]["commitment"].title = QB_COMMITMENT
     db.session.commit()
     return world
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (64, 48), (11, 79, 138)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _reporting(db, p):
+    """Periods around today (the last one left out, for the generate action), a draft report with
+    an image as evidence, a submitted report for an earlier period, and a pending extension."""
+    from tracker.progress import services
+    from tracker.progress.models import (
+        Evidence,
+        EvidenceKind,
+        Extension,
+        ProgressReport,
+        ReportAction,
+        ReportEvent,
+        ReportStatus,
+    )
+
+    today = local_today()
+    agreement = p["agreement"]
+    agreement.period_start, agreement.period_end = today - timedelta(days=400), today + timedelta(days=700)
+    db.session.flush()
+    periods = services.generate_periods(agreement)
+    db.session.delete(periods[-1])
+    p["period"] = next(x for x in periods if x.starts_on <= today <= x.deadline_on)
+    p["old_period"] = next(x for x in periods if x.deadline_on < today)
+    p["report"] = ProgressReport(commitment=p["commitment"], period=p["period"], status=ReportStatus.draft,
+                                 percent_complete=10, unit_id=p["branch"].id)
+    p["submitted"] = ProgressReport(commitment=p["commitment"], period=p["old_period"],
+                                    status=ReportStatus.submitted, percent_complete=20, unit_id=p["branch"].id,
+                                    submitted_by_id=p["vnpt"].id)
+    p["submitted"].events.append(ReportEvent(action=ReportAction.submitted, actor_id=p["vnpt"].id))
+    stored = storage.store(FileStorage(BytesIO(_png()), filename="ảnh.png"))
+    p["evidence"] = Evidence(report=p["report"], title="Ảnh nghiệm thu", kind=EvidenceKind.photo,
+                             file_name=stored.file_name, sha256=stored.sha256, size=stored.size,
+                             content_type=stored.content_type, thumbnail_sha256=storage.make_thumbnail(stored))
+    p["milestone"].due_on = today + timedelta(days=30)
+    p["extension"] = Extension(commitment=p["commitment"], milestone=p["milestone"], original_on=p["milestone"].due_on,
+                               requested_on=today + timedelta(days=90), reason="Chờ thiết bị",
+                               requested_by_id=p["vnpt"].id)
+    db.session.add_all([p["report"], p["submitted"], p["evidence"], p["extension"]])
+    db.session.flush()
 
 
 # -- the matrix ----------------------------------------------------------------------------------

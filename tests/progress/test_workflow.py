@@ -451,3 +451,15 @@ def test_dashboard_query_count_does_not_grow_with_rows(client, auth, db, rw):
         n_small = _count_queries(db, lambda p=path: client.get(p.format(small.code)))
         n_big = _count_queries(db, lambda p=path: client.get(p.format(big.code)))
         assert n_small == n_big, path
+
+
+def test_records_with_reports_are_kept(client, auth, db, rw):
+    auth.login(rw["qb"]["vnpt"].email)
+    client.post(report_url(rw), data=report_data(rw, action="save"))
+    auth.logout()
+    auth.login(rw["qb"]["dic"].email)
+    response = client.post(f"/delete/commitment/{rw['qb']['commitment'].id}", follow_redirects=True)
+    assert "đánh dấu rút bỏ" in text_of(response)
+    db.session.expire_all()
+    assert db.session.get(Commitment, rw["qb"]["commitment"].id) is not None
+    assert the_report(db, rw) is not None

@@ -377,6 +377,8 @@ def delete_record(obj, *, agreement: Agreement, user) -> None:
         _require_editable(user, agreement)
     if isinstance(obj, Area) and obj.commitments:
         raise Invalid(_("Move or delete the area's commitments first."))
+    if isinstance(obj, Commitment) and _has_reports(Commitment.id == obj.id):
+        raise Invalid(_("This commitment has progress reports, which are kept: mark it withdrawn instead."))
     db.session.delete(obj)
     db.session.flush()
 
@@ -386,5 +388,20 @@ def delete_agreement(agreement: Agreement, *, user) -> None:
     _require(can_edit_agreement(user, agreement))
     if agreement.status != AgreementStatus.draft:
         raise Invalid(_("Only a draft agreement can be deleted."))
+    if _has_reports(Commitment.agreement_id == agreement.id):
+        raise Invalid(_("This agreement has progress reports, which are kept: it cannot be deleted."))
     db.session.delete(agreement)
     db.session.flush()
+
+
+#: The reports table, named here so this module does not import the progress package (which
+#: depends on this one).
+_reports = sa.table("progress_reports", sa.column("commitment_id"))
+
+
+def _has_reports(condition) -> bool:
+    """Whether any commitment matching the condition has a progress report."""
+    return bool(db.session.scalar(
+        sa.select(sa.func.count()).select_from(_reports)
+        .join(Commitment, Commitment.id == _reports.c.commitment_id).where(condition)
+    ))

@@ -1,10 +1,20 @@
 """The `tracker.agreement/v1` interchange format: export an agreement, import (create or update)
-one. The demo data are files in this format."""
+one. The demo data are files in this format.
 
+Import is three steps: `load_json` (size limit, UTF-8, JSON syntax), `validate_document` (the
+JSON Schema in docs/tracker.agreement.v1.schema.json, every problem reported with its JSON path)
+and `import_agreement` (the semantic checks, then the writes). `run_import` wraps the last one to
+list what changed, and rolls everything back for a dry run."""
+
+import functools
+import json
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from jsonschema import Draft202012Validator
+from sqlalchemy import event
 
 from tracker.agreements.models import (
     Agreement,
@@ -22,11 +32,26 @@ from tracker.agreements.models import (
     PeriodKind,
     StatusChange,
 )
-from tracker.db import Invalid
+from tracker.config import ROOT
+from tracker.db import Invalid, jsonable
 from tracker.extensions import db
 from tracker.org.models import Province, Side, Unit, UnitKind
 
 FORMAT = "tracker.agreement/v1"
+#: The JSON Schema of the format (draft 2020-12); the importer validates against it first.
+SCHEMA_PATH = ROOT / "docs" / "tracker.agreement.v1.schema.json"
+#: Largest document accepted for import, checked before parsing.
+MAX_JSON_BYTES = 10 * 1024 * 1024
+#: How many schema problems are listed before "… and N more".
+MAX_REPORTED_ERRORS = 50
+
+
+class DocumentError(Invalid):
+    """A refused document, with every problem found as "JSON path: reason"."""
+
+    def __init__(self, errors: list[str]):
+        self.errors = list(errors)
+        super().__init__("\n".join(self.errors))
 
 
 # -- export ------------------------------------------------------------------------------------
@@ -150,6 +175,329 @@ def export_agreement(agreement: Agreement) -> dict:
     }
 
 
+# -- loading and schema validation ------------------------------------------------------------
+
+
+@functools.cache
+def schema() -> dict:
+    """The JSON Schema of `tracker.agreement/v1` (docs/tracker.agreement.v1.schema.json)."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def load_json(data: bytes | str, *, limit: int = MAX_JSON_BYTES):
+    """Parse a document's bytes: refused (DocumentError) when too large, not UTF-8 or not JSON."""
+    if len(data) > limit:
+        raise DocumentError(
+            [f"file: larger than {limit // (1024 * 1024)} MB ({len(data):,} bytes); refused"]
+        )
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise DocumentError(
+                [f"file: not UTF-8 text (invalid byte at position {exc.start})"]
+            ) from None
+    try:
+        return json.loads(data, parse_constant=_no_constants)
+    except json.JSONDecodeError as exc:
+        raise DocumentError(
+            [f"file: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"]
+        ) from None
+    except (ValueError, RecursionError) as exc:
+        raise DocumentError([f"file: malformed JSON: {exc}"]) from None
+
+
+def json_path(parts) -> str:
+    """'agreement.areas[0].code' from a jsonschema path."""
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(document)"
+
+
+_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "array": "a list",
+    "object": "an object",
+    "boolean": "true or false",
+    "null": "null",
+}
+
+
+def _describe(error) -> str:
+    """One schema problem as 'path: reason', worded for the people who write these files."""
+    path = json_path(error.absolute_path)
+    value, kind = error.instance, error.validator
+    is_money = path.endswith("_vnd")
+    if kind == "required":
+        missing = next((k for k in error.validator_value if k not in value), "?")
+        return f"{json_path([*error.absolute_path, missing])}: required"
+    if kind == "type":
+        if is_money:
+            return f"{path}: expected a whole number of VND (no decimals), got {value!r}"
+        expected = error.validator_value
+        expected = expected if isinstance(expected, list) else [expected]
+        words = " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
+        return f"{path}: expected {words}, got {json.dumps(value, ensure_ascii=False)[:80]}"
+    if kind == "format" and error.validator_value == "date":
+        return f"{path}: {value!r} is not a valid date (YYYY-MM-DD)"
+    if kind == "enum":
+        allowed = ", ".join("null" if v is None else str(v) for v in error.validator_value)
+        return f"{path}: unknown value {value!r} (allowed: {allowed})"
+    if kind == "const":
+        return f"{path}: expected {error.validator_value!r}, got {value!r}"
+    if kind == "minimum":
+        if is_money:
+            return f"{path}: cannot be negative ({value})"
+        return f"{path}: must be at least {error.validator_value} (got {value})"
+    if kind == "maximum":
+        return f"{path}: must be at most {error.validator_value} (got {value})"
+    if kind in ("exclusiveMinimum", "exclusiveMaximum"):
+        return f"{path}: {value} is out of range"
+    if kind in ("minLength", "pattern"):
+        return f"{path}: required (empty text)"
+    if kind == "maxLength":
+        return f"{path}: longer than {error.validator_value} characters"
+    return f"{path}: {error.message}"
+
+
+def _path_key(error):
+    return [(0, p) if isinstance(p, int) else (1, str(p)) for p in error.absolute_path]
+
+
+def validate_document(document) -> None:
+    """Check a parsed document against the JSON Schema; raise DocumentError listing every
+    problem (JSON path and reason), in document order."""
+    errors = sorted(_validator().iter_errors(document), key=_path_key)
+    if not errors:
+        return
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        # A file of another kind: one clear message rather than a page of consequences.
+        fmt = document.get("format") if isinstance(document, dict) else None
+        got = f"got {fmt!r}" if fmt is not None else 'no "format" key'
+        raise DocumentError([f"format: expected {FORMAT!r} ({got}); is this a tracker file?"])
+    messages = [_describe(e) for e in errors]
+    messages = list(dict.fromkeys(messages))  # one line per problem, in order
+    if len(messages) > MAX_REPORTED_ERRORS:
+        rest = len(messages) - MAX_REPORTED_ERRORS
+        messages = [*messages[:MAX_REPORTED_ERRORS], f"… and {rest} more problems"]
+    raise DocumentError(messages)
+
+
+# -- what an import changes --------------------------------------------------------------------
+
+
+@dataclass
+class Change:
+    """One record an import creates, updates or deletes; `fields` holds [before, after]."""
+
+    kind: str
+    action: str
+    label: str
+    fields: dict = field(default_factory=dict)
+
+
+@dataclass
+class ImportSummary:
+    """What an import did (or, for a dry run, would do)."""
+
+    code: str
+    created: bool
+    dry_run: bool
+    changes: list[Change]
+
+    @property
+    def counts(self) -> dict[str, dict[str, int]]:
+        """{kind: {"create": n, "update": n, "delete": n}} for the kinds that change."""
+        counts: dict[str, dict[str, int]] = {}
+        for change in self.changes:
+            row = counts.setdefault(change.kind, {"create": 0, "update": 0, "delete": 0})
+            row[change.action] += 1
+        return counts
+
+    def lines(self) -> list[str]:
+        """The summary as text lines (English, for the command line)."""
+        verb = "would " if self.dry_run else ""
+        head = "create" if self.created else "update"
+        lines = [f"{self.code}: {verb}{head if self.dry_run else head + 'd'}"]
+        if not self.changes:
+            lines.append("  no changes")
+        for kind, row in self.counts.items():
+            parts = [f"{n} {action}" for action, n in row.items() if n]
+            lines.append(f"  {kind}: {', '.join(parts)}")
+        for change in self.changes:
+            lines.append(f"  {change.action} {change.kind} {change.label}")
+            for name, (before, after) in change.fields.items():
+                lines.append(f"      {name}: {_short(before)} -> {_short(after)}")
+        return lines
+
+
+def _short(value) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "…"
+
+
+#: Columns an import summary leaves out: bookkeeping, and foreign keys (shown by relationship).
+_NOT_SHOWN = {
+    "id",
+    "version",
+    "created_at",
+    "updated_at",
+    "created_by_id",
+    "updated_by_id",
+    "search_text",
+}
+#: Collections whose membership is shown as a field (the others are records of their own).
+_SHOWN_COLLECTIONS = {"support_units", "units"}
+
+
+def _ref(obj):
+    if obj is None:
+        return None
+    return getattr(obj, "code", None) or str(obj)
+
+
+def _changed_fields(obj) -> dict:
+    state = sa.inspect(obj)
+    mapper = state.mapper
+    fks = {c.key for rel in mapper.relationships for c in rel.local_columns if not rel.uselist}
+    changes = {}
+    for attr in mapper.column_attrs:
+        if attr.key in _NOT_SHOWN or attr.key in fks:
+            continue
+        hist = state.attrs[attr.key].history
+        if hist.has_changes():
+            before = hist.deleted[0] if hist.deleted else None
+            after = hist.added[0] if hist.added else None
+            if before != after:
+                changes[attr.key] = [jsonable(before), jsonable(after)]
+    for rel in mapper.relationships:
+        if rel.viewonly:
+            continue
+        hist = state.attrs[rel.key].history
+        if not hist.has_changes():
+            continue
+        if rel.uselist and rel.key in _SHOWN_COLLECTIONS:
+            before = sorted(_ref(o) for o in [*hist.unchanged, *hist.deleted])
+            after = sorted(_ref(o) for o in [*hist.unchanged, *hist.added])
+        elif not rel.uselist:
+            before = _ref(hist.deleted[0]) if hist.deleted else None
+            after = _ref(hist.added[0]) if hist.added else None
+        else:
+            continue
+        if before != after:
+            changes[rel.key] = [before, after]
+    return changes
+
+
+def _label(obj) -> str:
+    try:
+        if isinstance(obj, Agreement | Unit | Province):
+            return obj.code
+        if isinstance(obj, Area | Commitment):
+            return f"{obj.code} {obj.title}"
+        if isinstance(obj, Milestone):
+            return obj.title
+        if isinstance(obj, Indicator):
+            return obj.name
+        if isinstance(obj, Measurement):
+            name = obj.indicator.name if obj.indicator is not None else "?"
+            return f"{name} @ {_d(obj.measured_on)}"
+        if isinstance(obj, Directive):
+            return f"{_d(obj.issued_on)} {(obj.text or '')[:60]}"
+        if isinstance(obj, StatusChange):
+            return f"{obj.to_status.value} {_d(obj.changed_on)}"
+    except (AttributeError, sa.exc.SQLAlchemyError):
+        pass
+    return f"#{getattr(obj, 'id', '?')}"
+
+
+#: The record kinds an import summary names.
+KINDS = {
+    Province: "province",
+    Unit: "unit",
+    Agreement: "agreement",
+    StatusChange: "status_change",
+    Area: "area",
+    Commitment: "commitment",
+    Milestone: "milestone",
+    Indicator: "indicator",
+    Measurement: "measurement",
+    Directive: "directive",
+}
+
+
+class ChangeCollector:
+    """Listens to the session's flushes and records each created, changed or deleted record."""
+
+    def __init__(self):
+        self._by_obj: dict[int, Change] = {}
+        self.changes: list[Change] = []
+
+    def __enter__(self):
+        self.session = db.session()
+        event.listen(self.session, "after_flush", self._after_flush)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.session, "after_flush", self._after_flush)
+        return False
+
+    def _after_flush(self, session, flush_context):
+        for action, objs in (
+            ("create", session.new),
+            ("update", session.dirty),
+            ("delete", session.deleted),
+        ):
+            for obj in objs:
+                kind = KINDS.get(type(obj))
+                if kind is None:
+                    continue
+                fields = _changed_fields(obj) if action == "update" else {}
+                if action == "update" and not fields:
+                    continue
+                seen = self._by_obj.get(id(obj))
+                if seen is None:
+                    change = Change(kind, action, _label(obj), fields)
+                    self._by_obj[id(obj)] = change
+                    self.changes.append(change)
+                elif action == "delete":
+                    seen.action, seen.fields = "delete", {}
+                elif seen.action == "update":
+                    for name, (before, after) in fields.items():
+                        seen.fields[name] = [seen.fields.get(name, [before])[0], after]
+
+
+def run_import(document, *, dry_run: bool = False, user=None) -> ImportSummary:
+    """Import a parsed document and say what changed. Everything happens in the session's
+    transaction: a refusal rolls it all back (nothing is half-imported), and so does a dry run.
+    Otherwise the caller commits."""
+    try:
+        with ChangeCollector() as collector:
+            agreement = import_agreement(document, user=user)
+        created = any(c.kind == "agreement" and c.action == "create" for c in collector.changes)
+        order = list(KINDS.values())
+        changes = sorted(collector.changes, key=lambda c: order.index(c.kind))
+        summary = ImportSummary(agreement.code, created, dry_run, changes)
+    except BaseException:
+        db.session.rollback()
+        raise
+    if dry_run:
+        db.session.rollback()
+    return summary
+
+
 # -- import ------------------------------------------------------------------------------------
 
 
@@ -172,7 +520,13 @@ class _Reader:
             return None
         if not isinstance(value, str):
             raise Invalid(f"{self.at(key)}: expected text")
+        if "\x00" in value:
+            raise Invalid(f"{self.at(key)}: contains a NUL character")
         value = value.strip()
+        if not value:
+            if required:
+                raise Invalid(f"{self.at(key)}: required")
+            return None
         if max_len and len(value) > max_len:
             raise Invalid(f"{self.at(key)}: longer than {max_len} characters")
         return value
@@ -237,9 +591,10 @@ class _Reader:
         return value
 
 
-def _sync(existing: list, incoming: list, key, create, update, keep=None) -> list:
+def _sync(existing: list, incoming: list, key, create, update, keep=None, path=None) -> list:
     """Match rows by key: update matches, create the rest, delete the others (except those
-    `keep` says belong to someone else); return the new ordered list."""
+    `keep` says belong to someone else); return the new ordered list. A row that progress
+    reports or evidence depend on is never deleted: the import is refused instead."""
     by_key = {key(obj): obj for obj in existing}
     result = []
     for item in incoming:
@@ -252,8 +607,40 @@ def _sync(existing: list, incoming: list, key, create, update, keep=None) -> lis
         if keep is not None and keep(obj):
             result.append(obj)
         else:
+            _refuse_if_in_use(obj, path)
             db.session.delete(obj)
     return result
+
+
+def _refuse_if_in_use(obj, path) -> None:
+    """Deleting what the reporting workflow refers to would silently lose the record."""
+    from tracker.progress.models import Evidence, ProgressReport, ReportMilestone, ReportValue
+
+    def count(model, column, ids) -> int:
+        ids = [i for i in ids if i is not None]
+        if not ids:
+            return 0
+        return db.session.scalar(
+            sa.select(sa.func.count()).select_from(model).where(column.in_(ids))
+        )
+
+    used = False
+    if isinstance(obj, Area):
+        used = count(ProgressReport, ProgressReport.commitment_id, [c.id for c in obj.commitments])
+    elif isinstance(obj, Commitment):
+        used = count(ProgressReport, ProgressReport.commitment_id, [obj.id])
+    elif isinstance(obj, Milestone):
+        used = count(ReportMilestone, ReportMilestone.milestone_id, [obj.id])
+    elif isinstance(obj, Indicator):
+        used = count(ReportValue, ReportValue.indicator_id, [obj.id])
+    elif isinstance(obj, Directive):
+        used = count(Evidence, Evidence.directive_id, [obj.id])
+    if used:
+        raise Invalid(
+            f"{path or 'agreement'}: {KINDS.get(type(obj), 'record')} {_label(obj)!r} is not in "
+            "the file, but progress reports or evidence refer to it; an import cannot delete it "
+            "(keep it in the file, or delete it in the app)"
+        )
 
 
 def _resolve_units(reader: _Reader, province: Province) -> dict[str, Unit]:
@@ -278,25 +665,58 @@ def _resolve_units(reader: _Reader, province: Province) -> dict[str, Unit]:
     return codes
 
 
-def import_agreement(document) -> Agreement:
+def import_agreement(document, *, user=None) -> Agreement:
     """Create or update (by code) an agreement from a `tracker.agreement/v1` document.
 
-    Rows are matched by code (areas, commitments), title (milestones), name (indicators), date
-    (measurements) and date + text (directives), so importing the same file twice changes nothing.
-    Raises Invalid naming the first bad path; the caller rolls back."""
+    The document is first checked against the JSON Schema (DocumentError lists every problem),
+    then rows are matched by code (areas, commitments), title (milestones), name (indicators),
+    date (measurements) and date + text (directives), so importing the same file twice changes
+    nothing. With a `user` (imports from the app), the user must be allowed to edit the
+    agreement. Raises Invalid naming the first bad path; the caller rolls back."""
+    validate_document(document)
     with db.session.no_autoflush:
-        agreement = _import(document)
+        agreement = _import(document, user)
     db.session.flush()
     return agreement
 
 
-def _import(document) -> Agreement:
+def _check_allowed(user, agreement: Agreement | None, province: Province | None) -> None:
+    """Imports from the app follow the app's rules: DIC staff and admins, within their scope."""
+    from tracker.auth.permissions import can_create_agreement, can_edit_agreement, in_scope
+    from tracker.i18n import _
+
+    if agreement is not None:
+        if not can_edit_agreement(user, agreement):
+            raise Invalid(
+                _("You may not change the agreement %(code)s.", code=agreement.code), "file"
+            )
+        if not agreement.editable:
+            raise Invalid(_("A closed agreement cannot be changed."), "file")
+    elif not can_create_agreement(user):
+        raise Invalid(_("You may not create agreements."), "file")
+    if province is None:
+        if not user.is_admin:
+            raise Invalid(
+                _("The province of the file does not exist; only an administrator can add it."),
+                "file",
+            )
+    elif not in_scope(user, province.id):
+        raise Invalid(_("The file's province is outside your scope."), "file")
+
+
+def _import(document, user=None) -> Agreement:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise Invalid(f"format: expected {FORMAT!r}")
     r = _Reader("agreement", document.get("agreement"))
     code = r.str("code", max_len=40)
     province_code = r.str("province", max_len=40)
     province = db.session.scalar(sa.select(Province).where(Province.code == province_code))
+    if user is not None:
+        _check_allowed(
+            user,
+            db.session.scalar(sa.select(Agreement).where(Agreement.code == code)),
+            province,
+        )
     if province is None:
         province = Province(
             code=province_code, name=r.str("province_name", required=False) or province_code
@@ -368,7 +788,9 @@ def _import(document) -> Agreement:
                 "note": h.str("note", required=False),
             }
         )
-    if not history and created:
+    # A file without the key gets the current status as its history; an empty list is kept empty
+    # (so export → import → export gives the same document).
+    if "status_history" not in r.data and created:
         history.append(
             {
                 "__key__": (agreement.status.value, agreement.signed_on or period_start),
@@ -398,13 +820,20 @@ def _import(document) -> Agreement:
             upd_change,
         )
 
-    seen_commitments: set[str] = set()
+    seen_commitments: dict[str, str] = {}
     areas_in = []
     for i, raw in enumerate(r.list("areas")):
         a = _Reader(f"{r.at('areas')}[{i}]", raw)
         areas_in.append({"__key__": a.str("code", max_len=20), "reader": a, "position": i})
-    if len({x["__key__"] for x in areas_in}) != len(areas_in):
-        raise Invalid(f"{r.at('areas')}: duplicated area code")
+    seen_areas: dict[str, int] = {}
+    for item in areas_in:
+        if item["__key__"] in seen_areas:
+            first = seen_areas[item["__key__"]]
+            raise Invalid(
+                f"{item['reader'].at('code')}: duplicated area code {item['__key__']!r} "
+                f"(also {r.at('areas')}[{first}].code)"
+            )
+        seen_areas[item["__key__"]] = item["position"]
 
     def upd_area(area: Area, item):
         a = item["reader"]
@@ -420,8 +849,11 @@ def _import(document) -> Agreement:
             c = _Reader(f"{a.at('commitments')}[{j}]", raw_c)
             c_code = c.str("code", max_len=20)
             if c_code in seen_commitments:
-                raise Invalid(f"{c.at('code')}: duplicated commitment code {c_code!r}")
-            seen_commitments.add(c_code)
+                raise Invalid(
+                    f"{c.at('code')}: duplicated commitment code {c_code!r} "
+                    f"(also {seen_commitments[c_code]})"
+                )
+            seen_commitments[c_code] = c.at("code")
             commitments_in.append({"__key__": c_code, "reader": c, "position": j})
         existing = (
             db.session.scalars(
@@ -440,6 +872,9 @@ def _import(document) -> Agreement:
             lambda c: c.code,
             lambda: Commitment(agreement=agreement),
             upd_commitment,
+            # A commitment listed under another area of the file moves there; not deleted.
+            keep=lambda c: c.code in codes_in_file,
+            path=a.at("commitments"),
         )
 
     def upd_commitment(commitment: Commitment, item):
@@ -473,7 +908,12 @@ def _import(document) -> Agreement:
         if len({x["__key__"] for x in milestones_in}) != len(milestones_in):
             raise Invalid(f"{c.at('milestones')}: duplicated milestone title")
         commitment.milestones = _sync(
-            commitment.milestones, milestones_in, lambda m: m.title, Milestone, upd_milestone
+            commitment.milestones,
+            milestones_in,
+            lambda m: m.title,
+            Milestone,
+            upd_milestone,
+            path=c.at("milestones"),
         )
         indicators_in = []
         for k, raw_i in enumerate(c.list("indicators")):
@@ -484,7 +924,12 @@ def _import(document) -> Agreement:
         if len({x["__key__"] for x in indicators_in}) != len(indicators_in):
             raise Invalid(f"{c.at('indicators')}: duplicated indicator name")
         commitment.indicators = _sync(
-            commitment.indicators, indicators_in, lambda i: i.name, Indicator, upd_indicator
+            commitment.indicators,
+            indicators_in,
+            lambda i: i.name,
+            Indicator,
+            upd_indicator,
+            path=c.at("indicators"),
         )
         agreement_units.update({u.code: u for u in [commitment.lead_unit, *supports]})
 
@@ -548,7 +993,15 @@ def _import(document) -> Agreement:
             )
         )
     agreement_units: dict[str, Unit] = {}
-    agreement.areas = _sync(agreement.areas, areas_in, lambda a: a.code, Area, upd_area)
+    codes_in_file = {
+        str(raw_c.get("code", "")).strip()
+        for item in areas_in
+        for raw_c in item["reader"].list("commitments")
+        if isinstance(raw_c, dict)
+    }
+    agreement.areas = _sync(
+        agreement.areas, areas_in, lambda a: a.code, Area, upd_area, path=r.at("areas")
+    )
 
     directives_in = []
     for i, raw in enumerate(r.list("directives")):
@@ -571,6 +1024,7 @@ def _import(document) -> Agreement:
         lambda d: (d.issued_on, d.text),
         Directive,
         upd_directive,
+        path=r.at("directives"),
     )
     agreement.units = sorted({**units, **agreement_units}.values(), key=lambda u: u.code)
     return agreement

@@ -18,7 +18,7 @@ from tracker.agreements.models import (
 )
 from tracker.agreements.queries import agreement_full
 from tracker.auth.permissions import agreements_visible_to, can_view_agreement, province_scope
-from tracker.db import local_today
+from tracker.db import fold, local_today
 from tracker.extensions import db
 from tracker.org.models import Province, Unit
 from tracker.progress.charts import indicator_chart
@@ -272,10 +272,11 @@ def overview():
             Directive.due_on < today,
         )
     )
+    by_name = sorted(provinces.items(), key=lambda item: fold(item[0].name))
     return render_template(
         "progress/overview.html",
         summary=summary,
-        provinces=dict(provinces),
+        provinces=by_name,
         healths=list(Health),
         national=current_user.is_national and not province_id,
         overdue=overdue,

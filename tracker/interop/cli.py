@@ -1,0 +1,137 @@
+"""`tracker export` and `tracker import`: the interchange format and Excel from the command line.
+
+Messages are in English. A refused import prints every problem found, exits with status 1 and
+writes nothing."""
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask.cli import with_appcontext
+from flask_babel import force_locale
+
+from tracker.extensions import db
+
+
+def _agreement(code: str):
+    from tracker.agreements.queries import agreement_full
+
+    agreement = agreement_full(code)
+    if agreement is None:
+        raise click.ClickException(f"No agreement with code {code!r}.")
+    return agreement
+
+
+def _write(path: str, data: bytes) -> None:
+    """Write atomically: a refused or interrupted export leaves no half-written file."""
+    if path == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    target = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=target.parent or ".", prefix=f".{target.name}.")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@click.command("export")
+@click.argument("agreement")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "xlsx"]),
+    default="json",
+    show_default=True,
+    help="tracker.agreement/v1 JSON, or an Excel workbook.",
+)
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    help="The file to write ('-' for standard output).",
+)
+@with_appcontext
+def export_command(agreement, fmt, out):
+    """Export the agreement with code AGREEMENT."""
+    from tracker.interop.json_format import export_agreement
+    from tracker.interop.views import json_bytes
+    from tracker.interop.xlsx import export_workbook
+
+    with force_locale("vi"):
+        item = _agreement(agreement)
+        data = json_bytes(export_agreement(item)) if fmt == "json" else export_workbook(item)
+    _write(out, data)
+    if out != "-":
+        click.echo(f"Exported {item.code} to {out} ({len(data):,} bytes).", err=True)
+
+
+@click.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option(
+    "--agreement",
+    "agreement_code",
+    help="For an .xlsx workbook: the code of the agreement its commitments go into.",
+)
+@with_appcontext
+def import_command(file, dry_run, agreement_code):
+    """Import FILE: a tracker.agreement/v1 .json file (creates or updates the agreement of its
+    code) or an .xlsx workbook (its commitments sheet, into --agreement)."""
+    from tracker.interop.json_format import MAX_JSON_BYTES, load_json, run_import
+    from tracker.interop.xlsx import MAX_XLSX_BYTES, import_commitments
+
+    path = Path(file)
+    kind = path.suffix.lower()
+    if kind not in (".json", ".xlsx"):
+        raise click.ClickException("FILE must be a .json or an .xlsx file.")
+    limit = MAX_JSON_BYTES if kind == ".json" else MAX_XLSX_BYTES
+    size = path.stat().st_size
+    if size > limit:  # before reading a byte of it
+        raise click.ClickException(
+            f"Refused: {file} is {size:,} bytes, larger than the {limit // 2**20} MB limit."
+        )
+    data = path.read_bytes()
+    with force_locale("en"):
+        try:
+            if kind == ".json":
+                summary = run_import(load_json(data), dry_run=dry_run)
+            else:
+                if not agreement_code:
+                    raise click.UsageError("An .xlsx import needs --agreement CODE.")
+                agreement = db.session.scalar(
+                    sa.select(_model()).where(_model().code == agreement_code)
+                )
+                if agreement is None:
+                    raise click.ClickException(f"No agreement with code {agreement_code!r}.")
+                summary = import_commitments(agreement, data, dry_run=dry_run)
+        except click.ClickException:
+            raise
+        except Exception as exc:
+            db.session.rollback()
+            problems = getattr(exc, "errors", None) or [getattr(exc, "message", None) or exc]
+            if not isinstance(exc, ValueError):  # not a refusal of the file: a real failure
+                raise
+            click.echo(f"Refused: {file} ({len(problems)} problem(s)); nothing was written.", err=True)
+            for problem in problems:
+                click.echo(f"  - {problem}", err=True)
+            raise SystemExit(1) from None
+        if not dry_run:
+            db.session.commit()
+        for line in summary.lines():
+            click.echo(line)
+        if dry_run:
+            click.echo("Dry run: nothing was written.")
+
+
+def _model():
+    from tracker.agreements.models import Agreement
+
+    return Agreement
