@@ -74,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.progress.dashboard import bp as dashboard_bp
     from tracker.progress.feeds import bp as todo_bp
     from tracker.progress.views import bp as progress_bp
+    from tracker.reports.views import bp as reports_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(agreements_bp)
@@ -81,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(progress_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(todo_bp)
+    app.register_blueprint(reports_bp)
     register_commands(app)
 
 

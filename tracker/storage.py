@@ -229,3 +229,16 @@ def remove_if_unreferenced(sha256: str, still_used: bool) -> None:
     """Delete a stored file no record points to any more (called after commit)."""
     if not still_used:
         path_for(sha256).unlink(missing_ok=True)
+
+
+def store_bytes(data: bytes, file_name: str, content_type: str) -> StoredFile:
+    """Store bytes the application made itself (generated documents) under their SHA-256."""
+    sha = hashlib.sha256(data).hexdigest()
+    target = path_for(sha)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=root(), prefix=".generated-")
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp_name, target)
+    return StoredFile(sha, len(data), content_type, clean_file_name(file_name))

@@ -45,7 +45,11 @@ class IndicatorRow:
     def reached(self) -> bool:
         if self.actual is None:
             return False
-        return self.actual >= self.target if self.target >= self.baseline else self.actual <= self.target
+        return (
+            self.actual >= self.target
+            if self.target >= self.baseline
+            else self.actual <= self.target
+        )
 
 
 @dataclass
@@ -136,7 +140,9 @@ class ReviewData:
 def review_data(agreement: Agreement, date_from: date, date_to: date) -> ReviewData:
     """Everything verified about an agreement as of `date_to` (reports and values from `date_from`)."""
     areas = db.session.scalars(
-        sa.select(Area).where(Area.agreement_id == agreement.id).order_by(Area.position, Area.id)
+        sa.select(Area)
+        .where(Area.agreement_id == agreement.id)
+        .order_by(Area.position, Area.id)
         .options(selectinload(Area.commitments).selectinload(Commitment.support_units))
     ).all()
     commitment_ids = [c.id for a in areas for c in a.commitments]
@@ -144,21 +150,32 @@ def review_data(agreement: Agreement, date_from: date, date_to: date) -> ReviewD
 
     milestones = defaultdict(list)
     for m in db.session.scalars(
-        sa.select(Milestone).where(Milestone.commitment_id.in_(ids)).order_by(Milestone.due_on, Milestone.id)
+        sa.select(Milestone)
+        .where(Milestone.commitment_id.in_(ids))
+        .order_by(Milestone.due_on, Milestone.id)
     ):
         done = m.done_on if m.done_on and m.done_on <= date_to else None
-        status = m.status if done else (MilestoneStatus.not_met if m.due_on < date_to else MilestoneStatus.scheduled)
+        status = (
+            m.status
+            if done
+            else (MilestoneStatus.not_met if m.due_on < date_to else MilestoneStatus.scheduled)
+        )
         milestones[m.commitment_id].append(MilestoneRow(m.title, m.due_on, done, status.value))
 
     indicators = defaultdict(list)
     indicator_objs = db.session.scalars(
-        sa.select(Indicator).where(Indicator.commitment_id.in_(ids)).order_by(Indicator.position, Indicator.id)
+        sa.select(Indicator)
+        .where(Indicator.commitment_id.in_(ids))
+        .order_by(Indicator.position, Indicator.id)
     ).all()
     series = defaultdict(list)
     for ind_id, on, value in db.session.execute(
         sa.select(Measurement.indicator_id, Measurement.measured_on, Measurement.value)
-        .where(Measurement.indicator_id.in_([i.id for i in indicator_objs] or [-1]),
-               Measurement.verified.is_(True), Measurement.measured_on <= date_to)
+        .where(
+            Measurement.indicator_id.in_([i.id for i in indicator_objs] or [-1]),
+            Measurement.verified.is_(True),
+            Measurement.measured_on <= date_to,
+        )
         .order_by(Measurement.indicator_id, Measurement.measured_on)
     ):
         series[ind_id].append((on, Decimal(value)))
@@ -166,19 +183,36 @@ def review_data(agreement: Agreement, date_from: date, date_to: date) -> ReviewD
     for i in indicator_objs:
         points = series[i.id]
         actual = points[-1] if points else (None, None)
-        indicators[i.commitment_id].append(IndicatorRow(
-            name=i.name, unit=i.unit, baseline=Decimal(i.baseline), target=Decimal(i.target), target_on=i.target_on,
-            actual=actual[1], actual_on=actual[0], series=[p for p in points if p[0] >= date_from],
-            commitment_code=codes[i.commitment_id],
-        ))
+        indicators[i.commitment_id].append(
+            IndicatorRow(
+                name=i.name,
+                unit=i.unit,
+                baseline=Decimal(i.baseline),
+                target=Decimal(i.target),
+                target_on=i.target_on,
+                actual=actual[1],
+                actual_on=actual[0],
+                series=[p for p in points if p[0] >= date_from],
+                commitment_code=codes[i.commitment_id],
+            )
+        )
 
     reports = defaultdict(list)
     for report_id, cid, ends_on, percent, completion, spent in db.session.execute(
-        sa.select(ProgressReport.id, ProgressReport.commitment_id, ReportingPeriod.ends_on,
-                  ProgressReport.percent_complete, ProgressReport.completion, ProgressReport.spent_vnd)
+        sa.select(
+            ProgressReport.id,
+            ProgressReport.commitment_id,
+            ReportingPeriod.ends_on,
+            ProgressReport.percent_complete,
+            ProgressReport.completion,
+            ProgressReport.spent_vnd,
+        )
         .join(ReportingPeriod, ReportingPeriod.id == ProgressReport.period_id)
-        .where(ProgressReport.commitment_id.in_(ids), ProgressReport.status == ReportStatus.verified,
-               ReportingPeriod.ends_on <= date_to)
+        .where(
+            ProgressReport.commitment_id.in_(ids),
+            ProgressReport.status == ReportStatus.verified,
+            ReportingPeriod.ends_on <= date_to,
+        )
         .order_by(ReportingPeriod.ends_on)
     ):
         reports[cid].append((report_id, ends_on, percent, completion, spent))
@@ -196,62 +230,116 @@ def review_data(agreement: Agreement, date_from: date, date_to: date) -> ReviewD
                 percent = 100 if completion == Completion.complete else c.percent_complete
             spent = sum(s or 0 for _, ends_on, _, _, s in verified if ends_on >= date_from)
             facts = CommitmentFacts(
-                completion=completion, due_on=c.due_on,
+                completion=completion,
+                due_on=c.due_on,
                 milestone_due_dates=[m.due_on for m in milestones[c.id] if m.done_on is None],
                 milestones_met=sum(1 for m in milestones[c.id] if m.done_on is not None),
-                indicators=[IndicatorFacts(i.baseline, i.target, i.actual, agreement.period_start,
-                                           i.target_on or c.due_on or agreement.period_end) for i in indicators[c.id]],
-                last_verified_on=last_on, period_days=PERIOD_DAYS[agreement.reporting_frequency],
+                indicators=[
+                    IndicatorFacts(
+                        i.baseline,
+                        i.target,
+                        i.actual,
+                        agreement.period_start,
+                        i.target_on or c.due_on or agreement.period_end,
+                    )
+                    for i in indicators[c.id]
+                ],
+                last_verified_on=last_on,
+                period_days=PERIOD_DAYS[agreement.reporting_frequency],
             )
             state = health(facts, date_to)
             lead = c.lead_unit
             now = today_units.setdefault(lead.id, lead.current())
-            rows.append(CommitmentRow(
-                code=c.code, title=c.title, committed_by=c.committed_by.value, lead_unit=lead.name,
-                lead_unit_now=now.name if now.id != lead.id else None,
-                support_units=[u.name for u in c.support_units], due_on=c.due_on, budget_vnd=c.budget_vnd,
-                spent_vnd=spent, completion=completion.value, percent=percent,
-                health=state.value if state else None, priority=c.priority,
-                milestones=milestones[c.id], indicators=indicators[c.id],
-            ))
+            rows.append(
+                CommitmentRow(
+                    code=c.code,
+                    title=c.title,
+                    committed_by=c.committed_by.value,
+                    lead_unit=lead.name,
+                    lead_unit_now=now.name if now.id != lead.id else None,
+                    support_units=[u.name for u in c.support_units],
+                    due_on=c.due_on,
+                    budget_vnd=c.budget_vnd,
+                    spent_vnd=spent,
+                    completion=completion.value,
+                    percent=percent,
+                    health=state.value if state else None,
+                    priority=c.priority,
+                    milestones=milestones[c.id],
+                    indicators=indicators[c.id],
+                )
+            )
         area_rows.append(AreaRow(area.code, area.title, rows))
 
     directives = [
-        DirectiveRow(d.issued_on, d.issued_by, d.meeting, d.text, d.assignee.name, d.due_on,
-                     d.done_on if d.done_on and d.done_on <= date_to else None)
+        DirectiveRow(
+            d.issued_on,
+            d.issued_by,
+            d.meeting,
+            d.text,
+            d.assignee.name,
+            d.due_on,
+            d.done_on if d.done_on and d.done_on <= date_to else None,
+        )
         for d in db.session.scalars(
-            sa.select(Directive).where(Directive.agreement_id == agreement.id, Directive.issued_on <= date_to)
+            sa.select(Directive)
+            .where(Directive.agreement_id == agreement.id, Directive.issued_on <= date_to)
             .order_by(Directive.issued_on, Directive.id)
         )
     ]
 
     report_ids = [r[0] for rs in reports.values() for r in rs]
     evidence = []
-    units_by_report = dict(db.session.execute(
-        sa.select(ProgressReport.id, ProgressReport.unit_id).where(ProgressReport.id.in_(report_ids or [-1]))
-    ).all())
+    units_by_report = dict(
+        db.session.execute(
+            sa.select(ProgressReport.id, ProgressReport.unit_id).where(
+                ProgressReport.id.in_(report_ids or [-1])
+            )
+        ).all()
+    )
     from tracker.org.models import Unit
 
     unit_names = dict(db.session.execute(sa.select(Unit.id, Unit.name)).all())
     report_commitment = {r[0]: cid for cid, rs in reports.items() for r in rs}
     for ev in db.session.scalars(
-        sa.select(Evidence).where(Evidence.report_id.in_(report_ids or [-1]), Evidence.superseded_by_id.is_(None))
+        sa.select(Evidence)
+        .where(Evidence.report_id.in_(report_ids or [-1]), Evidence.superseded_by_id.is_(None))
         .order_by(Evidence.report_id, Evidence.id)
     ):
-        evidence.append(EvidenceRow(ev.title, ev.issued_on, ev.kind.value,
-                                    unit_names.get(units_by_report.get(ev.report_id), ""), ev.sha256,
-                                    codes[report_commitment[ev.report_id]]))
+        evidence.append(
+            EvidenceRow(
+                ev.title,
+                ev.issued_on,
+                ev.kind.value,
+                unit_names.get(units_by_report.get(ev.report_id), ""),
+                ev.sha256,
+                codes[report_commitment[ev.report_id]],
+            )
+        )
 
     province_now = agreement.province.current()
     return ReviewData(
-        code=agreement.code, title=agreement.title, province=agreement.province.name,
+        code=agreement.code,
+        title=agreement.title,
+        province=agreement.province.name,
         province_now=province_now.name if province_now.id != agreement.province_id else None,
-        province_is_city=agreement.province.is_city, partner=agreement.partner,
-        province_signatory=agreement.province_signatory, partner_signatory=agreement.partner_signatory,
-        signed_on=agreement.signed_on, period_start=agreement.period_start, period_end=agreement.period_end,
-        vision_year=agreement.vision_year, status=agreement.status.value, legal_bases=list(agreement.legal_bases or []),
-        description=agreement.description, predecessor=agreement.predecessor.title if agreement.predecessor else None,
-        date_from=date_from, date_to=date_to, areas=area_rows, directives=directives, evidence=evidence,
+        province_is_city=agreement.province.is_city,
+        partner=agreement.partner,
+        province_signatory=agreement.province_signatory,
+        partner_signatory=agreement.partner_signatory,
+        signed_on=agreement.signed_on,
+        period_start=agreement.period_start,
+        period_end=agreement.period_end,
+        vision_year=agreement.vision_year,
+        status=agreement.status.value,
+        legal_bases=list(agreement.legal_bases or []),
+        description=agreement.description,
+        predecessor=agreement.predecessor.title if agreement.predecessor else None,
+        date_from=date_from,
+        date_to=date_to,
+        areas=area_rows,
+        directives=directives,
+        evidence=evidence,
     )
 
 

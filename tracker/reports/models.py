@@ -29,7 +29,9 @@ class GeneratedReport(Base):
     __audited__ = True
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agreement_id: Mapped[int] = mapped_column(sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True)
+    agreement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+    )
     kind: Mapped[ReviewKind] = enum_column(ReviewKind)
     lang: Mapped[str] = mapped_column(sa.String(5))
     date_from: Mapped[date]
@@ -42,7 +44,9 @@ class GeneratedReport(Base):
     size: Mapped[int] = mapped_column(sa.BigInteger)
     pages: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
 
     agreement = relationship("Agreement")
     created_by = relationship("User")

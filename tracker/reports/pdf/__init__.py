@@ -1,0 +1,3 @@
+"""PDF documents; importing the package registers the fonts first."""
+
+from tracker.reports.pdf import fonts  # noqa: F401

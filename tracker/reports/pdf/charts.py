@@ -42,17 +42,30 @@ def completion_by_area(labels: list[str], values: list[int], width: float) -> Dr
     return drawing
 
 
-def indicator_over_time(title: str, points: list[tuple[date, float]], baseline: float, target: float,
-                        start: date, end: date, width: float, labels: dict) -> Drawing:
+def indicator_over_time(
+    title: str,
+    points: list[tuple[date, float]],
+    baseline: float,
+    target: float,
+    start: date,
+    end: date,
+    width: float,
+) -> Drawing:
     """Verified values over time (solid) against the path from baseline to target (dashed)."""
     height = 150
     drawing = Drawing(width, height)
     plot = LinePlot()
     plot.x, plot.y, plot.width, plot.height = 45, 30, width - 60, height - 55
     target_line = [(start.toordinal(), float(baseline)), (end.toordinal(), float(target))]
-    actual = [(d.toordinal(), float(v)) for d, v in points] or [(start.toordinal(), float(baseline))]
+    actual = [(d.toordinal(), float(v)) for d, v in points] or [
+        (start.toordinal(), float(baseline))
+    ]
     plot.data = [target_line, actual]
-    plot.lines[0].strokeColor, plot.lines[0].strokeDashArray, plot.lines[0].strokeWidth = AMBER, (4, 3), 1.2
+    plot.lines[0].strokeColor, plot.lines[0].strokeDashArray, plot.lines[0].strokeWidth = (
+        AMBER,
+        (4, 3),
+        1.2,
+    )
     plot.lines[1].strokeColor, plot.lines[1].strokeWidth = BLUE, 1.8
     plot.lines[1].symbol = makeMarker("FilledCircle", size=3.5, fillColor=BLUE, strokeColor=BLUE)
     low = min([0.0, float(baseline), float(target)] + [v for _, v in actual])
@@ -60,21 +73,31 @@ def indicator_over_time(title: str, points: list[tuple[date, float]], baseline: 
     plot.yValueAxis.valueMin, plot.yValueAxis.valueMax = low, high * 1.05 if high > 0 else 1
     plot.yValueAxis.labels.fontName, plot.yValueAxis.labels.fontSize = SERIF, 8
     plot.yValueAxis.visibleGrid, plot.yValueAxis.gridStrokeColor = 1, GRID
-    plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = start.toordinal(), max(end.toordinal(), start.toordinal() + 1)
+    plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = (
+        start.toordinal(),
+        max(end.toordinal(), start.toordinal() + 1),
+    )
     plot.xValueAxis.labels.fontName, plot.xValueAxis.labels.fontSize = SERIF, 8
     plot.xValueAxis.labelTextFormat = lambda v: date.fromordinal(int(v)).strftime("%m/%Y")
     plot.xValueAxis.valueSteps = _year_steps(start, end)
     drawing.add(plot)
-    drawing.add(String(45, height - 12, title[:110], fontName=SERIF, fontSize=9.5))
-    drawing.add(String(width - 15, 8, labels["legend"], fontName=SERIF, fontSize=8, textAnchor="end",
-                       fillColor=colors.HexColor("#555555")))
+    drawing.add(String(45, height - 12, shorten(title, 110), fontName=SERIF, fontSize=9.5))
     return drawing
+
+
+def shorten(value: str, limit: int) -> str:
+    """Cut at a word boundary and mark the cut with an ellipsis."""
+    if len(value) <= limit:
+        return value
+    cut = value[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:-–")
+    return cut + "…"
 
 
 def _year_steps(start: date, end: date) -> list[int]:
     steps = [start.toordinal()]
     for year in range(start.year + 1, end.year + 1):
-        steps.append(date(year, 1, 1).toordinal())
+        if date(year, 1, 1).toordinal() - start.toordinal() > 120:  # labels would overlap
+            steps.append(date(year, 1, 1).toordinal())
     if end.toordinal() - steps[-1] > 120:
         steps.append(end.toordinal())
     return steps

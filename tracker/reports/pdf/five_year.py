@@ -12,7 +12,6 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from reportlab.lib import colors
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import (
     BaseDocTemplate,
     CondPageBreak,
@@ -25,7 +24,6 @@ from reportlab.platypus import (
     Table,
     TableStyle,
 )
-from reportlab.platypus.flowables import HRFlowable
 
 from tracker.agreements.models import Completion, MilestoneStatus
 from tracker.i18n import _
@@ -34,6 +32,7 @@ from tracker.progress.models import EvidenceKind
 from tracker.reports.pdf import charts
 from tracker.reports.pdf import styles as st
 from tracker.reports.pdf.fonts import SERIF, SERIF_BOLD
+from tracker.reports.pdf.header import HeaderBlock, Rule
 
 MAX_CHARTS = 6
 
@@ -77,7 +76,16 @@ class _Formats:
     def money(self, value) -> str:
         if value is None:
             return "—"
-        return f"{format_decimal(value, format='#,##0', locale=self.lang)} " + ("đồng" if self.lang == "vi" else "VND")
+        return f"{format_decimal(value, format='#,##0', locale=self.lang)} " + (
+            "đồng" if self.lang == "vi" else "VND"
+        )
+
+    @property
+    def currency(self) -> str:
+        return "đồng" if self.lang == "vi" else "VND"
+
+    def amount(self, value) -> str:
+        return "—" if value is None else format_decimal(value, format="#,##0", locale=self.lang)
 
     def date(self, value) -> str:
         return value.strftime("%d/%m/%Y") if value else "—"
@@ -98,11 +106,30 @@ class _Doc(BaseDocTemplate):
     """A4 with the decree's margins; page numbers centred in the top margin from page 2."""
 
     def __init__(self, buffer, title: str):
-        super().__init__(buffer, pagesize=st.PAGE, leftMargin=st.LEFT, rightMargin=st.RIGHT, topMargin=st.TOP,
-                         bottomMargin=st.BOTTOM, title=title, author="", subject="", creator="Cooperation Agreement Tracker",
-                         producer="reportlab")
-        frame = Frame(st.LEFT, st.BOTTOM, st.FRAME_WIDTH, st.PAGE[1] - st.TOP - st.BOTTOM, id="body",
-                      leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        super().__init__(
+            buffer,
+            pagesize=st.PAGE,
+            leftMargin=st.LEFT,
+            rightMargin=st.RIGHT,
+            topMargin=st.TOP,
+            bottomMargin=st.BOTTOM,
+            title=title,
+            author="",
+            subject="",
+            creator="Cooperation Agreement Tracker",
+            producer="reportlab",
+        )
+        frame = Frame(
+            st.LEFT,
+            st.BOTTOM,
+            st.FRAME_WIDTH,
+            st.PAGE[1] - st.TOP - st.BOTTOM,
+            id="body",
+            leftPadding=0,
+            rightPadding=0,
+            topPadding=0,
+            bottomPadding=0,
+        )
         self.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=self._number)])
 
     @staticmethod
@@ -110,7 +137,9 @@ class _Doc(BaseDocTemplate):
         if doc.page > 1:
             canvas.saveState()
             canvas.setFont(SERIF, st.page_number_size)
-            canvas.drawCentredString(st.LEFT + st.FRAME_WIDTH / 2, st.PAGE[1] - 12 * mm, str(doc.page))
+            canvas.drawCentredString(
+                st.LEFT + st.FRAME_WIDTH / 2, st.PAGE[1] - 12 * mm, str(doc.page)
+            )
             canvas.restoreState()
 
 
@@ -148,17 +177,36 @@ def defaults(data, options: ReviewOptions) -> ReviewOptions:
     province = data.province_now or data.province
     kind_word = "thành phố" if data.province_is_city else "tỉnh"
     if not options.issuer:
-        options.issuer = f"Ủy ban nhân dân {kind_word} {province}" if options.lang == "vi" else f"People's Committee of {province}"
+        options.issuer = (
+            f"Ủy ban nhân dân\n{kind_word} {province}"
+            if options.lang == "vi"
+            else f"People's Committee\nof {province}"
+        )
     if not options.place:
         options.place = province
     if not options.number:
-        options.number = "     /BC-UBND"
+        options.number = "\u00a0" * 8 + "/BC-UBND"
     if not options.signer_authority:
-        options.signer_authority = "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH" if options.lang == "vi" else "ON BEHALF OF THE PEOPLE'S COMMITTEE\nCHAIRMAN"
+        options.signer_authority = (
+            "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH"
+            if options.lang == "vi"
+            else "ON BEHALF OF THE PEOPLE'S COMMITTEE\nCHAIRMAN"
+        )
     if not options.recipients:
-        options.recipients = (["Tập đoàn Bưu chính Viễn thông Việt Nam;", "Thường trực Tỉnh ủy, HĐND tỉnh;",
-                               "Các sở, ban, ngành;", "Lưu: VT."] if options.lang == "vi"
-                              else ["Viet Nam Posts and Telecommunications Group;", "Departments concerned;", "Archive."])
+        options.recipients = (
+            [
+                "Tập đoàn Bưu chính Viễn thông Việt Nam;",
+                "Thường trực Tỉnh ủy, HĐND tỉnh;",
+                "Các sở, ban, ngành;",
+                "Lưu: VT.",
+            ]
+            if options.lang == "vi"
+            else [
+                "Viet Nam Posts and Telecommunications Group;",
+                "Departments concerned;",
+                "Archive.",
+            ]
+        )
     return options
 
 
@@ -188,40 +236,41 @@ def build_review(data, options: ReviewOptions) -> tuple[bytes, int]:
 
 
 def _header(data, options, fmt, issued_on):
-    left = []
-    if options.issuer_parent:
-        left.append(Paragraph(text(_caps(options.issuer_parent)), st.agency_parent))
-    left.append(Paragraph(text(_caps(options.issuer)), st.agency))
-    left.append(HRFlowable(width="35%", thickness=0.6, color=colors.black, spaceBefore=1, spaceAfter=4, hAlign="CENTER"))
-    left.append(Paragraph(text(f"{'Số' if options.lang == 'vi' else 'No.'}: {options.number}"), st.number))
-    country = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" if options.lang == "vi" else "SOCIALIST REPUBLIC OF VIET NAM"
-    motto = "Độc lập - Tự do - Hạnh phúc" if options.lang == "vi" else "Independence - Freedom - Happiness"
-    right = [
-        Paragraph(country, st.motto_country),
-        Paragraph(motto, st.motto),
-        HRFlowable(width=stringWidth(motto, st.motto.fontName, st.motto.fontSize), thickness=0.6, color=colors.black,
-                   spaceBefore=1, spaceAfter=4, hAlign="CENTER"),
-        Paragraph(text(fmt.place_date(options.place, issued_on)), st.place_date),
+    vi = options.lang == "vi"
+    return [
+        HeaderBlock(
+            parent=_caps(options.issuer_parent),
+            issuer=_caps(options.issuer),
+            number=f"{'Số' if vi else 'No.'}: {options.number}",
+            country="CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+            if vi
+            else "SOCIALIST REPUBLIC OF VIET NAM",
+            motto="Độc lập - Tự do - Hạnh phúc" if vi else "Independence - Freedom - Happiness",
+            place_date=unicodedata.normalize("NFC", fmt.place_date(options.place, issued_on)),
+        )
     ]
-    table = Table([[left, right]], colWidths=[st.FRAME_WIDTH * 0.42, st.FRAME_WIDTH * 0.58])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                               ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
-    return [table]
 
 
 def _title(data, options, fmt):
     if options.kind == "five_year":
         subject = _("Five-year review of the implementation of the %(title)s", title=data.title)
     elif options.kind == "annual":
-        subject = _("Review of the year %(year)s of the implementation of the %(title)s", year=data.date_to.year,
-                    title=data.title)
+        subject = _(
+            "Review of the year %(year)s of the implementation of the %(title)s",
+            year=data.date_to.year,
+            title=data.title,
+        )
     else:
-        subject = _("Interim review (%(start)s – %(end)s) of the implementation of the %(title)s",
-                    start=fmt.date(data.date_from), end=fmt.date(data.date_to), title=data.title)
+        subject = _(
+            "Interim review (%(start)s – %(end)s) of the implementation of the %(title)s",
+            start=fmt.date(data.date_from),
+            end=fmt.date(data.date_to),
+            title=data.title,
+        )
     return [
         Paragraph(_("REPORT"), st.doc_type),
         Paragraph(text(subject), st.subject),
-        HRFlowable(width="25%", thickness=0.6, color=colors.black, spaceBefore=3, spaceAfter=12, hAlign="CENTER"),
+        Rule(st.FRAME_WIDTH * 0.25, gap=6, after=10),
     ]
 
 
@@ -230,28 +279,67 @@ def _title(data, options, fmt):
 
 def _section_background(data, fmt):
     out = [Paragraph(_("I. BACKGROUND AND LEGAL BASES"), st.heading1)]
-    province = data.province + (f" ({_('now: %(unit)s', unit=data.province_now)})" if data.province_now else "")
+    kind = ("thành phố" if data.province_is_city else "tỉnh") if fmt.lang == "vi" else ""
+    province = f"{kind} {data.province}".strip()
+    if data.province_now:
+        province += f" ({_('now: %(unit)s', unit=f'{kind} {data.province_now}'.strip())})"
     signed = fmt.date(data.signed_on) if data.signed_on else _("not signed yet")
-    out.append(Paragraph(text(_(
-        "The agreement “%(title)s” (code %(code)s) was made between the People's Committee of %(province)s and "
-        "the %(partner)s; signed on %(signed)s, for the period %(start)s – %(end)s%(vision)s.",
-        title=data.title, code=data.code, province=province, partner=data.partner, signed=signed,
-        start=fmt.date(data.period_start), end=fmt.date(data.period_end),
-        vision=(_(", with orientation to %(year)s", year=data.vision_year) if data.vision_year else ""),
-    )), st.body))
+    vision = _(", with orientation to %(year)s", year=data.vision_year) if data.vision_year else ""
+    out.append(
+        Paragraph(
+            text(
+                _(
+                    "The agreement “%(title)s” (code %(code)s) was made between the People's Committee of %(province)s and "
+                    "the %(partner)s; signed on %(signed)s, for the period %(start)s – %(end)s%(vision)s.",
+                    title=data.title,
+                    code=data.code,
+                    province=province,
+                    partner=data.partner,
+                    signed=signed,
+                    start=fmt.date(data.period_start),
+                    end=fmt.date(data.period_end),
+                    vision=vision,
+                )
+            ),
+            st.body,
+        )
+    )
     if data.province_signatory or data.partner_signatory:
-        out.append(Paragraph(text(_("Signatories: %(a)s; %(b)s.", a=data.province_signatory or "—",
-                                    b=data.partner_signatory or "—")), st.body))
+        out.append(
+            Paragraph(
+                text(
+                    _(
+                        "Signatories: %(a)s; %(b)s.",
+                        a=data.province_signatory or "—",
+                        b=data.partner_signatory or "—",
+                    )
+                ),
+                st.body,
+            )
+        )
     if data.predecessor:
-        out.append(Paragraph(text(_("It renews the agreement “%(title)s”.", title=data.predecessor)), st.body))
+        out.append(
+            Paragraph(
+                text(_("It renews the agreement “%(title)s”.", title=data.predecessor)), st.body
+            )
+        )
     if data.description:
         out.append(Paragraph(text(data.description), st.body))
     if data.legal_bases:
         out.append(Paragraph(text(_("Legal bases:")), st.body))
         out += [Paragraph("- " + text(basis) + ";", st.bullet) for basis in data.legal_bases]
-    out.append(Paragraph(text(_(
-        "This report covers %(start)s – %(end)s and uses only figures verified by the Department.",
-        start=fmt.date(data.date_from), end=fmt.date(data.date_to))), st.body))
+    out.append(
+        Paragraph(
+            text(
+                _(
+                    "This report covers %(start)s – %(end)s and uses only figures verified by the Department.",
+                    start=fmt.date(data.date_from),
+                    end=fmt.date(data.date_to),
+                )
+            ),
+            st.body,
+        )
+    )
     return out
 
 
@@ -263,7 +351,9 @@ def _area_summary(area):
     return {
         "count": len(active),
         "done": sum(1 for c in active if c.health == Health.done.value),
-        "on_track": sum(1 for c in active if c.health in (Health.on_track.value, Health.at_risk.value)),
+        "on_track": sum(
+            1 for c in active if c.health in (Health.on_track.value, Health.at_risk.value)
+        ),
         "late": sum(1 for c in active if c.health == Health.late.value),
         "percent": round(sum(c.percent for c in active) / len(active)) if active else 0,
         "planned": sum(c.budget_vnd or 0 for c in area.commitments),
@@ -272,83 +362,187 @@ def _area_summary(area):
 
 
 def _section_results(data, fmt, labels):
-    out = [Paragraph(_("II. RESULTS BY AREA"), st.heading1),
-           Paragraph(_("1. Summary"), st.heading2)]
-    head = [Paragraph(text(h), st.table_head) for h in (
-        _("Area"), _("Commitments"), _("Done"), _("On track"), _("Late"), _("Completion"),
-        _("Planned budget"), _("Spent (verified)"))]
+    out = [
+        Paragraph(_("II. RESULTS BY AREA"), st.heading1),
+        Paragraph(_("1. Summary"), st.heading2),
+    ]
+    head = [
+        Paragraph(text(h), st.table_head)
+        for h in (
+            _("Area"),
+            _("Commitments"),
+            _("Done"),
+            _("On track"),
+            _("Late"),
+            _("Completion"),
+            f"{_('Planned budget')} ({fmt.currency})",
+            f"{_('Spent (verified)')} ({fmt.currency})",
+        )
+    ]
     rows = [head]
-    totals = {"count": 0, "done": 0, "on_track": 0, "late": 0, "planned": 0, "spent": 0, "percent_sum": 0}
+    totals = {
+        "count": 0,
+        "done": 0,
+        "on_track": 0,
+        "late": 0,
+        "planned": 0,
+        "spent": 0,
+        "percent_sum": 0,
+    }
     for area in data.areas:
         s = _area_summary(area)
         for key in ("count", "done", "on_track", "late", "planned", "spent"):
             totals[key] += s[key]
         totals["percent_sum"] += s["percent"] * s["count"]
-        rows.append([Paragraph(text(f"{area.code}. {area.title}"), st.table_cell), fmt.number(s["count"]),
-                     fmt.number(s["done"]), fmt.number(s["on_track"]), fmt.number(s["late"]), f"{s['percent']}%",
-                     Paragraph(text(fmt.money(s["planned"])), st.table_num),
-                     Paragraph(text(fmt.money(s["spent"])), st.table_num)])
+        rows.append(
+            [
+                Paragraph(text(f"{area.code}. {area.title}"), st.table_cell),
+                fmt.number(s["count"]),
+                fmt.number(s["done"]),
+                fmt.number(s["on_track"]),
+                fmt.number(s["late"]),
+                f"{s['percent']}%",
+                fmt.amount(s["planned"]),
+                fmt.amount(s["spent"]),
+            ]
+        )
     if not data.areas:
         rows.append([Paragraph(text(_("no data yet")), st.table_cell)] + [""] * 7)
     total_percent = round(totals["percent_sum"] / totals["count"]) if totals["count"] else 0
-    rows.append([Paragraph("<b>%s</b>" % text(_("Total")), st.table_cell), fmt.number(totals["count"]),
-                 fmt.number(totals["done"]), fmt.number(totals["on_track"]), fmt.number(totals["late"]),
-                 f"{total_percent}%", Paragraph(text(fmt.money(totals["planned"])), st.table_num),
-                 Paragraph(text(fmt.money(totals["spent"])), st.table_num)])
+    rows.append(
+        [
+            Paragraph(f"<b>{text(_('Total'))}</b>", st.table_cell),
+            fmt.number(totals["count"]),
+            fmt.number(totals["done"]),
+            fmt.number(totals["on_track"]),
+            fmt.number(totals["late"]),
+            f"{total_percent}%",
+            fmt.amount(totals["planned"]),
+            fmt.amount(totals["spent"]),
+        ]
+    )
     w = st.FRAME_WIDTH
-    out.append(_table(rows, [w * 0.27, w * 0.09, w * 0.07, w * 0.08, w * 0.07, w * 0.09, w * 0.165, w * 0.165],
-                      numeric_cols=(1, 2, 3, 4, 5)))
+    out.append(
+        _table(
+            rows,
+            [w * 0.27, w * 0.09, w * 0.07, w * 0.08, w * 0.07, w * 0.09, w * 0.165, w * 0.165],
+            numeric_cols=(1, 2, 3, 4, 5, 6, 7),
+        )
+    )
     out.append(Spacer(1, 6))
     if data.areas:
-        out.append(charts.completion_by_area([f"{a.code}. {a.title}"[:38] for a in data.areas],
-                                             [_area_summary(a)["percent"] for a in data.areas], w))
+        out.append(
+            charts.completion_by_area(
+                [charts.shorten(f"{a.code}. {a.title}", 34) for a in data.areas],
+                [_area_summary(a)["percent"] for a in data.areas],
+                w,
+            )
+        )
         out.append(Paragraph(text(_("Chart 1. Completion by area (verified)")), st.caption))
 
     out.append(Paragraph(_("2. Results of each area"), st.heading2))
     for area in data.areas:
+        out.append(CondPageBreak(90))
         out.append(Paragraph(text(f"{area.code}. {area.title}"), st.heading3))
         if not area.commitments:
             out.append(Paragraph(text(_("no data yet")), st.body_plain))
             continue
-        rows = [[Paragraph(text(h), st.table_head) for h in (_("No."), _("Commitment, units, milestones and indicators"),
-                                                              _("Due date"), _("Status"), _("Completion"))]]
+        rows = [
+            [
+                Paragraph(text(h), st.table_head)
+                for h in (
+                    _("No."),
+                    _("Commitment, units, milestones and indicators"),
+                    _("Due date"),
+                    _("Status"),
+                    _("Completion"),
+                )
+            ]
+        ]
         for c in area.commitments:
             parts = [f"<b>{text(c.title)}</b>"]
-            lead = c.lead_unit + (f" ({_('now: %(unit)s', unit=c.lead_unit_now)})" if c.lead_unit_now else "")
+            lead = c.lead_unit + (
+                f" ({_('now: %(unit)s', unit=c.lead_unit_now)})" if c.lead_unit_now else ""
+            )
             parts.append(text(_("Lead unit: %(unit)s", unit=lead)))
             if c.support_units:
                 parts.append(text(_("Supporting: %(units)s", units="; ".join(c.support_units))))
             if c.budget_vnd:
                 parts.append(text(_("Planned budget: %(amount)s", amount=fmt.money(c.budget_vnd))))
             for m in c.milestones:
-                state = (_("met on %(date)s", date=fmt.date(m.done_on)) if m.done_on
-                         else labels["milestone"][m.status])
-                parts.append("– " + text(f"{m.title} ({_('due %(date)s', date=fmt.date(m.due_on))}; {state})"))
+                state = (
+                    _("met on %(date)s", date=fmt.date(m.done_on))
+                    if m.done_on
+                    else labels["milestone"][m.status]
+                )
+                parts.append(
+                    "– "
+                    + text(f"{m.title} ({_('due %(date)s', date=fmt.date(m.due_on))}; {state})")
+                )
             for i in c.indicators:
-                actual = (f"{fmt.number(i.actual)}/{fmt.number(i.target)} {i.unit} ({fmt.date(i.actual_on)})"
-                          if i.actual is not None else _("no data yet"))
+                actual = (
+                    f"{fmt.number(i.actual)}/{fmt.number(i.target)} {i.unit} ({fmt.date(i.actual_on)})"
+                    if i.actual is not None
+                    else _("no data yet")
+                )
                 parts.append("• " + text(f"{i.name}: {actual}"))
-            health = labels["health"].get(c.health, "") if c.health else labels["completion"][c.completion]
-            rows.append([c.code, Paragraph("<br/>".join(parts), st.table_cell), fmt.date(c.due_on),
-                         Paragraph(text(f"{labels['completion'][c.completion]}\n{health}"), st.table_cell),
-                         f"{c.percent}%"])
-        out.append(_table(rows, [w * 0.07, w * 0.6, w * 0.11, w * 0.13, w * 0.09], numeric_cols=(4,)))
+            health = (
+                labels["health"].get(c.health, "")
+                if c.health
+                else labels["completion"][c.completion]
+            )
+            rows.append(
+                [
+                    c.code,
+                    Paragraph("<br/>".join(parts), st.table_cell),
+                    fmt.date(c.due_on),
+                    Paragraph(
+                        text(f"{labels['completion'][c.completion]}\n{health}"), st.table_cell
+                    ),
+                    f"{c.percent}%",
+                ]
+            )
+        out.append(
+            _table(rows, [w * 0.07, w * 0.6, w * 0.11, w * 0.13, w * 0.09], numeric_cols=(4,))
+        )
         out.append(Spacer(1, 4))
 
     chartable = sorted(
         (i for a in data.areas for c in a.commitments for i in c.indicators if i.series),
-        key=lambda i: (not any(c.priority for a in data.areas for c in a.commitments if c.code == i.commitment_code),),
+        key=lambda i: (
+            not any(
+                c.priority for a in data.areas for c in a.commitments if c.code == i.commitment_code
+            ),
+        ),
     )[:MAX_CHARTS]
     if chartable:
         out.append(CondPageBreak(200))
         out.append(Paragraph(_("3. Key indicators over time"), st.heading2))
-        legend = _("solid: verified values; dashed: path from baseline to target")
+        out.append(
+            Paragraph(
+                text(_("solid: verified values; dashed: path from baseline to target")),
+                st.body_plain,
+            )
+        )
         for n, i in enumerate(chartable, start=2):
             end = i.target_on or data.period_end
-            drawing = charts.indicator_over_time(f"{i.commitment_code} · {i.name} ({i.unit})", i.series, i.baseline,
-                                                 i.target, data.period_start, end, w, {"legend": legend})
-            out.append(KeepTogether([drawing, Paragraph(text(_("Chart %(n)d. %(name)s", n=n, name=i.name)),
-                                                        st.caption)]))
+            drawing = charts.indicator_over_time(
+                f"{i.commitment_code} · {i.name} ({i.unit})",
+                i.series,
+                i.baseline,
+                i.target,
+                data.period_start,
+                end,
+                w,
+            )
+            out.append(
+                KeepTogether(
+                    [
+                        drawing,
+                        Paragraph(text(_("Chart %(n)d. %(name)s", n=n, name=i.name)), st.caption),
+                    ]
+                )
+            )
     return out
 
 
@@ -358,26 +552,57 @@ def _section_results(data, fmt, labels):
 def _section_shortcomings(data, options, fmt, labels):
     out = [Paragraph(_("III. SHORTCOMINGS AND CAUSES"), st.heading1)]
     late = [(a, c) for a in data.areas for c in a.commitments if c.health == Health.late.value]
-    out.append(Paragraph(text(_("1. Commitments behind schedule: %(n)d", n=len(late))), st.heading2))
+    out.append(
+        Paragraph(text(_("1. Commitments behind schedule: %(n)d", n=len(late))), st.heading2)
+    )
     if late:
         for _area, c in late:
             open_m = [m for m in c.milestones if m.done_on is None and m.due_on <= data.date_to]
-            detail = "; ".join(f"{m.title} ({_('due %(date)s', date=fmt.date(m.due_on))})" for m in open_m)
-            out.append(Paragraph("- " + text(f"{c.code} {c.title}" + (f": {detail}" if detail else "")), st.bullet))
+            detail = "; ".join(
+                f"{m.title} ({_('due %(date)s', date=fmt.date(m.due_on))})" for m in open_m
+            )
+            out.append(
+                Paragraph(
+                    "- " + text(f"{c.code} {c.title}" + (f": {detail}" if detail else "")),
+                    st.bullet,
+                )
+            )
     else:
         out.append(Paragraph(text(_("None.")), st.body_plain))
-    unmet = [i for a in data.areas for c in a.commitments for i in c.indicators
-             if (i.target_on or data.period_end) <= data.date_to and not i.reached]
+    unmet = [
+        i
+        for a in data.areas
+        for c in a.commitments
+        for i in c.indicators
+        if (i.target_on or data.period_end) <= data.date_to and not i.reached
+    ]
     out.append(Paragraph(text(_("2. Indicators not reached: %(n)d", n=len(unmet))), st.heading2))
     if unmet:
         for i in unmet:
             actual = fmt.number(i.actual) if i.actual is not None else _("no data yet")
-            out.append(Paragraph("- " + text(_("%(name)s: %(actual)s of %(target)s %(unit)s", name=i.name,
-                                                 actual=actual, target=fmt.number(i.target), unit=i.unit)), st.bullet))
+            out.append(
+                Paragraph(
+                    "- "
+                    + text(
+                        _(
+                            "%(name)s: %(actual)s of %(target)s %(unit)s",
+                            name=i.name,
+                            actual=actual,
+                            target=fmt.number(i.target),
+                            unit=i.unit,
+                        )
+                    ),
+                    st.bullet,
+                )
+            )
     else:
         out.append(Paragraph(text(_("None.")), st.body_plain))
     open_directives = [d for d in data.directives if d.done_on is None]
-    out.append(Paragraph(text(_("3. Directives not yet carried out: %(n)d", n=len(open_directives))), st.heading2))
+    out.append(
+        Paragraph(
+            text(_("3. Directives not yet carried out: %(n)d", n=len(open_directives))), st.heading2
+        )
+    )
     if open_directives:
         for d in open_directives:
             due = f" ({_('due %(date)s', date=fmt.date(d.due_on))})" if d.due_on else ""
@@ -392,25 +617,39 @@ def _section_shortcomings(data, options, fmt, labels):
 def _narrative(value: str):
     paragraphs = [p.strip() for p in (value or "").split("\n") if p.strip()]
     if not paragraphs:
-        return [Paragraph(text(_("no data yet")), st.body_plain)]
+        return [Paragraph(text(_("(not written yet)")), st.body_plain)]
     return [Paragraph(text(p), st.body) for p in paragraphs]
 
 
 def _section_direction(options):
-    return [Paragraph(_("IV. DIRECTION AND RECOMMENDATIONS FOR THE NEXT PERIOD"), st.heading1),
-            Paragraph(text(_("1. Direction")), st.heading2), *_narrative(options.direction),
-            Paragraph(text(_("2. Recommendations")), st.heading2), *_narrative(options.recommendations)]
+    return [
+        Paragraph(_("IV. DIRECTION AND RECOMMENDATIONS FOR THE NEXT PERIOD"), st.heading1),
+        Paragraph(text(_("1. Direction")), st.heading2),
+        *_narrative(options.direction),
+        Paragraph(text(_("2. Recommendations")), st.heading2),
+        *_narrative(options.recommendations),
+    ]
 
 
 def _closing(options):
     recipients = [Paragraph(text(_("Recipients:")), st.recipients_title)]
     recipients += [Paragraph("- " + text(r), st.recipients) for r in options.recipients]
-    signature = [Paragraph(text(_caps(line)), st.signature_authority) for line in options.signer_authority.splitlines()
-                 if line.strip()]
+    signature = [
+        Paragraph(text(_caps(line)), st.signature_authority)
+        for line in options.signer_authority.splitlines()
+        if line.strip()
+    ]
     signature += [Spacer(1, 28 * mm), Paragraph(text(options.signer_name), st.signature_name)]
     table = Table([[recipients, signature]], colWidths=[st.FRAME_WIDTH * 0.5, st.FRAME_WIDTH * 0.5])
-    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                               ("RIGHTPADDING", (0, 0), (-1, -1), 0)]))
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
     return [Spacer(1, 10), KeepTogether(table)]
 
 
@@ -419,39 +658,106 @@ def _closing(options):
 
 def _appendices(data, fmt, labels):
     w = st.FRAME_WIDTH
-    out = [PageBreak(), Paragraph(text(_("APPENDIX 1. INDICATORS: TARGET AND VERIFIED ACTUAL")), st.subject), Spacer(1, 8)]
-    rows = [[Paragraph(text(h), st.table_head) for h in (_("No."), _("Indicator"), _("Unit"), _("Baseline"), _("Target"),
-                                                          _("Verified actual"), _("Date"), _("Reached"))]]
+    out = [
+        PageBreak(),
+        Paragraph(text(_("APPENDIX 1. INDICATORS: TARGET AND VERIFIED ACTUAL")), st.subject),
+        Spacer(1, 8),
+    ]
+    rows = [
+        [
+            Paragraph(text(h), st.table_head)
+            for h in (
+                _("No."),
+                _("Indicator"),
+                _("Unit"),
+                _("Baseline"),
+                _("Target"),
+                _("Verified actual"),
+                _("Date"),
+                _("Reached"),
+            )
+        ]
+    ]
     for a in data.areas:
         for c in a.commitments:
             for i in c.indicators:
-                rows.append([c.code, Paragraph(text(i.name), st.table_cell), Paragraph(text(i.unit), st.table_cell),
-                             fmt.number(i.baseline), fmt.number(i.target),
-                             fmt.number(i.actual) if i.actual is not None else _("no data yet"),
-                             fmt.date(i.actual_on), _("yes") if i.reached else _("no")])
+                rows.append(
+                    [
+                        c.code,
+                        Paragraph(text(i.name), st.table_cell),
+                        Paragraph(text(i.unit), st.table_cell),
+                        fmt.number(i.baseline),
+                        fmt.number(i.target),
+                        fmt.number(i.actual) if i.actual is not None else _("no data yet"),
+                        fmt.date(i.actual_on),
+                        _("yes") if i.reached else _("no"),
+                    ]
+                )
     if len(rows) == 1:
         rows.append(["", Paragraph(text(_("no data yet")), st.table_cell), "", "", "", "", "", ""])
-    out.append(_table(rows, [w * 0.07, w * 0.37, w * 0.08, w * 0.09, w * 0.09, w * 0.11, w * 0.11, w * 0.08],
-                      numeric_cols=(3, 4, 5)))
+    out.append(
+        _table(
+            rows,
+            [w * 0.07, w * 0.37, w * 0.08, w * 0.09, w * 0.09, w * 0.11, w * 0.11, w * 0.08],
+            numeric_cols=(3, 4, 5),
+        )
+    )
 
-    out += [PageBreak(), Paragraph(text(_("APPENDIX 2. FOLLOW-UP OF LEADERSHIP DIRECTIVES")), st.subject), Spacer(1, 8)]
-    rows = [[Paragraph(text(h), st.table_head) for h in (_("Issued on"), _("Issued by"), _("Directive"), _("Assigned to"),
-                                                          _("Due date"), _("Done on"))]]
+    out += [
+        PageBreak(),
+        Paragraph(text(_("APPENDIX 2. FOLLOW-UP OF LEADERSHIP DIRECTIVES")), st.subject),
+        Spacer(1, 8),
+    ]
+    rows = [
+        [
+            Paragraph(text(h), st.table_head)
+            for h in (
+                _("Issued on"),
+                _("Issued by"),
+                _("Directive"),
+                _("Assigned to"),
+                _("Due date"),
+                _("Done on"),
+            )
+        ]
+    ]
     for d in data.directives:
-        rows.append([fmt.date(d.issued_on), Paragraph(text(d.issued_by), st.table_small),
-                     Paragraph(text(d.text), st.table_small), Paragraph(text(d.assignee), st.table_small),
-                     fmt.date(d.due_on), fmt.date(d.done_on) if d.done_on else _("not yet")])
+        rows.append(
+            [
+                fmt.date(d.issued_on),
+                Paragraph(text(d.issued_by), st.table_small),
+                Paragraph(text(d.text), st.table_small),
+                Paragraph(text(d.assignee), st.table_small),
+                fmt.date(d.due_on),
+                fmt.date(d.done_on) if d.done_on else _("not yet"),
+            ]
+        )
     if len(rows) == 1:
         rows.append(["", "", Paragraph(text(_("no data yet")), st.table_small), "", "", ""])
     out.append(_table(rows, [w * 0.12, w * 0.17, w * 0.35, w * 0.16, w * 0.1, w * 0.1]))
 
-    out += [PageBreak(), Paragraph(text(_("APPENDIX 3. EVIDENCE REGISTER")), st.subject), Spacer(1, 8)]
-    rows = [[Paragraph(text(h), st.table_head) for h in (_("No."), _("Evidence"), _("Date"), _("Kind"), _("Unit"),
-                                                          "SHA-256")]]
+    out += [
+        PageBreak(),
+        Paragraph(text(_("APPENDIX 3. EVIDENCE REGISTER")), st.subject),
+        Spacer(1, 8),
+    ]
+    rows = [
+        [
+            Paragraph(text(h), st.table_head)
+            for h in (_("No."), _("Evidence"), _("Date"), _("Kind"), _("Unit"), "SHA-256")
+        ]
+    ]
     for n, e in enumerate(data.evidence, start=1):
-        rows.append([str(n), Paragraph(text(f"{e.commitment_code} · {e.title}"), st.table_small), fmt.date(e.issued_on),
-                     labels["evidence"][e.kind], Paragraph(text(e.unit), st.table_small),
-                     Paragraph(f"{e.sha256[:32]}<br/>{e.sha256[32:]}", st.table_small)])
+        rows.append(
+            [
+                str(n),
+                Paragraph(text(f"{e.commitment_code} · {e.title}"), st.table_small),
+                fmt.date(e.issued_on),
+                labels["evidence"][e.kind],
+                Paragraph(text(e.unit), st.table_small),
+                Paragraph(f"{e.sha256[:32]}<br/>{e.sha256[32:]}", st.table_small),
+            ]
+        )
     if len(rows) == 1:
         rows.append(["", Paragraph(text(_("no data yet")), st.table_small), "", "", "", ""])
     table = _table(rows, [w * 0.06, w * 0.3, w * 0.1, w * 0.12, w * 0.17, w * 0.25])

@@ -9,6 +9,8 @@ from reportlab import rl_config
 rl_config.defaultGraphicsFontName = "TrackerSerif"
 #: Identical input gives identical bytes (no creation date or random ids in the file).
 rl_config.invariant = 1
+#: The canvas's initial font (otherwise Helvetica, listed in the PDF without being embedded).
+rl_config.canvas_basefontname = "TrackerSerif"
 
 from reportlab.lib.fonts import addMapping  # noqa: E402
 from reportlab.pdfbase import pdfmetrics  # noqa: E402
@@ -37,8 +39,18 @@ def register_fonts() -> None:
     pdfmetrics.registerFontFamily(
         SERIF, normal=SERIF, bold=SERIF_BOLD, italic=SERIF_ITALIC, boldItalic=SERIF_BOLD_ITALIC
     )
-    for bold, italic, name in ((0, 0, SERIF), (1, 0, SERIF_BOLD), (0, 1, SERIF_ITALIC), (1, 1, SERIF_BOLD_ITALIC)):
+    for bold, italic, name in (
+        (0, 0, SERIF),
+        (1, 0, SERIF_BOLD),
+        (0, 1, SERIF_ITALIC),
+        (1, 1, SERIF_BOLD_ITALIC),
+    ):
         addMapping(SERIF, bold, italic, name)
 
 
 register_fonts()
+
+# In case reportlab.graphics was imported before this module: the shapes' defaults too.
+from reportlab.graphics import shapes as _shapes  # noqa: E402
+
+_shapes.STATE_DEFAULTS["fontName"] = SERIF

@@ -1,0 +1,189 @@
+"""The review PDF: Decree 30/2020 format, Vietnamese text exactly as stored, only verified figures,
+embedded fonts, byte-identical output, and text that is data, never markup."""
+
+import re
+import subprocess
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from tests import factories
+from tracker.agreements.models import Agreement
+from tracker.org.models import UnitKind
+from tracker.reports import services
+from tracker.reports.models import GeneratedReport
+from tracker.reports.pdf.five_year import ReviewOptions, _Formats
+
+
+def pdftotext(path, *args) -> str:
+    return subprocess.run(
+        ["pdftotext", *args, str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
+
+
+def flat(value: str) -> str:
+    return " ".join(value.split())
+
+
+@pytest.fixture
+def demo_db(app, db):
+    from tracker.demo.loader import load_demo
+
+    load_demo()
+    db.session.commit()
+    return db
+
+
+def write(app, tmp_path, code, *args):
+    out = tmp_path / f"{code}.pdf"
+    result = app.test_cli_runner().invoke(
+        args=["report", "five-year", code, "--out", str(out), *args]
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_five_year_review_of_the_demo(app, demo_db, tmp_path):
+    out = write(app, tmp_path, "QB-VNPT-2020", "--date", "2025-10-15")
+    text = flat(pdftotext(out, "-raw"))  # in drawing order: a table cell's text stays together
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
+    assert "Độc lập - Tự do - Hạnh phúc" in text
+    assert "Quảng Trị, ngày 15 tháng 10 năm 2025" in text
+    assert "BÁO CÁO" in text and "Nơi nhận:" in text
+    agreement = demo_db.session.scalar(sa.select(Agreement).where(Agreement.code == "QB-VNPT-2020"))
+    for area in agreement.areas:
+        assert flat(f"{area.code}. {area.title}") in text
+        for commitment in area.commitments:
+            assert flat(commitment.title) in text, commitment.title
+    assert "9.800.000.000" in text  # verified spending, Vietnamese grouping
+    # The 2025 report of commitment 1.1 is only submitted, not verified: its figures are absent.
+    assert "4.200.000.000" not in text and "85%" not in text
+    # Page numbers: none on page 1, centred at the top of the others.
+    assert not re.match(r"\s*1\s*\n", pdftotext(out, "-f", "1", "-l", "1"))
+    assert pdftotext(out, "-f", "2", "-l", "2").strip().splitlines()[0].strip() == "2"
+
+
+def test_every_font_is_embedded(app, demo_db, tmp_path):
+    out = write(app, tmp_path, "QB-VNPT-2015")
+    listing = subprocess.run(
+        ["pdffonts", str(out)], check=True, capture_output=True, text=True
+    ).stdout
+    rows = listing.strip().splitlines()[2:]
+    assert rows, listing
+    for line in rows:
+        assert "LiberationSerif" in line, line
+        assert line.split()[-5] == "yes", line  # the "emb" column
+
+
+def test_same_data_and_options_give_the_same_bytes(app, demo_db):
+    agreement = demo_db.session.scalar(sa.select(Agreement).where(Agreement.code == "VL-VNPT-2017"))
+    options = dict(date_from=agreement.period_start, date_to=agreement.period_end)
+    first = services.render_review(agreement, ReviewOptions(issued_on=date(2021, 1, 5)), **options)
+    second = services.render_review(agreement, ReviewOptions(issued_on=date(2021, 1, 5)), **options)
+    assert first[0] == second[0] and first[2] == second[2]
+    other_day = services.render_review(
+        agreement, ReviewOptions(issued_on=date(2021, 1, 6)), **options
+    )
+    assert other_day[0] != first[0] and other_day[2] == first[2]  # same data, other options
+
+
+def test_english_version(app, demo_db, tmp_path):
+    out = write(app, tmp_path, "VL-VNPT-2017", "--lang", "en", "--date", "2021-01-05")
+    text = flat(pdftotext(out))
+    assert "SOCIALIST REPUBLIC OF VIET NAM" in text and "Independence - Freedom - Happiness" in text
+    assert "Vĩnh Long, 5 January 2021" in text
+    assert "RESULTS BY AREA" in text and "Recipients:" in text
+
+
+def test_interim_range(app, demo_db, tmp_path):
+    out = write(app, tmp_path, "QB-VNPT-2020", "--from", "2021-01-01", "--to", "2021-12-31")
+    text = flat(pdftotext(out))
+    assert "Sơ kết" in text and "01/01/2021" in text and "31/12/2021" in text
+    assert "1.650.000.000" not in text  # 2022's spending is outside the range
+
+
+@pytest.mark.parametrize(
+    ("day", "line"),
+    [
+        (date(2021, 1, 5), "Quảng Bình, ngày 05 tháng 01 năm 2021"),
+        (date(2020, 9, 24), "Quảng Bình, ngày 24 tháng 9 năm 2020"),
+        (date(2020, 2, 29), "Quảng Bình, ngày 29 tháng 02 năm 2020"),
+        (date(2020, 12, 1), "Quảng Bình, ngày 01 tháng 12 năm 2020"),
+    ],
+)
+def test_place_and_date_line(day, line):
+    assert _Formats("vi").place_date("Quảng Bình", day) == line
+
+
+def test_text_is_data_not_markup(app, db, tmp_path):
+    province = factories.province("Đắk Lắk", code="dak-lak")
+    long_name = "Trung tâm " + "Công nghệ thông tin và Truyền thông " * 9
+    unit = factories.unit(province, kind=UnitKind.department, name=long_name[:300])
+    agreement = factories.agreement(
+        province, code="DL-1", title='Thỏa thuận <b>&</b> "VNPT" > mọi thứ'
+    )
+    factories.area(agreement, code="I", title="Lĩnh vực trống")
+    area = factories.area(agreement, code="II", title="An toàn & bảo mật <script>")
+    factories.commitment(area, unit, code="2.1", title="Từ" + "A" * 300)
+    db.session.commit()
+    out = write(app, tmp_path, "DL-1")
+    text = flat(pdftotext(out))
+    assert 'Thỏa thuận <b>&</b> "VNPT" > mọi thứ' in text
+    assert "An toàn & bảo mật <script>" in text
+    assert "chưa có số liệu" in text
+    assert "A" * 60 in text.replace(" ", "")
+
+
+def test_generate_from_the_page_records_and_downloads_again(app, client, auth, db):
+    w = factories.world()
+    auth.login(w["qb"]["leader"].email)
+    page = client.get(f"/agreements/{w['qb']['agreement'].code}/reports")
+    assert page.status_code == 200 and "Xuất báo cáo" in page.get_data(as_text=True)
+    response = client.post(
+        f"/agreements/{w['qb']['agreement'].code}/reports",
+        data={
+            "kind": "five_year",
+            "lang": "vi",
+            "date_from": "2020-01-01",
+            "date_to": "2025-12-31",
+            "issued_on": "2026-01-10",
+            "shortcomings": "Một số cam kết chậm do dịch bệnh.",
+            "signer_authority": "TM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH",
+            "signer_name": "Nguyễn Văn A",
+            "recipients": "Như trên;\nLưu: VT.",
+        },
+    )
+    assert response.status_code == 302
+    record = db.session.scalar(sa.select(GeneratedReport))
+    assert record.created_by_id == w["qb"]["leader"].id and len(record.data_fingerprint) == 64
+    assert record.options["signer_name"] == "Nguyễn Văn A"
+    download = client.get(f"/generated/{record.id}.pdf")
+    assert download.status_code == 200 and download.data.startswith(b"%PDF")
+    import hashlib
+
+    assert hashlib.sha256(download.data).hexdigest() == record.sha256
+    auth.logout()
+    auth.login(w["qb"]["vnpt"].email)
+    assert client.get(f"/agreements/{w['qb']['agreement'].code}/reports").status_code == 403
+    assert client.get(f"/generated/{record.id}.pdf").status_code == 403
+    auth.logout()
+    auth.login(w["vl"]["leader"].email)
+    assert client.get(f"/generated/{record.id}.pdf").status_code == 404
+
+
+def test_cli_refuses_unknown_agreement(app, db, tmp_path):
+    result = app.test_cli_runner().invoke(
+        args=["report", "five-year", "NOPE", "--out", str(tmp_path / "x.pdf")]
+    )
+    assert result.exit_code != 0 and "NOPE" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GeneratedReport)) == 0
+
+
+def test_roles_that_generate(db):
+    w = factories.world()
+    agreement = w["qb"]["agreement"]
+    assert services.can_generate(w["qb"]["leader"], agreement)
+    assert services.can_generate(w["qb"]["dic"], agreement)
+    assert not services.can_generate(w["qb"]["vnpt"], agreement)
+    assert not services.can_generate(w["vl"]["leader"], agreement)

@@ -1,0 +1,49 @@
+"""The "Xuất báo cáo" form."""
+
+from wtforms import DateField, SelectField, StringField, TextAreaField
+
+from tracker.forms import BaseForm, max_length, optional, required_date
+from tracker.i18n import _l
+from tracker.reports.models import ReviewKind
+
+
+class ReviewForm(BaseForm):
+    """Range, language, and the sections the editors write."""
+
+    kind = SelectField(_l("Kind of review"), choices=ReviewKind.choices(), default="five_year")
+    lang = SelectField(
+        _l("Language"), choices=[("vi", "Tiếng Việt"), ("en", "English")], default="vi"
+    )
+    date_from = DateField(_l("From"), validators=[required_date()])
+    date_to = DateField(_l("To"), validators=[required_date()])
+    issued_on = DateField(_l("Date of the document"), validators=[required_date()])
+    issuer_parent = StringField(_l("Parent agency"), validators=[optional(), max_length(200)])
+    issuer = StringField(_l("Issuing agency"), validators=[optional(), max_length(200)])
+    number = StringField(
+        _l("Number and symbol"),
+        description=_l("e.g. 245/BC-UBND"),
+        validators=[optional(), max_length(60)],
+    )
+    place = StringField(_l("Place"), validators=[optional(), max_length(100)])
+    shortcomings = TextAreaField(
+        _l("Shortcomings and causes (assessment)"), validators=[max_length(20000)]
+    )
+    direction = TextAreaField(_l("Direction for the next period"), validators=[max_length(20000)])
+    recommendations = TextAreaField(_l("Recommendations"), validators=[max_length(20000)])
+    signer_authority = TextAreaField(
+        _l("Signing authority and title"),
+        description=_l("One line each, e.g. TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH"),
+        validators=[max_length(500)],
+    )
+    signer_name = StringField(_l("Signer's name"), validators=[optional(), max_length(120)])
+    recipients = TextAreaField(
+        _l("Recipients"),
+        description=_l("One per line; end with “Lưu: VT, …”."),
+        validators=[max_length(3000)],
+    )
+
+    def validate_date_to(self, field):
+        from wtforms.validators import ValidationError
+
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("The end must be after the start."))

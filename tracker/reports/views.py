@@ -1,0 +1,120 @@
+"""The "Xuất báo cáo" page and the history of generated reviews."""
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from tracker import storage
+from tracker.agreements.models import Agreement
+from tracker.auth.permissions import can_view_agreement
+from tracker.db import local_today
+from tracker.extensions import db
+from tracker.forms import save_with
+from tracker.i18n import _
+from tracker.reports import services
+from tracker.reports.forms import ReviewForm
+from tracker.reports.models import GeneratedReport, ReviewKind
+from tracker.reports.pdf.five_year import ReviewOptions
+
+bp = Blueprint("reports", __name__)
+
+
+def _agreement(code) -> Agreement:
+    agreement = db.session.scalar(sa.select(Agreement).where(Agreement.code == code))
+    if agreement is None or not can_view_agreement(current_user, agreement):
+        abort(404)
+    if not services.can_generate(current_user, agreement):
+        abort(403)
+    return agreement
+
+
+@bp.route("/agreements/<code>/reports", methods=["GET", "POST"])
+@login_required
+def index(code):
+    """Generate a review (five-year, annual or interim; Vietnamese or English) and list earlier ones."""
+    agreement = _agreement(code)
+    history = db.session.scalars(
+        sa.select(GeneratedReport)
+        .where(GeneratedReport.agreement_id == agreement.id)
+        .order_by(GeneratedReport.created_at.desc(), GeneratedReport.id.desc())
+    ).all()
+    form = ReviewForm()
+    if request.method == "GET":
+        previous = services.options_from(history[0].options) if history else ReviewOptions()
+        for name in (
+            "issuer_parent",
+            "issuer",
+            "number",
+            "place",
+            "shortcomings",
+            "direction",
+            "recommendations",
+            "signer_authority",
+            "signer_name",
+        ):
+            form[name].data = getattr(previous, name)
+        form.recipients.data = "\n".join(previous.recipients)
+        kind = (
+            ReviewKind(request.args.get("kind", "five_year"))
+            if request.args.get("kind") in ReviewKind.__members__
+            else ReviewKind.five_year
+        )
+        form.kind.data = kind.value
+        form.date_from.data, form.date_to.data = services.default_range(
+            agreement, kind, local_today()
+        )
+        form.issued_on.data = local_today()
+    result = {}
+
+    def generate():
+        options = ReviewOptions(
+            kind=form.kind.data,
+            lang=form.lang.data,
+            issuer_parent=form.issuer_parent.data or "",
+            issuer=form.issuer.data or "",
+            number=form.number.data or "",
+            place=form.place.data or "",
+            issued_on=form.issued_on.data,
+            shortcomings=form.shortcomings.data or "",
+            direction=form.direction.data or "",
+            recommendations=form.recommendations.data or "",
+            signer_authority=form.signer_authority.data or "",
+            signer_name=form.signer_name.data or "",
+            recipients=[
+                line.strip() for line in (form.recipients.data or "").splitlines() if line.strip()
+            ],
+        )
+        result["report"] = services.generate_review(
+            agreement,
+            user=current_user,
+            options=options,
+            date_from=form.date_from.data,
+            date_to=form.date_to.data,
+        )
+
+    if form.validate_on_submit() and save_with(form, generate):
+        flash(
+            _("The report has been generated (%(pages)d pages).", pages=result["report"].pages),
+            "success",
+        )
+        return redirect(url_for(".index", code=code) + "#history")
+    return render_template("reports/index.html", agreement=agreement, form=form, history=history)
+
+
+@bp.route("/generated/<int:report_id>.pdf")
+@login_required
+def download(report_id):
+    """Download a generated review again (same bytes as when it was made)."""
+    record = db.session.get(GeneratedReport, report_id)
+    if record is None:
+        abort(404)
+    _agreement(record.agreement.code)
+    path = storage.path_for(record.sha256)
+    if not path.exists():
+        abort(404)
+    name = f"{record.agreement.code}-{record.kind.value}-{record.date_to.isoformat()}-{record.lang}.pdf"
+    response = send_file(
+        path, mimetype="application/pdf", as_attachment=True, download_name=name, max_age=0
+    )
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
