@@ -37,9 +37,9 @@ def register_extensions(app: Flask) -> None:
     """Bind the extensions and the models they manage."""
     from tracker import audit, i18n  # noqa: F401  (audit registers its session hooks)
     from tracker.agreements import models as _agreements  # noqa: F401
+    from tracker.auth import tokens as _tokens  # noqa: F401
     from tracker.auth.models import User
     from tracker.extensions import babel, csrf, db, login_manager, migrate
-    from tracker.auth import tokens as _tokens  # noqa: F401
     from tracker.progress import models as _progress  # noqa: F401
     from tracker.reports import models as _reports  # noqa: F401
 

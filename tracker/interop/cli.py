@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 from flask_babel import force_locale
 
+from tracker.agreements.models import Agreement
+from tracker.db import Invalid
 from tracker.extensions import db
 
 
@@ -61,13 +63,12 @@ def _write(path: str, data: bytes) -> None:
 @with_appcontext
 def export_command(agreement, fmt, out):
     """Export the agreement with code AGREEMENT."""
-    from tracker.interop.json_format import export_agreement
-    from tracker.interop.views import json_bytes
+    from tracker.interop.json_format import document_bytes, export_agreement
     from tracker.interop.xlsx import export_workbook
 
     with force_locale("vi"):
         item = _agreement(agreement)
-        data = json_bytes(export_agreement(item)) if fmt == "json" else export_workbook(item)
+        data = document_bytes(export_agreement(item)) if fmt == "json" else export_workbook(item)
     _write(out, data)
     if out != "-":
         click.echo(f"Exported {item.code} to {out} ({len(data):,} bytes).", err=True)
@@ -107,19 +108,17 @@ def import_command(file, dry_run, agreement_code):
                 if not agreement_code:
                     raise click.UsageError("An .xlsx import needs --agreement CODE.")
                 agreement = db.session.scalar(
-                    sa.select(_model()).where(_model().code == agreement_code)
+                    sa.select(Agreement).where(Agreement.code == agreement_code)
                 )
                 if agreement is None:
                     raise click.ClickException(f"No agreement with code {agreement_code!r}.")
                 summary = import_commitments(agreement, data, dry_run=dry_run)
-        except click.ClickException:
-            raise
-        except Exception as exc:
+        except Invalid as exc:
             db.session.rollback()
-            problems = getattr(exc, "errors", None) or [getattr(exc, "message", None) or exc]
-            if not isinstance(exc, ValueError):  # not a refusal of the file: a real failure
-                raise
-            click.echo(f"Refused: {file} ({len(problems)} problem(s)); nothing was written.", err=True)
+            problems = getattr(exc, "errors", None) or [exc.message]
+            click.echo(
+                f"Refused: {file} ({len(problems)} problem(s)); nothing was written.", err=True
+            )
             for problem in problems:
                 click.echo(f"  - {problem}", err=True)
             raise SystemExit(1) from None
@@ -129,9 +128,3 @@ def import_command(file, dry_run, agreement_code):
             click.echo(line)
         if dry_run:
             click.echo("Dry run: nothing was written.")
-
-
-def _model():
-    from tracker.agreements.models import Agreement
-
-    return Agreement

@@ -61,7 +61,8 @@ def _d(value: date | None):
     return value.isoformat() if value else None
 
 
-def _num(value: Decimal | None):
+def json_number(value: Decimal | None):
+    """A Decimal as the JSON number it stands for: an int when whole, else a float."""
     if value is None:
         return None
     value = Decimal(value)
@@ -137,14 +138,14 @@ def export_agreement(agreement: Agreement) -> dict:
                                 {
                                     "name": i.name,
                                     "unit": i.unit,
-                                    "baseline": _num(i.baseline),
-                                    "target": _num(i.target),
+                                    "baseline": json_number(i.baseline),
+                                    "target": json_number(i.target),
                                     "target_on": _d(i.target_on),
                                     "direction": i.direction.value,
                                     "measurements": [
                                         {
                                             "on": _d(m.measured_on),
-                                            "value": _num(m.value),
+                                            "value": json_number(m.value),
                                             "verified": m.verified,
                                             "note": m.note,
                                         }
@@ -173,6 +174,11 @@ def export_agreement(agreement: Agreement) -> dict:
             ],
         },
     }
+
+
+def document_bytes(document: dict) -> bytes:
+    """A document as the UTF-8 bytes of a .json file (readable Vietnamese, stable layout)."""
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 # -- loading and schema validation ------------------------------------------------------------
@@ -237,39 +243,47 @@ _TYPE_WORDS = {
 
 def _describe(error) -> str:
     """One schema problem as 'path: reason', worded for the people who write these files."""
+    path, reason = explain(error)
+    return f"{path}: {reason}"
+
+
+def explain(error) -> tuple[str, str]:
+    """A jsonschema error as (JSON path, reason)."""
     path = json_path(error.absolute_path)
     value, kind = error.instance, error.validator
     is_money = path.endswith("_vnd")
     if kind == "required":
         missing = next((k for k in error.validator_value if k not in value), "?")
-        return f"{json_path([*error.absolute_path, missing])}: required"
+        return json_path([*error.absolute_path, missing]), "required"
     if kind == "type":
         if is_money:
-            return f"{path}: expected a whole number of VND (no decimals), got {value!r}"
+            return path, f"expected a whole number of VND (no decimals), got {value!r}"
         expected = error.validator_value
         expected = expected if isinstance(expected, list) else [expected]
         words = " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
-        return f"{path}: expected {words}, got {json.dumps(value, ensure_ascii=False)[:80]}"
+        return path, f"expected {words}, got {json.dumps(value, ensure_ascii=False)[:80]}"
     if kind == "format" and error.validator_value == "date":
-        return f"{path}: {value!r} is not a valid date (YYYY-MM-DD)"
+        return path, f"{value!r} is not a valid date (YYYY-MM-DD)"
     if kind == "enum":
         allowed = ", ".join("null" if v is None else str(v) for v in error.validator_value)
-        return f"{path}: unknown value {value!r} (allowed: {allowed})"
+        return path, f"unknown value {value!r} (allowed: {allowed})"
     if kind == "const":
-        return f"{path}: expected {error.validator_value!r}, got {value!r}"
+        return path, f"expected {error.validator_value!r}, got {value!r}"
     if kind == "minimum":
         if is_money:
-            return f"{path}: cannot be negative ({value})"
-        return f"{path}: must be at least {error.validator_value} (got {value})"
+            return path, f"cannot be negative ({value})"
+        return path, f"must be at least {error.validator_value} (got {value})"
     if kind == "maximum":
-        return f"{path}: must be at most {error.validator_value} (got {value})"
+        return path, f"must be at most {error.validator_value} (got {value})"
     if kind in ("exclusiveMinimum", "exclusiveMaximum"):
-        return f"{path}: {value} is out of range"
+        return path, f"{value} is out of range"
+    if kind == "pattern" and error.validator_value != "\\S":
+        return path, f"{value!r} does not match the pattern {error.validator_value}"
     if kind in ("minLength", "pattern"):
-        return f"{path}: required (empty text)"
+        return path, "required (empty text)"
     if kind == "maxLength":
-        return f"{path}: longer than {error.validator_value} characters"
-    return f"{path}: {error.message}"
+        return path, f"longer than {error.validator_value} characters"
+    return path, error.message
 
 
 def _path_key(error):
