@@ -4,7 +4,6 @@ from pathlib import Path
 
 from flask import Flask, render_template
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError
 
 from tracker.config import ROOT, check_config, config_from_env
 
@@ -53,9 +52,14 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message_category = "warning"
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-        return user if user is not None and user.active else None
+    def load_user(session_id: str):
+        # "<user id>:<session token>": a token renewed at sign-out or password change, or an
+        # account disabled meanwhile, ends every session opened before.
+        user_id, _sep, token = session_id.partition(":")
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() and token else None
+        if user is None or not user.active or user.session_token != token:
+            return None
+        return user
 
     i18n.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -101,19 +105,6 @@ def register_hooks(app: Flask) -> None:
     def inject_helpers():
         return {"perm": permissions, "languages": app.config["LANGUAGES"]}
 
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
-        )
-        if current_user.is_authenticated:
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -122,14 +113,9 @@ def register_error_handlers(app: Flask) -> None:
     def render(code: int, template: str | None = None):
         return render_template(f"errors/{template or code}.html", code=code), code
 
-    app.register_error_handler(403, lambda e: render(403))
     app.register_error_handler(404, lambda e: render(404))
     app.register_error_handler(413, lambda e: render(413))
-    app.register_error_handler(CSRFError, lambda e: render(400, "csrf"))
 
-    @app.errorhandler(500)
-    def server_error(e):
-        from tracker.extensions import db
+    from tracker import security
 
-        db.session.rollback()
-        return render(500)
+    security.init_app(app)

@@ -10,6 +10,8 @@ from tracker.db import ACTOR, REASON, Base, jsonable, utcnow
 
 #: Columns whose changes say nothing to a reader.
 _SKIPPED = {"updated_at", "updated_by_id", "created_at", "created_by_id", "version", "search_text"}
+#: Secrets and bookkeeping that must never be copied into the log.
+_SKIPPED |= {"password_hash", "session_token", "calendar_token", "token_hash", "last_login_at"}
 
 
 class AuditEntry(Base):

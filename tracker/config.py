@@ -1,6 +1,7 @@
 """Configuration classes, read from the environment."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +28,15 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
     LANGUAGES = ("vi", "en")
     WTF_CSRF_TIME_LIMIT = 8 * 3600
+    #: CSRF is checked on every state-changing request: by the view's FlaskForm in these
+    #: blueprints (so an expired token keeps the user's input), by a global hook elsewhere.
+    WTF_CSRF_CHECK_DEFAULT = False
+    CSRF_FORM_BLUEPRINTS = ("agreements", "org", "progress", "reports")
+    #: Token-authenticated, no cookies.
+    CSRF_EXEMPT_BLUEPRINTS = ("api",)
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "60"))
+    SESSION_LIFETIME_HOURS = int(os.environ.get("SESSION_LIFETIME_HOURS", "12"))
+    REMEMBER_COOKIE_DURATION = timedelta(days=7)
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True

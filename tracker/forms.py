@@ -55,6 +55,14 @@ class BaseForm(FlaskForm):
     """A Flask-WTF form (CSRF) whose text is trimmed and NFC-normalised, with messages in the
     user's language."""
 
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        if "csrf_token" in self and self.csrf_token.errors:
+            from tracker.security import security_event
+
+            security_event("csrf_failure", reason="; ".join(map(str, self.csrf_token.errors)))
+        return valid
+
     class Meta:
         def get_translations(self, form):
             return _Translations()

@@ -173,8 +173,12 @@ def store(upload) -> StoredFile:
         else:
             os.replace(tmp, target)
         return StoredFile(sha, size, content_type, clean_file_name(upload.filename))
-    except BaseException:
+    except BaseException as exc:
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, UploadError):
+            from tracker.security import security_event
+
+            security_event("upload_refused", file_name=clean_file_name(upload.filename), reason=str(exc))
         raise
 
 

@@ -1,5 +1,6 @@
 """Users and their roles."""
 
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -7,7 +8,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from tracker.db import Base, LabelledEnum, VersionedMixin, enum_column
+from tracker.db import Base, LabelledEnum, VersionedMixin, enum_column, utcnow
 from tracker.i18n import _l
 from tracker.org.models import Unit
 
@@ -45,6 +46,9 @@ class User(UserMixin, VersionedMixin, Base):
     #: Disabled accounts cannot sign in.
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    #: Server-side session token: part of the session's user id, renewed at sign-in, sign-out,
+    #: password change and disabling, so a copied cookie stops working.
+    session_token: Mapped[str | None] = mapped_column(sa.String(64))
     #: Secret part of the user's calendar feed URL (None until the user asks for one).
     calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
 
@@ -56,6 +60,14 @@ class User(UserMixin, VersionedMixin, Base):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's session id: the user id and the current session token."""
+        return f"{self.id}:{self.session_token or ''}"
+
+    def renew_session_token(self) -> None:
+        """Invalidate every existing session of this user."""
+        self.session_token = secrets.token_urlsafe(32)
 
     def set_password(self, password: str) -> None:
         """Store a salted hash (werkzeug's scrypt default), never the password."""
@@ -73,3 +85,19 @@ class User(UserMixin, VersionedMixin, Base):
     def is_national(self) -> bool:
         """Admins and users of a national unit (VNPT headquarters) see every province."""
         return self.is_admin or (self.unit is not None and self.unit.province_id is None)
+
+
+class LoginAttempt(Base):
+    """One sign-in attempt, kept to throttle guessing per account and per address."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        sa.Index("ix_login_attempts_email_at", "email", "at"),
+        sa.Index("ix_login_attempts_address_at", "address", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    address: Mapped[str] = mapped_column(sa.String(64))
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    success: Mapped[bool] = mapped_column(default=False)

@@ -1,7 +1,9 @@
 """Account operations shared by the CLI, the admin screens and the demo loader."""
 
 import re
+from datetime import timedelta
 from functools import cache
+from pathlib import Path
 
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -24,12 +26,29 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def password_problem(password: str) -> str | None:
-    """Why a password is refused, or None when it is acceptable."""
+@cache
+def _common_passwords() -> frozenset[str]:
+    path = Path(__file__).with_name("common-passwords.txt")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(
+        line.strip().lower() for line in lines if line.strip() and not line.startswith("#")
+    )
+
+
+def password_problem(password: str, *, email: str = "") -> str | None:
+    """Why a password is refused, or None when it is acceptable: at least 12 characters, long
+    passphrases welcome, no composition rules, not a common password, not the e-mail address."""
     if len(password or "") < MIN_PASSWORD_LENGTH:
         return _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
     if len(password) > 256:
         return _("The password may have at most %(n)d characters.", n=256)
+    folded = password.strip().lower()
+    if folded in _common_passwords() or (
+        email and folded in (email.lower(), email.lower().split("@")[0])
+    ):
+        return _(
+            "This password is too common or too easy to guess; choose another, e.g. a long phrase."
+        )
     return None
 
 
@@ -64,7 +83,7 @@ def create_user(
         raise AccountError(_("Enter a valid e-mail address."))
     if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
         raise AccountError(_("An account with this e-mail address already exists."))
-    problem = password_problem(password)
+    problem = password_problem(password, email=email)
     if problem:
         raise AccountError(problem)
     unit = unit or default_unit_for(role)
@@ -93,3 +112,41 @@ def authenticate(email: str, password: str) -> User | None:
 @cache
 def _dummy_hash() -> str:
     return generate_password_hash("not-a-real-password")
+
+
+#: Failed sign-ins allowed in the window, per account (e-mail) and per address.
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 20
+LOCKOUT_WINDOW = timedelta(minutes=15)
+
+
+def sign_in_locked(email: str, address: str) -> bool:
+    """Too many recent failures for this e-mail (existing or not) or from this address.
+
+    The attempts are rows in the database, so the count is shared by every worker process."""
+    from tracker.auth.models import LoginAttempt
+    from tracker.db import utcnow
+
+    since = utcnow() - LOCKOUT_WINDOW
+    failures = (
+        sa.select(sa.func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.success.is_(False), LoginAttempt.at >= since)
+    )
+    by_account = db.session.scalar(failures.where(LoginAttempt.email == normalise_email(email)))
+    by_address = db.session.scalar(failures.where(LoginAttempt.address == address))
+    return by_account >= MAX_FAILURES_PER_ACCOUNT or by_address >= MAX_FAILURES_PER_ADDRESS
+
+
+def record_attempt(email: str, address: str, success: bool) -> None:
+    """Remember a sign-in attempt; a success clears the account's earlier failures."""
+    from tracker.auth.models import LoginAttempt
+
+    email = normalise_email(email)[:254]
+    if success:
+        db.session.execute(
+            sa.delete(LoginAttempt).where(
+                LoginAttempt.email == email, LoginAttempt.success.is_(False)
+            )
+        )
+    db.session.add(LoginAttempt(email=email, address=(address or "?")[:64], success=success))

@@ -15,10 +15,11 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 
 from tracker.auth.forms import LoginForm, PasswordChangeForm
-from tracker.auth.services import authenticate, password_problem
+from tracker.auth.services import authenticate, password_problem, record_attempt, sign_in_locked
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.i18n import _
+from tracker.security import form_csrf, security_event
 
 bp = Blueprint("auth", __name__)
 
@@ -36,23 +37,35 @@ def safe_next(target: str | None) -> str | None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@form_csrf
 def login():
     """The sign-in page."""
     if current_user.is_authenticated:
         return redirect(url_for("agreements.home"))
     form = LoginForm()
     if form.validate_on_submit():
+        address = request.remote_addr or "?"
+        if sign_in_locked(form.email.data, address):
+            security_event("sign_in_locked", email=form.email.data)
+            flash(_("Too many failed attempts: signing in is paused for 15 minutes."), "danger")
+            return render_template("auth/login.html", form=form), 429
         user = authenticate(form.email.data, form.password.data)
+        record_attempt(form.email.data, address, success=user is not None)
         if user is None:
+            db.session.commit()
+            security_event("sign_in_failed", email=form.email.data)
             flash(_("The e-mail address or password is not correct."), "danger")
         else:
             lang = session.get("lang")
-            session.clear()
+            session.clear()  # a new session: nothing from before signing in survives
             if lang:
                 session["lang"] = lang
-            login_user(user, remember=form.remember.data)
+            if not user.session_token:
+                user.renew_session_token()
             user.last_login_at = utcnow()
             db.session.commit()
+            login_user(user, remember=form.remember.data)
+            security_event("sign_in", user_id=user.id)
             return redirect(safe_next(request.args.get("next")) or url_for("agreements.home"))
     return render_template("auth/login.html", form=form)
 
@@ -61,6 +74,11 @@ def login():
 def logout():
     """Sign out (POST only, CSRF-protected)."""
     lang = session.get("lang")
+    if current_user.is_authenticated:
+        # A copy of the cookie taken before signing out no longer opens a session.
+        current_user.renew_session_token()
+        db.session.commit()
+        security_event("sign_out", user_id=current_user.id)
     logout_user()
     session.clear()
     if lang:
@@ -80,17 +98,21 @@ def set_language():
 
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
+@form_csrf
 def change_password():
     """A user changes their own password."""
     form = PasswordChangeForm()
     if form.validate_on_submit():
         if not current_user.check_password(form.current_password.data):
             form.current_password.errors.append(_("The current password is not correct."))
-        elif problem := password_problem(form.new_password.data):
+        elif problem := password_problem(form.new_password.data, email=current_user.email):
             form.new_password.errors.append(problem)
         else:
             current_user.set_password(form.new_password.data)
+            current_user.renew_session_token()  # other sessions end; this one goes on
             db.session.commit()
+            login_user(current_user._get_current_object())
+            security_event("password_changed", user_id=current_user.id)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("agreements.home"))
     return render_template("auth/password.html", form=form)

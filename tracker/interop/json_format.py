@@ -8,6 +8,7 @@ list what changed, and rolls everything back for a dry run."""
 
 import functools
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -515,6 +516,15 @@ def run_import(document, *, dry_run: bool = False, user=None) -> ImportSummary:
 # -- import ------------------------------------------------------------------------------------
 
 
+_FORBIDDEN_CHARS = re.compile(r"[\x00\ud800-\udfff]")
+
+
+def _check_text(path: str, value: str) -> None:
+    """Refuse text no database can store: NUL characters and lone surrogates."""
+    if _FORBIDDEN_CHARS.search(value):
+        raise Invalid(f"{path}: contains a NUL character or an invalid Unicode code point")
+
+
 class _Reader:
     """Typed access to the document with precise error paths."""
 
@@ -534,8 +544,7 @@ class _Reader:
             return None
         if not isinstance(value, str):
             raise Invalid(f"{self.at(key)}: expected text")
-        if "\x00" in value:
-            raise Invalid(f"{self.at(key)}: contains a NUL character")
+        _check_text(self.at(key), value)
         value = value.strip()
         if not value:
             if required:
@@ -768,6 +777,8 @@ def _import(document, user=None) -> Agreement:
     legal = r.list("legal_bases")
     if not all(isinstance(x, str) for x in legal):
         raise Invalid(f"{r.at('legal_bases')}: expected a list of text")
+    for i, basis in enumerate(legal):
+        _check_text(f"{r.at('legal_bases')}[{i}]", basis)
     agreement.title = r.str("title", max_len=500)
     agreement.province = province
     agreement.partner = r.str("partner", max_len=255)

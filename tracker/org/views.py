@@ -224,10 +224,11 @@ def new_user(user_id=None):
         if account is None and not form.password.data:
             raise Invalid(_("This field is required."), "password")
         if form.password.data:
-            problem = password_problem(form.password.data)
+            problem = password_problem(form.password.data, email=form.email.data or "")
             if problem:
                 raise Invalid(problem, "password")
             target.set_password(form.password.data)
+            target.renew_session_token()
         role = Role(form.role.data)
         unit = db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None
         try:
@@ -248,6 +249,8 @@ def new_user(user_id=None):
             role,
             unit,
         )
+        if target.active and not form.active.data:
+            target.renew_session_token()  # a disabled account's open sessions end now
         target.active = form.active.data
         db.session.add(target)
         db.session.flush()
