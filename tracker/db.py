@@ -124,12 +124,26 @@ def _before_flush(session, flush_context, instances):
                 obj.updated_by_id = actor_id
 
 
+_LABELS: dict = {}
+
+
 class LabelledEnum(StrEnum):
     """A string enum whose members carry a lazily translated label (``__labels__`` by value)."""
 
     @property
     def label(self):
         return type(self).__labels__[self.value]
+
+    @property
+    def text(self) -> str:
+        """The label translated now, cached per language (for long tables)."""
+        from flask_babel import get_locale
+
+        key = (type(self).__name__, self.value, str(get_locale()))
+        cached = _LABELS.get(key)
+        if cached is None:
+            cached = _LABELS[key] = str(self.label)
+        return cached
 
     @classmethod
     def choices(cls):

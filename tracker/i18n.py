@@ -1,11 +1,13 @@
 """Translation helpers, locale selection and Vietnamese formats for dates, numbers and VND."""
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 
+from babel import Locale
 from flask import current_app, request, session
-from flask_babel import format_currency, format_decimal, get_locale, gettext, lazy_gettext
 from flask_babel import format_datetime as _format_datetime
+from flask_babel import get_locale, gettext, lazy_gettext
 
 _ = gettext
 _l = lazy_gettext
@@ -39,19 +41,30 @@ def fmt_datetime(value: datetime | None) -> str:
 
 
 def fmt_vnd(amount: int | None) -> str:
-    """An amount of VND with the locale's grouping: 7.000.000.000 ₫."""
+    """An amount of VND with the locale's grouping, as Babel writes it: 7.000.000.000 ₫ in
+    Vietnamese, ₫7,000,000,000 in English."""
     if amount is None:
         return ""
-    return format_currency(amount, "VND")
+    number = f"{int(amount):,d}".translate(_separators(current_language()))
+    return f"{number}\u00a0₫" if current_language() == "vi" else f"₫{number}"
+
+
+@lru_cache(maxsize=16)
+def _separators(locale: str) -> dict:
+    symbols = Locale.parse(locale).number_symbols
+    symbols = symbols.get("latn", symbols)
+    return str.maketrans({",": symbols["group"], ".": symbols["decimal"]})
 
 
 def fmt_number(value: int | float | Decimal | None) -> str:
-    """A number with the locale's separators, without trailing zeros: 1.234,5."""
+    """A number with the locale's separators, up to three decimals, no trailing zeros:
+    1.234,5 (the same as Babel's "#,##0.###", several times faster on long pages)."""
     if value is None:
         return ""
-    if isinstance(value, Decimal):
-        value = value.normalize() if value != value.to_integral() else value.to_integral()
-    return format_decimal(value, format="#,##0.###")
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    number = number.quantize(Decimal("0.001"), ROUND_HALF_EVEN)
+    number = number.normalize() if number != number.to_integral() else number.to_integral()
+    return f"{number:,f}".translate(_separators(current_language()))
 
 
 def current_language() -> str:

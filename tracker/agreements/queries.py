@@ -22,13 +22,18 @@ def agreement_full(code: str) -> Agreement | None:
     """An agreement with areas → commitments → lead and supporting units, and its directives,
     units, documents and status history, in a fixed number of queries whatever its size.
     Milestones and indicators are summarised by `tracker.progress.queries.commitment_status`."""
+    from flask import g
+
+    from tracker.org.models import preload
+
+    g.setdefault("_org", preload(db.session))
     return db.session.scalar(
         sa.select(Agreement)
         .where(Agreement.code == code)
         .options(
             selectinload(Agreement.areas)
             .selectinload(Area.commitments)
-            .options(selectinload(Commitment.support_units)),
+            .options(sa.orm.lazyload(Commitment.lead_unit), selectinload(Commitment.support_units)),
             selectinload(Agreement.directives),
             selectinload(Agreement.units),
             selectinload(Agreement.status_changes),

@@ -92,6 +92,36 @@ def _unit_choices(agreement: Agreement) -> list[tuple[int, str]]:
     return choices
 
 
+def unit_names() -> dict[int, str]:
+    """Every unit's display name, with who carries it on today ("X (now: Y)"), computed once
+    per page from the units `agreement_full` preloaded."""
+    from flask import g
+
+    from tracker.org.models import Unit
+
+    names = {}
+    for unit in g.get("_org", []):
+        if isinstance(unit, Unit):
+            now = unit.current()
+            names[unit.id] = (
+                unit.name
+                if now.id == unit.id
+                else _("%(unit)s (now: %(current)s)", unit=unit.name, current=now.name)
+            )
+    return names
+
+
+def label_tables(*enums) -> dict:
+    """Each enum's labels translated once, for long tables: {"sides": {member: text}, …}."""
+    names = {
+        "Side": "sides",
+        "FundingSource": "funding",
+        "Completion": "completions",
+        "Health": "healths",
+    }
+    return {names[e.__name__]: {member: str(member.label) for member in e} for e in enums}
+
+
 def _form_page(form, *, title, agreement=None, cancel, enctype=None, record=None):
     return render_template(
         "agreements/form.html",
@@ -164,6 +194,7 @@ def index():
 def detail(code):
     """The agreement page: areas → commitments → milestones, indicators and units."""
     agreement = _visible(queries.agreement_full(code))
+    from tracker.progress.health import Health
     from tracker.progress.queries import commitment_status
 
     return render_template(
@@ -171,6 +202,8 @@ def detail(code):
         agreement=agreement,
         today=local_today(),
         status=commitment_status([agreement]),
+        unit_names=unit_names(),
+        **label_tables(Side, FundingSource, Completion, Health),
         can_edit=can_edit_agreement(current_user, agreement) and agreement.editable,
         can_direct=can_record_directive(current_user, agreement),
         transitions=allowed_transitions(agreement.status, signed=agreement.is_signed),

@@ -91,9 +91,9 @@ class Province(_Succession, VersionedMixin, Base):
     successor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provinces.id"))
     change_kind: Mapped[ChangeKind | None] = enum_column(ChangeKind, nullable=True)
 
-    successor: Mapped["Province | None"] = relationship(
-        remote_side=[id], lazy="joined", join_depth=3
-    )
+    #: Loaded on demand; pages that show many units call `preload()` first, after which these
+    #: many-to-one lookups are served from the session's identity map without SQL.
+    successor: Mapped["Province | None"] = relationship(remote_side=[id])
 
     def __str__(self):
         return self.name
@@ -123,8 +123,8 @@ class Unit(_Succession, VersionedMixin, Base):
     successor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
     change_kind: Mapped[ChangeKind | None] = enum_column(ChangeKind, nullable=True)
 
-    province: Mapped[Province | None] = relationship(lazy="joined")
-    successor: Mapped["Unit | None"] = relationship(remote_side=[id], lazy="joined", join_depth=3)
+    province: Mapped[Province | None] = relationship()
+    successor: Mapped["Unit | None"] = relationship(remote_side=[id])
 
     def __str__(self):
         return self.name
@@ -137,3 +137,11 @@ class Unit(_Succession, VersionedMixin, Base):
     def label(self) -> str:
         """The short name where there is one."""
         return self.short_name or self.name
+
+
+def preload(session) -> list:
+    """Load every province and unit once (a few hundred rows), so that following successor
+    links and provinces while rendering costs no query; returns them to keep them referenced."""
+    import sqlalchemy as sa
+
+    return [*session.scalars(sa.select(Province)).all(), *session.scalars(sa.select(Unit)).all()]

@@ -3,7 +3,7 @@
 from collections import Counter, defaultdict
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, g, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
@@ -94,7 +94,11 @@ def agreement(code):
     overdue_directives = [d for d in item.directives if d.is_overdue(today)]
 
     # Indicator charts: priority commitments first, only indicators with verified values.
-    order = {c.id: (not c.priority, c.area.position, c.position) for c in commitments}
+    order = {
+        c.id: (not c.priority, area.position, c.position)
+        for area in item.areas
+        for c in area.commitments
+    }
     candidates = sorted(
         (i for c in commitments for i in status[c.id].indicators if i.actual is not None),
         key=lambda i: order[i.commitment_id],
@@ -131,16 +135,18 @@ def agreement(code):
     period = current_period(item.id, today)
     compliance = []
     if period is not None:
-        reports = {
-            r.commitment_id: r.status
-            for r in db.session.scalars(
-                sa.select(ProgressReport).where(ProgressReport.period_id == period.id)
-            )
-        }
+        reports = dict(
+            db.session.execute(
+                sa.select(ProgressReport.commitment_id, ProgressReport.status).where(
+                    ProgressReport.period_id == period.id
+                )
+            ).all()
+        )
         units = defaultdict(lambda: {"expected": 0, "reported": 0, "verified": 0})
         unit_objs = {}
+        by_id = {u.id: u for u in g.get("_org", []) if isinstance(u, Unit)}
         for c in active:
-            unit = c.lead_unit.current(today)
+            unit = by_id[c.lead_unit_id].current(today)
             unit_objs[unit.id] = unit
             state = reports.get(c.id)
             units[unit.id]["expected"] += 1

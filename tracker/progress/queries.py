@@ -83,11 +83,16 @@ def commitment_status(agreements: list[Agreement], today: date | None = None) ->
     ):
         milestones[cid].append((due_on, done_on))
 
-    latest = (
-        sa.select(Measurement.indicator_id, sa.func.max(Measurement.measured_on).label("on"))
-        .where(Measurement.verified.is_(True))
-        .group_by(Measurement.indicator_id)
-        .subquery()
+    # The latest verified value of each indicator, found through the (indicator_id, measured_on)
+    # index; a GROUP BY over every measurement would scan the whole table.
+    newer = sa.orm.aliased(Measurement)
+    latest_id = (
+        sa.select(newer.id)
+        .where(newer.indicator_id == Indicator.id, newer.verified.is_(True))
+        .order_by(newer.measured_on.desc())
+        .limit(1)
+        .correlate(Indicator)
+        .scalar_subquery()
     )
     indicators = defaultdict(list)
     for row in db.session.execute(
@@ -103,13 +108,7 @@ def commitment_status(agreements: list[Agreement], today: date | None = None) ->
             Measurement.measured_on,
         )
         .join(Commitment, Commitment.id == Indicator.commitment_id)
-        .outerjoin(latest, latest.c.indicator_id == Indicator.id)
-        .outerjoin(
-            Measurement,
-            sa.and_(
-                Measurement.indicator_id == Indicator.id, Measurement.measured_on == latest.c.on
-            ),
-        )
+        .outerjoin(Measurement, Measurement.id == latest_id)
         .where(Commitment.agreement_id.in_(ids))
         .order_by(Indicator.commitment_id, Indicator.position, Indicator.id)
     ):
