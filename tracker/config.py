@@ -34,7 +34,7 @@ class Config:
     CSRF_FORM_BLUEPRINTS = ("agreements", "org", "progress", "reports")
     #: Token-authenticated, no cookies.
     CSRF_EXEMPT_BLUEPRINTS = ("api",)
-    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "60"))
+    SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))
     SESSION_LIFETIME_HOURS = int(os.environ.get("SESSION_LIFETIME_HOURS", "12"))
     REMEMBER_COOKIE_DURATION = timedelta(days=7)
     SESSION_COOKIE_HTTPONLY = True
