@@ -87,6 +87,12 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(todo_bp)
     app.register_blueprint(reports_bp)
+    from tracker.ops.web import bp as ops_bp
+    from tracker.ops.web import init_proxy_fix, init_request_logging
+
+    app.register_blueprint(ops_bp)
+    init_request_logging(app)
+    init_proxy_fix(app)
     register_commands(app)
 
 

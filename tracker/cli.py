@@ -20,6 +20,10 @@ def register_commands(app) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(report_cli)
+    from tracker.ops.cli import backup_command, check_command, gc_command, restore_command
+
+    for command in (backup_command, restore_command, check_command, gc_command):
+        app.cli.add_command(command)
     from tracker.progress.reminders import remind_command
 
     app.cli.add_command(remind_command)

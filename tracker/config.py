@@ -42,6 +42,10 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PAGE_SIZE = 25
+    #: Reverse proxies in front of the app whose X-Forwarded-For/Proto to trust (0: none).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+    PG_DUMP = os.environ.get("PG_DUMP", "pg_dump")
+    PG_RESTORE = os.environ.get("PG_RESTORE", "pg_restore")
     DEMO_ALLOWED = True
     #: Outgoing mail (the `tracker remind` digests), sent with smtplib.
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "localhost")

@@ -1,7 +1,9 @@
 """Sign-in, sign-out, language choice and the user's own account."""
 
+import secrets
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from flask import (
     Blueprint,
     current_app,
@@ -15,6 +17,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 
 from tracker.auth.forms import LoginForm, PasswordChangeForm
+from tracker.auth.models import User
 from tracker.auth.services import authenticate, password_problem, record_attempt, sign_in_locked
 from tracker.db import utcnow
 from tracker.extensions import db
@@ -60,10 +63,18 @@ def login():
             session.clear()  # a new session: nothing from before signing in survives
             if lang:
                 session["lang"] = lang
-            if not user.session_token:
-                user.renew_session_token()
-            user.last_login_at = utcnow()
+            # Plain UPDATEs, not versioned edits: two sign-ins of one account at once must both
+            # succeed (the version column is for people editing the record).
+            db.session.execute(
+                sa.update(User)
+                .where(User.id == user.id, User.session_token.is_(None))
+                .values(session_token=secrets.token_urlsafe(32))
+            )
+            db.session.execute(
+                sa.update(User).where(User.id == user.id).values(last_login_at=utcnow())
+            )
             db.session.commit()
+            db.session.refresh(user)
             login_user(user, remember=form.remember.data)
             security_event("sign_in", user_id=user.id)
             return redirect(safe_next(request.args.get("next")) or url_for("agreements.home"))
@@ -76,7 +87,11 @@ def logout():
     lang = session.get("lang")
     if current_user.is_authenticated:
         # A copy of the cookie taken before signing out no longer opens a session.
-        current_user.renew_session_token()
+        db.session.execute(
+            sa.update(User)
+            .where(User.id == current_user.id)
+            .values(session_token=secrets.token_urlsafe(32))
+        )
         db.session.commit()
         security_event("sign_out", user_id=current_user.id)
     logout_user()

@@ -80,14 +80,15 @@ def export_command(agreement, fmt, out):
 @click.option(
     "--agreement",
     "agreement_code",
-    help="For an .xlsx workbook: the code of the agreement its commitments go into.",
+    help="For an .xlsx workbook: the agreement its commitments go into (by default the one "
+    "named in the workbook's general information sheet).",
 )
 @with_appcontext
 def import_command(file, dry_run, agreement_code):
     """Import FILE: a tracker.agreement/v1 .json file (creates or updates the agreement of its
     code) or an .xlsx workbook (its commitments sheet, into --agreement)."""
     from tracker.interop.json_format import MAX_JSON_BYTES, load_json, run_import
-    from tracker.interop.xlsx import MAX_XLSX_BYTES, import_commitments
+    from tracker.interop.xlsx import MAX_XLSX_BYTES, agreement_code_in, import_commitments
 
     path = Path(file)
     kind = path.suffix.lower()
@@ -105,8 +106,11 @@ def import_command(file, dry_run, agreement_code):
             if kind == ".json":
                 summary = run_import(load_json(data), dry_run=dry_run)
             else:
+                agreement_code = agreement_code or agreement_code_in(data)
                 if not agreement_code:
-                    raise click.UsageError("An .xlsx import needs --agreement CODE.")
+                    raise click.UsageError(
+                        "This workbook does not name its agreement: give --agreement CODE."
+                    )
                 agreement = db.session.scalar(
                     sa.select(Agreement).where(Agreement.code == agreement_code)
                 )

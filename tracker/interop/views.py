@@ -67,7 +67,12 @@ class ImportForm(BaseForm):
         ),
         validators=[FileRequired(message=_l("Choose a file."))],
     )
-    agreement = SelectField(_l("Agreement (for an Excel workbook)"), choices=[], default="")
+    agreement = SelectField(
+        _l("Agreement (for an Excel workbook)"),
+        description=_l("Not needed for a workbook exported or downloaded for an agreement."),
+        choices=[],
+        default="",
+    )
 
 
 class ConfirmForm(BaseForm):
@@ -260,16 +265,19 @@ def import_file():
         if not data:
             raise Invalid(_("The file is empty."), "file")
         kind = _kind(data, file_name)
-        if kind == "xlsx" and not form.agreement.data:
-            raise Invalid(
-                _("Choose the agreement the workbook's commitments go into."), "agreement"
-            )
-        summary = _run(kind, data, form.agreement.data, dry_run=True)
+        target = form.agreement.data
+        if kind == "xlsx" and not target:
+            target = xlsx.agreement_code_in(data)  # exports and templates name their agreement
+            if not target:
+                raise Invalid(
+                    _("Choose the agreement the workbook's commitments go into."), "agreement"
+                )
+        summary = _run(kind, data, target, dry_run=True)
     except Invalid as exc:
         db.session.rollback()
         errors = [str(e) for e in getattr(exc, "errors", None) or [exc.message]]
         return _page(form, errors=errors, status=422)
-    key = _stash(data, {"kind": kind, "agreement": form.agreement.data, "file_name": file_name})
+    key = _stash(data, {"kind": kind, "agreement": target, "file_name": file_name})
     return _page(form, summary=summary, confirm=ConfirmForm(key=key))
 
 

@@ -47,6 +47,8 @@ SHEET_EVIDENCE = "Minh chứng"
 SHEET_UNITS = "Đơn vị"
 SHEET_INFO = "Thông tin chung"
 SHEET_HELP = "Hướng dẫn"
+#: The row of the general information sheet that names the agreement.
+INFO_CODE = "Mã thỏa thuận"
 
 DATE_FORMAT = "dd/mm/yyyy"
 VND_FORMAT = "#,##0"
@@ -408,7 +410,7 @@ def _info_sheet(wb: Workbook, agreement: Agreement) -> None:
     statuses = _labels(AgreementStatus)
     columns = [Column("key", "Thông tin", 28), Column("value", "Giá trị", 90)]
     items = [
-        ("Mã thỏa thuận", agreement.code, "text"),
+        (INFO_CODE, agreement.code, "text"),
         ("Tên thỏa thuận", agreement.title, "text"),
         ("Tỉnh", agreement.province.name, "text"),
         ("Đối tác", agreement.partner, "text"),
@@ -482,6 +484,8 @@ def template_workbook(agreement: Agreement | None = None) -> bytes:
     for key in ("due_on", "budget_vnd"):
         fmt = DATE_FORMAT if key == "due_on" else VND_FORMAT
         ws.column_dimensions[letters[key]].number_format = fmt
+    if agreement is not None:  # so the filled template knows which agreement it is for
+        _info_sheet(wb, agreement)
     return _bytes(wb)
 
 
@@ -553,6 +557,24 @@ def open_workbook(data: bytes, *, limit: int = MAX_XLSX_BYTES):
         raise WorkbookError(
             [_("The workbook could not be read; it may be damaged or not an .xlsx file.")]
         ) from None
+
+
+def agreement_code_in(data: bytes) -> str | None:
+    """The agreement code written in a workbook's general information sheet (exports and
+    templates downloaded for an agreement have one), or None."""
+    wb = open_workbook(data)
+    try:
+        ws = _find_sheet(wb, SHEET_INFO)
+        if ws is None:
+            return None
+        for row in ws.iter_rows(min_row=2, max_row=50, max_col=2, values_only=True):
+            if len(row) == 2 and fold(cell_text(row[0]) or "") == fold(INFO_CODE):
+                return cell_text(row[1])
+        return None
+    except Exception:  # a damaged sheet: the import reports it
+        return None
+    finally:
+        wb.close()
 
 
 def cell_text(value) -> str | None:
@@ -772,6 +794,12 @@ def import_commitments(agreement: Agreement, data: bytes, *, dry_run=False, user
     wb = open_workbook(data)
     try:
         plan = _plan(agreement, wb)
+    except Invalid:
+        raise
+    except Exception:  # a read-only workbook parses its sheets while they are read
+        raise WorkbookError(
+            [_("The workbook could not be read; it may be damaged or not an .xlsx file.")]
+        ) from None
     finally:
         wb.close()
     try:

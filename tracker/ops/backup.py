@@ -92,6 +92,12 @@ def database_kind(url: sa.engine.URL) -> str:
 # -- what the database references ---------------------------------------------------------------
 
 
+def reading(engine: sa.Engine) -> sa.Connection:
+    """A connection for reads outside any transaction (on SQLite every transaction takes the
+    write lock, which would make the app's writers wait)."""
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
 def file_columns() -> list[sa.Column]:
     """Every column holding the SHA-256 of a stored file."""
     from tracker.agreements.models import Document
@@ -392,7 +398,7 @@ def create_backup(out) -> BackupResult:
                     os.fsync(fh.fileno())
             except _Vanished as gone:
                 tmp.unlink(missing_ok=True)
-                with db.engine.connect() as conn:
+                with reading(db.engine) as conn:
                     still_referenced = gone.sha256 in referenced_hashes(conn)
                 if still_referenced:
                     raise BackupError(
@@ -516,7 +522,7 @@ def rows_present(conn: sa.Connection) -> dict[str, int]:
 
 
 def _refuse_unless_empty(engine: sa.Engine) -> None:
-    with engine.connect() as conn:
+    with reading(engine) as conn:
         rows = rows_present(conn)
     if rows:
         first = [n for n in ("users", "agreements") if n in rows]
@@ -568,8 +574,10 @@ def _restore_postgres(staged: Path) -> None:
     db.session.remove()
     with engine.begin() as conn:
         if sa.inspect(conn).get_table_names():
-            # Only reached when every table is empty (checked before): an instance that was
-            # merely migrated. The dump recreates everything, so start from a blank schema.
+            # An instance that was merely migrated: the dump recreates everything, so start from
+            # a blank schema. Checked again here, in the transaction that drops it.
+            if rows_present(conn):
+                raise BackupError("refusing to restore: rows appeared in the database meanwhile")
             conn.execute(sa.text("DROP SCHEMA public CASCADE"))
             conn.execute(sa.text("CREATE SCHEMA public"))
     engine.dispose()
@@ -633,7 +641,7 @@ def restore_backup(path, *, verify_only: bool = False) -> RestoreResult:
             _restore_sqlite(staged_db)
         else:
             _restore_postgres(staged_db)
-        with engine.connect() as conn:
+        with reading(engine) as conn:
             counts = table_counts(conn)
             result.revision = alembic_revision(conn)
         if counts != manifest["counts"]:

@@ -139,7 +139,7 @@ def _check_connect(engine) -> tuple[list[Finding], bool]:
                 )
             ], False
     try:
-        with engine.connect() as conn:
+        with backup.reading(engine) as conn:
             conn.execute(sa.text("SELECT 1"))
             if conn.dialect.name == "postgresql":
                 detail = f"PostgreSQL {conn.scalar(sa.text('SHOW server_version'))}"
@@ -153,7 +153,7 @@ def _check_connect(engine) -> tuple[list[Finding], bool]:
 def check_migrations(engine) -> tuple[list[Finding], bool]:
     """The database is at the head revision of the code's migrations."""
     head = backup.head_revision()
-    with engine.connect() as conn:
+    with backup.reading(engine) as conn:
         current = backup.alembic_revision(conn)
     if current is None:
         return [
@@ -208,7 +208,7 @@ def check_fonts() -> list[Finding]:
 def check_files(engine) -> list[Finding]:
     """Every file a row references is in the upload folder (existence only: hashing every file
     is for `tracker backup`)."""
-    with engine.connect() as conn:
+    with backup.reading(engine) as conn:
         hashes = backup.referenced_hashes(conn)
     missing = sorted(h for h in hashes if not storage.path_for(h).is_file())
     if missing:
@@ -226,7 +226,7 @@ def check_backup_tools(app, engine) -> list[Finding]:
     """With PostgreSQL, pg_dump and pg_restore exist and are not older than the server."""
     if engine.url.get_backend_name() != "postgresql":
         return []
-    with engine.connect() as conn:
+    with backup.reading(engine) as conn:
         server_major = int(conn.scalar(sa.text("SHOW server_version_num"))) // 10000
     findings = []
     for tool, key in (("pg_dump", "PG_DUMP"), ("pg_restore", "PG_RESTORE")):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tracker import storage
 from tracker.extensions import db
-from tracker.ops.backup import referenced_hashes
+from tracker.ops.backup import reading, referenced_hashes
 
 #: Prefixes of the temporary files tracker.storage writes before renaming them into place.
 TEMP_PREFIXES = (".upload-", ".thumb-", ".generated-")
@@ -42,7 +42,7 @@ class Garbage:
 
 
 def _referenced() -> set[str]:
-    with db.engine.connect() as conn:
+    with reading(db.engine) as conn:
         return referenced_hashes(conn)
 
 

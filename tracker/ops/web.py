@@ -1,6 +1,7 @@
-"""The health endpoint for load balancers and monitors, and structured request logs: one JSON
-line per request on the `tracker.request` logger, carrying a request id that is also sent back
-in the `X-Request-ID` header (and kept in `flask.g.request_id` for error pages and other logs)."""
+"""The health endpoint for load balancers and monitors, structured request logs (one JSON line per
+request on the `tracker.request` logger, carrying a request id that is also sent back in the
+`X-Request-ID` header and kept in `flask.g.request_id` for error pages and other logs), and the
+client's real address behind a reverse proxy."""
 
 import json
 import logging
@@ -13,7 +14,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import Blueprint, Flask, g, jsonify, request
 
+from tracker.extensions import db
 from tracker.ops import app_version
+from tracker.ops.backup import reading
 
 bp = Blueprint("ops", __name__)
 
@@ -28,19 +31,14 @@ _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 @bp.get("/healthz")
 def healthz():
     """Is the app up and does its database answer? No sign-in, no details beyond ok / error."""
-    from tracker.extensions import db
-
     try:
-        db.session.execute(sa.text("SELECT 1"))
+        # Outside any transaction: on SQLite a transaction would queue for the write lock.
+        with reading(db.engine) as conn:
+            conn.execute(sa.text("SELECT 1"))
         database = "ok"
     except Exception:  # whatever the driver raises, the answer is "database: error"
         _log.exception("health check: the database does not answer")
         database = "error"
-    finally:
-        try:
-            db.session.remove()
-        except Exception:  # a broken connection may fail to roll back; the pool discards it
-            _log.debug("health check: session cleanup failed", exc_info=True)
     ok = database == "ok"
     response = jsonify(status="ok" if ok else "error", database=database, version=app_version())
     response.status_code = 200 if ok else 503
@@ -110,3 +108,17 @@ def init_request_logging(app: Flask) -> None:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(message)s"))
         request_logger.addHandler(handler)
+
+
+def init_proxy_fix(app: Flask) -> None:
+    """Behind a reverse proxy, take the client's address and scheme from the X-Forwarded-For and
+    X-Forwarded-Proto headers set by the TRUSTED_PROXIES proxies in front of the app (0: none,
+    the default). Without it every request seems to come from the proxy: the request log, the
+    security log and the per-address sign-in throttle would all see one address."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops <= 0 or app.extensions.get("tracker.proxy_fix"):
+        return
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+    app.extensions["tracker.proxy_fix"] = True

@@ -149,18 +149,15 @@ def review_data(agreement: Agreement, date_from: date, date_to: date) -> ReviewD
     ids = commitment_ids or [-1]
 
     milestones = defaultdict(list)
-    for m in db.session.scalars(
-        sa.select(Milestone)
+    for cid, title, due_on, done_on, status in db.session.execute(
+        sa.select(Milestone.commitment_id, Milestone.title, Milestone.due_on, Milestone.done_on, Milestone.status)
         .where(Milestone.commitment_id.in_(ids))
         .order_by(Milestone.due_on, Milestone.id)
     ):
-        done = m.done_on if m.done_on and m.done_on <= date_to else None
-        status = (
-            m.status
-            if done
-            else (MilestoneStatus.not_met if m.due_on < date_to else MilestoneStatus.scheduled)
-        )
-        milestones[m.commitment_id].append(MilestoneRow(m.title, m.due_on, done, status.value))
+        done = done_on if done_on and done_on <= date_to else None
+        if not done:
+            status = MilestoneStatus.not_met if due_on < date_to else MilestoneStatus.scheduled
+        milestones[cid].append(MilestoneRow(title, due_on, done, status.value))
 
     indicators = defaultdict(list)
     indicator_objs = db.session.scalars(
@@ -288,34 +285,23 @@ def review_data(agreement: Agreement, date_from: date, date_to: date) -> ReviewD
         )
     ]
 
-    report_ids = [r[0] for rs in reports.values() for r in rs]
-    evidence = []
-    units_by_report = dict(
-        db.session.execute(
-            sa.select(ProgressReport.id, ProgressReport.unit_id).where(
-                ProgressReport.id.in_(report_ids or [-1])
-            )
-        ).all()
-    )
+    # The evidence of the verified reports of the range, read as plain columns (thousands of rows).
     from tracker.org.models import Unit
 
     unit_names = dict(db.session.execute(sa.select(Unit.id, Unit.name)).all())
-    report_commitment = {r[0]: cid for cid, rs in reports.items() for r in rs}
-    for ev in db.session.scalars(
-        sa.select(Evidence)
-        .where(Evidence.report_id.in_(report_ids or [-1]), Evidence.superseded_by_id.is_(None))
-        .order_by(Evidence.report_id, Evidence.id)
-    ):
-        evidence.append(
-            EvidenceRow(
-                ev.title,
-                ev.issued_on,
-                ev.kind.value,
-                unit_names.get(units_by_report.get(ev.report_id), ""),
-                ev.sha256,
-                codes[report_commitment[ev.report_id]],
-            )
+    evidence = [
+        EvidenceRow(title, issued_on, kind.value, unit_names.get(unit_id, ""), sha, codes[cid])
+        for title, issued_on, kind, sha, unit_id, cid in db.session.execute(
+            sa.select(Evidence.title, Evidence.issued_on, Evidence.kind, Evidence.sha256,
+                      ProgressReport.unit_id, ProgressReport.commitment_id)
+            .join(ProgressReport, ProgressReport.id == Evidence.report_id)
+            .join(ReportingPeriod, ReportingPeriod.id == ProgressReport.period_id)
+            .join(Commitment, Commitment.id == ProgressReport.commitment_id)
+            .where(Commitment.agreement_id == agreement.id, ProgressReport.status == ReportStatus.verified,
+                   ReportingPeriod.ends_on <= date_to, Evidence.superseded_by_id.is_(None))
+            .order_by(ProgressReport.commitment_id, ReportingPeriod.ends_on, Evidence.id)
         )
+    ]
 
     province_now = agreement.province.current()
     return ReviewData(

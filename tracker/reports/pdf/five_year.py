@@ -12,9 +12,11 @@ from babel.dates import format_date
 from babel.numbers import format_decimal
 from reportlab.lib import colors
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.platypus import (
     BaseDocTemplate,
     CondPageBreak,
+    Flowable,
     Frame,
     KeepTogether,
     PageBreak,
@@ -143,7 +145,29 @@ class _Doc(BaseDocTemplate):
             canvas.restoreState()
 
 
-def _table(rows, widths, *, header_rows=1, numeric_cols=(), zebra=False) -> Table:
+#: Rows per Table object: reportlab re-measures the rest of a table each time it splits one across
+#: pages, so one table of thousands of rows costs quadratic time; chunks keep it linear.
+CHUNK_ROWS = 40
+
+
+def _table(
+    rows, widths, *, header_rows=1, numeric_cols=(), zebra=False, font_size=9
+) -> list[Table]:
+    """The rows as consecutive tables of CHUNK_ROWS rows, each repeating the header rows."""
+    head, body = rows[:header_rows], rows[header_rows:]
+    return [
+        _one_table(
+            head + body[i : i + CHUNK_ROWS],
+            widths,
+            header_rows=header_rows,
+            numeric_cols=numeric_cols,
+            font_size=font_size,
+        )
+        for i in range(0, max(len(body), 1), CHUNK_ROWS)
+    ]
+
+
+def _one_table(rows, widths, *, header_rows=1, numeric_cols=(), font_size=9) -> Table:
     table = Table(rows, colWidths=widths, repeatRows=header_rows, hAlign="LEFT")
     style = [
         ("GRID", (0, 0), (-1, -1), 0.4, colors.black),
@@ -154,7 +178,8 @@ def _table(rows, widths, *, header_rows=1, numeric_cols=(), zebra=False) -> Tabl
         ("TOPPADDING", (0, 0), (-1, -1), 2),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
         ("FONTNAME", (0, 0), (-1, -1), SERIF),
-        ("FONTSIZE", (0, 0), (-1, -1), 9),
+        ("FONTSIZE", (0, 0), (-1, -1), font_size),
+        ("LEADING", (0, 0), (-1, -1), font_size * 1.2),
     ]
     for col in numeric_cols:
         style.append(("ALIGN", (col, header_rows), (col, -1), "RIGHT"))
@@ -422,12 +447,10 @@ def _section_results(data, fmt, labels):
         ]
     )
     w = st.FRAME_WIDTH
-    out.append(
-        _table(
-            rows,
-            [w * 0.27, w * 0.09, w * 0.07, w * 0.08, w * 0.07, w * 0.09, w * 0.165, w * 0.165],
-            numeric_cols=(1, 2, 3, 4, 5, 6, 7),
-        )
+    out += _table(
+        rows,
+        [w * 0.27, w * 0.09, w * 0.07, w * 0.08, w * 0.07, w * 0.09, w * 0.165, w * 0.165],
+        numeric_cols=(1, 2, 3, 4, 5, 6, 7),
     )
     out.append(Spacer(1, 6))
     if data.areas:
@@ -459,52 +482,51 @@ def _section_results(data, fmt, labels):
                 )
             ]
         ]
+        detail_width = w * 0.6 - 6
         for c in area.commitments:
-            parts = [f"<b>{text(c.title)}</b>"]
+            parts = []
             lead = c.lead_unit + (
                 f" ({_('now: %(unit)s', unit=c.lead_unit_now)})" if c.lead_unit_now else ""
             )
-            parts.append(text(_("Lead unit: %(unit)s", unit=lead)))
+            parts.append(_("Lead unit: %(unit)s", unit=lead))
             if c.support_units:
-                parts.append(text(_("Supporting: %(units)s", units="; ".join(c.support_units))))
+                parts.append(_("Supporting: %(units)s", units="; ".join(c.support_units)))
             if c.budget_vnd:
-                parts.append(text(_("Planned budget: %(amount)s", amount=fmt.money(c.budget_vnd))))
+                parts.append(_("Planned budget: %(amount)s", amount=fmt.money(c.budget_vnd)))
             for m in c.milestones:
                 state = (
                     _("met on %(date)s", date=fmt.date(m.done_on))
                     if m.done_on
                     else labels["milestone"][m.status]
                 )
-                parts.append(
-                    "– "
-                    + text(f"{m.title} ({_('due %(date)s', date=fmt.date(m.due_on))}; {state})")
-                )
+                parts.append(f"– {m.title} ({_('due %(date)s', date=fmt.date(m.due_on))}; {state})")
             for i in c.indicators:
                 actual = (
                     f"{fmt.number(i.actual)}/{fmt.number(i.target)} {i.unit} ({fmt.date(i.actual_on)})"
                     if i.actual is not None
                     else _("no data yet")
                 )
-                parts.append("• " + text(f"{i.name}: {actual}"))
+                parts.append(f"• {i.name}: {actual}")
             health = (
                 labels["health"].get(c.health, "")
                 if c.health
                 else labels["completion"][c.completion]
             )
+            # The title as a paragraph (bold, wrapped); the details as pre-wrapped plain lines,
+            # several times cheaper to lay out than markup when an agreement has hundreds.
             rows.append(
                 [
                     c.code,
-                    Paragraph("<br/>".join(parts), st.table_cell),
+                    [
+                        Paragraph(f"<b>{text(c.title)}</b>", st.table_cell),
+                        Lines(parts, detail_width),
+                    ],
                     fmt.date(c.due_on),
-                    Paragraph(
-                        text(f"{labels['completion'][c.completion]}\n{health}"), st.table_cell
-                    ),
+                    Lines([labels["completion"][c.completion], health], w * 0.13 - 6),
                     f"{c.percent}%",
                 ]
             )
-        out.append(
-            _table(rows, [w * 0.07, w * 0.6, w * 0.11, w * 0.13, w * 0.09], numeric_cols=(4,))
-        )
+        out += _table(rows, [w * 0.07, w * 0.6, w * 0.11, w * 0.13, w * 0.09], numeric_cols=(4,))
         out.append(Spacer(1, 4))
 
     chartable = sorted(
@@ -544,6 +566,30 @@ def _section_results(data, fmt, labels):
                 )
             )
     return out
+
+
+class Lines(Flowable):
+    """Plain text lines wrapped once with simpleSplit: no markup to parse, fast to lay out."""
+
+    def __init__(self, parts, width, size=9.5, leading=11.5):
+        super().__init__()
+        self.size, self.leading = size, leading
+        self.lines = []
+        for part in parts:
+            self.lines += simpleSplit(
+                unicodedata.normalize("NFC", str(part)), SERIF, size, width
+            ) or [""]
+        self.width = width
+
+    def wrap(self, avail_width, avail_height):
+        return self.width, len(self.lines) * self.leading + 2
+
+    def draw(self):
+        self.canv.setFont(SERIF, self.size)
+        y = len(self.lines) * self.leading - self.size + 2
+        for line in self.lines:
+            self.canv.drawString(0, y, line)
+            y -= self.leading
 
 
 # -- III. shortcomings ---------------------------------------------------------------------------
@@ -695,12 +741,10 @@ def _appendices(data, fmt, labels):
                 )
     if len(rows) == 1:
         rows.append(["", Paragraph(text(_("no data yet")), st.table_cell), "", "", "", "", "", ""])
-    out.append(
-        _table(
-            rows,
-            [w * 0.07, w * 0.37, w * 0.08, w * 0.09, w * 0.09, w * 0.11, w * 0.11, w * 0.08],
-            numeric_cols=(3, 4, 5),
-        )
+    out += _table(
+        rows,
+        [w * 0.07, w * 0.37, w * 0.08, w * 0.09, w * 0.09, w * 0.11, w * 0.11, w * 0.08],
+        numeric_cols=(3, 4, 5),
     )
 
     out += [
@@ -734,7 +778,7 @@ def _appendices(data, fmt, labels):
         )
     if len(rows) == 1:
         rows.append(["", "", Paragraph(text(_("no data yet")), st.table_small), "", "", ""])
-    out.append(_table(rows, [w * 0.12, w * 0.17, w * 0.35, w * 0.16, w * 0.1, w * 0.1]))
+    out += _table(rows, [w * 0.12, w * 0.17, w * 0.35, w * 0.16, w * 0.1, w * 0.1])
 
     out += [
         PageBreak(),
@@ -747,22 +791,23 @@ def _appendices(data, fmt, labels):
             for h in (_("No."), _("Evidence"), _("Date"), _("Kind"), _("Unit"), "SHA-256")
         ]
     ]
+    unit_lines = {}
     for n, e in enumerate(data.evidence, start=1):
+        if e.unit not in unit_lines:
+            unit_lines[e.unit] = "\n".join(simpleSplit(e.unit, SERIF, 8, w * 0.17 - 6))
         rows.append(
             [
                 str(n),
-                Paragraph(text(f"{e.commitment_code} · {e.title}"), st.table_small),
+                Lines([f"{e.commitment_code} · {e.title}"], w * 0.3 - 6, size=8, leading=9.6),
                 fmt.date(e.issued_on),
                 labels["evidence"][e.kind],
-                Paragraph(text(e.unit), st.table_small),
-                Paragraph(f"{e.sha256[:32]}<br/>{e.sha256[32:]}", st.table_small),
+                unit_lines[e.unit],
+                f"{e.sha256[:32]}\n{e.sha256[32:]}",
             ]
         )
     if len(rows) == 1:
         rows.append(["", Paragraph(text(_("no data yet")), st.table_small), "", "", "", ""])
-    table = _table(rows, [w * 0.06, w * 0.3, w * 0.1, w * 0.12, w * 0.17, w * 0.25])
-    table.setStyle(TableStyle([("FONTSIZE", (0, 1), (-1, -1), 8)]))
-    out.append(table)
+    out += _table(rows, [w * 0.06, w * 0.3, w * 0.1, w * 0.12, w * 0.17, w * 0.25], font_size=7.5)
     return out
 
 
