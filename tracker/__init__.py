@@ -87,10 +87,16 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(todo_bp)
     app.register_blueprint(reports_bp)
+    from tracker.interop.api.tokens import bp as tokens_bp
+    from tracker.interop.api.views import bp as api_bp
+    from tracker.interop.views import bp as interop_bp
     from tracker.ops.web import bp as ops_bp
     from tracker.ops.web import init_proxy_fix, init_request_logging
 
     app.register_blueprint(ops_bp)
+    app.register_blueprint(interop_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(tokens_bp)
     init_request_logging(app)
     init_proxy_fix(app)
     register_commands(app)

@@ -20,7 +20,11 @@ def register_commands(app) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(report_cli)
+    from tracker.interop.cli import export_command, import_command
     from tracker.ops.cli import backup_command, check_command, gc_command, restore_command
+
+    app.cli.add_command(export_command)
+    app.cli.add_command(import_command)
 
     for command in (backup_command, restore_command, check_command, gc_command):
         app.cli.add_command(command)

@@ -1,0 +1,453 @@
+"""The JSON API: token authentication, the error shape, pagination, reading, object permissions,
+and writing progress reports and evidence through the same services as the pages."""
+
+import io
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from jsonschema import Draft202012Validator
+
+from tests.interop import client_for, reporting_world, with_interop
+from tracker.agreements.models import Measurement
+from tracker.auth.tokens import ApiToken
+from tracker.db import local_today, utcnow
+from tracker.interop import json_format as jf
+from tracker.interop.api.openapi import document
+from tracker.interop.api.tokens import create_token, revoke_token
+from tracker.progress.models import Evidence, ProgressReport, ReportStatus
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (11, 79, 138)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+PNG = _png()
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture(scope="module")
+def app(app):
+    return with_interop(app)
+
+
+@pytest.fixture
+def client(app):
+    return client_for(app)
+
+
+@pytest.fixture
+def rw(db):
+    """The reporting world (periods around today) with a token for each user."""
+    rw = reporting_world()
+    for key in ("qb", "vl"):
+        for who in ("dic", "vnpt", "vnpt_other", "leader"):
+            _token, secret = create_token(rw[key][who], name="test", days=None)
+            rw[key][f"{who}_token"] = secret
+    rw["admin_token"] = create_token(rw["admin"], name="test", days=None)[1]
+    from tracker.extensions import db
+
+    db.session.commit()
+    return rw
+
+
+def bearer(secret: str) -> dict:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def assert_error(response, status: int, code: str):
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = response.get_json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message", "details"}
+    assert body["error"]["code"] == code and body["error"]["message"]
+    return body["error"]
+
+
+# -- authentication -----------------------------------------------------------------------------
+
+
+def test_requests_without_a_valid_token_are_refused(db, rw, client):
+    for headers in (
+        {},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": "Bearer "},
+        bearer("trk_" + "x" * 43),
+        bearer("not-a-tracker-token"),
+    ):
+        response = client.get("/api/v1/agreements", headers=headers)
+        assert_error(response, 401, "unauthorized")
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_revoked_expired_and_disabled_are_refused(db, rw, client):
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.user_id == rw["qb"]["dic"].id))
+    headers = bearer(rw["qb"]["dic_token"])
+    assert client.get("/api/v1/agreements", headers=headers).status_code == 200
+    token.expires_on = local_today() - timedelta(days=1)
+    db.session.commit()
+    assert_error(client.get("/api/v1/agreements", headers=headers), 401, "unauthorized")
+    token.expires_on = None
+    rw["qb"]["dic"].active = False
+    db.session.commit()
+    assert_error(client.get("/api/v1/agreements", headers=headers), 401, "unauthorized")
+    rw["qb"]["dic"].active = True
+    revoke_token(token, user=rw["qb"]["dic"])
+    db.session.commit()
+    assert_error(client.get("/api/v1/agreements", headers=headers), 401, "unauthorized")
+
+
+def test_each_use_is_recorded(db, rw, client):
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.user_id == rw["qb"]["vnpt"].id))
+    assert token.last_used_at is None
+    before = utcnow()
+    client.get("/api/v1/agreements", headers=bearer(rw["qb"]["vnpt_token"]))
+    db.session.expire_all()
+    used = db.session.get(ApiToken, token.id).last_used_at
+    assert used is not None and used.replace(tzinfo=before.tzinfo) >= before - timedelta(seconds=1)
+
+
+def test_a_signed_in_session_is_not_a_token(rw, client, auth):
+    auth.login(rw["qb"]["dic"].email)
+    assert_error(client.get("/api/v1/agreements"), 401, "unauthorized")
+
+
+def test_the_openapi_document_needs_no_token(client):
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    assert response.get_json()["openapi"] == "3.1.0"
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+
+def test_agreements_are_paginated(rw, client):
+    headers = bearer(rw["admin_token"])
+    body = client.get("/api/v1/agreements?per_page=1", headers=headers).get_json()
+    assert body["page"] == 1 and body["per_page"] == 1 and body["total"] == 2
+    assert len(body["items"]) == 1
+    second = client.get("/api/v1/agreements?per_page=1&page=2", headers=headers).get_json()
+    assert {body["items"][0]["code"], second["items"][0]["code"]} == {"QB-2020", "VL-2020"}
+    beyond = client.get("/api/v1/agreements?page=9", headers=headers).get_json()
+    assert beyond["items"] == [] and beyond["total"] == 2
+    mine = client.get("/api/v1/agreements", headers=bearer(rw["qb"]["vnpt_token"])).get_json()
+    assert [a["code"] for a in mine["items"]] == ["QB-2020"] and mine["total"] == 1
+    assert mine["per_page"] == 25
+
+
+@pytest.mark.parametrize(
+    "query", ["per_page=101", "per_page=0", "page=0", "page=abc", "page=-1", "status=ongoing"]
+)
+def test_bad_query_parameters_are_400(rw, client, query):
+    response = client.get(f"/api/v1/agreements?{query}", headers=bearer(rw["admin_token"]))
+    error = assert_error(response, 400, "invalid_request")
+    assert error["details"]["errors"][0]["path"] == query.split("=")[0]
+
+
+def test_the_agreement_is_its_interchange_document(rw, client):
+    response = client.get("/api/v1/agreements/QB-2020", headers=bearer(rw["qb"]["leader_token"]))
+    assert response.status_code == 200
+    assert response.get_json() == jf.export_agreement(rw["qb"]["agreement"])
+    jf.validate_document(response.get_json())
+
+
+def test_reading_areas_commitments_milestones_indicators_directives(db, rw, client):
+    headers = bearer(rw["qb"]["vnpt_token"])
+    c = rw["qb"]["commitment"]
+    db.session.add_all(
+        [
+            Measurement(indicator=rw["qb"]["indicator"], measured_on=local_today(), value=5),
+            Measurement(
+                indicator=rw["qb"]["indicator"],
+                measured_on=local_today() - timedelta(days=90),
+                value=Decimal("2.5"),
+                verified=True,
+            ),
+        ]
+    )
+    db.session.commit()
+    areas = client.get("/api/v1/agreements/QB-2020/areas", headers=headers).get_json()["items"]
+    assert areas[0]["commitments"] == [{"id": c.id, "code": "1.1", "title": c.title}]
+    body = client.get(f"/api/v1/commitments/{c.id}", headers=headers).get_json()
+    assert body["lead_unit"] == {"code": "VNPT-qb", "name": "VNPT Quảng Bình"}
+    assert body["support_units"] == [{"code": "DIC-qb", "name": rw["qb"]["dic_unit"].name}]
+    assert body["agreement"] == "QB-2020" and body["version"] == c.version
+    milestones = client.get(f"/api/v1/commitments/{c.id}/milestones", headers=headers).get_json()
+    assert milestones["items"][0]["id"] == rw["qb"]["milestone"].id
+    indicators = client.get(f"/api/v1/commitments/{c.id}/indicators", headers=headers).get_json()
+    assert indicators["items"][0]["target"] == 151
+    assert indicators["items"][0]["measurements"] == [
+        {"on": (local_today() - timedelta(days=90)).isoformat(), "value": 2.5, "note": None}
+    ]
+    directives = client.get("/api/v1/agreements/QB-2020/directives", headers=headers).get_json()
+    assert directives["items"][0]["assignee"]["code"] == "DIC-qb"
+    periods = client.get("/api/v1/periods?agreement=QB-2020", headers=headers).get_json()["items"]
+    assert {p["id"] for p in periods} == {p.id for p in rw["qb"]["periods"]}
+    current = next(p for p in periods if p["id"] == rw["qb"]["current"].id)
+    assert current["open"] is True
+
+
+def test_another_provinces_objects_are_not_found(db, rw, client):
+    headers = bearer(rw["qb"]["dic_token"])
+    vl = rw["vl"]
+    report = ProgressReport(commitment=vl["commitment"], period=vl["current"])
+    db.session.add(report)
+    db.session.commit()
+    for url in (
+        "/api/v1/agreements/VL-2020",
+        "/api/v1/agreements/VL-2020/areas",
+        "/api/v1/agreements/VL-2020/directives",
+        f"/api/v1/commitments/{vl['commitment'].id}",
+        f"/api/v1/commitments/{vl['commitment'].id}/milestones",
+        f"/api/v1/commitments/{vl['commitment'].id}/indicators",
+        f"/api/v1/commitments/{vl['commitment'].id}/reports",
+        f"/api/v1/reports/{report.id}",
+        "/api/v1/periods?agreement=VL-2020",
+        "/api/v1/agreements/NOPE",
+        "/api/v1/commitments/999999",
+        "/api/v1/commitments/99999999999999",
+    ):
+        assert_error(client.get(url, headers=headers), 404, "not_found")
+    for url, kw in (
+        (f"/api/v1/commitments/{vl['commitment'].id}/reports/{vl['current'].id}", {"json": {}}),
+        (f"/api/v1/reports/{report.id}/submit", {}),
+        (f"/api/v1/reports/{report.id}/evidence", {"data": {"title": "x"}}),
+    ):
+        assert_error(client.post(url, headers=headers, **kw), 404, "not_found")
+
+
+def test_unknown_paths_and_methods(rw, client):
+    headers = bearer(rw["admin_token"])
+    assert_error(client.get("/api/v1/nothing-here", headers=headers), 404, "not_found")
+    response = client.delete("/api/v1/agreements", headers=headers)
+    assert_error(response, 405, "method_not_allowed")
+    assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
+    response = client.get(f"/api/v1/reports/{1}/submit", headers=headers)
+    assert_error(response, 405, "method_not_allowed")
+    assert client.options("/api/v1/agreements").headers["Allow"] == "GET, HEAD, OPTIONS"
+
+
+# -- writing reports ----------------------------------------------------------------------------
+
+
+def report_url(rw, key="qb", period="current"):
+    return f"/api/v1/commitments/{rw[key]['commitment'].id}/reports/{rw[key][period].id}"
+
+
+def report_body(rw, key="qb", **kw):
+    body = {
+        "percent_complete": 40,
+        "completion": "limited",
+        "spent_vnd": 1_500_000_000,
+        "narrative": "Đã lắp đặt 2/5 trạm BTS.",
+        "values": {str(rw[key]["indicator"].id): 60.5},
+        "milestones": {
+            str(rw[key]["milestone"].id): {
+                "status": "met",
+                "done_on": (local_today() - timedelta(days=3)).isoformat(),
+            }
+        },
+    }
+    body.update(kw)
+    return body
+
+
+def test_write_and_submit_a_report(db, rw, client):
+    headers = bearer(rw["qb"]["vnpt_token"])
+    response = client.post(report_url(rw), json=report_body(rw), headers=headers)
+    assert response.status_code == 201, response.get_json()
+    report = response.get_json()
+    assert response.headers["Location"].endswith(f"/api/v1/reports/{report['id']}")
+    assert report["status"] == "draft" and report["spent_vnd"] == 1_500_000_000
+    assert report["values"] == [
+        {"indicator_id": rw["qb"]["indicator"].id, "value": 60.5, "note": None}
+    ]
+    assert report["milestones"][0]["status"] == "met"
+    assert report["unit"]["code"] == "VNPT-qb"
+    # Updating the draft: 200, and a stale version is refused.
+    response = client.post(
+        report_url(rw),
+        json=report_body(rw, percent_complete=50, version=report["version"]),
+        headers=headers,
+    )
+    assert response.status_code == 200 and response.get_json()["percent_complete"] == 50
+    stale = client.post(
+        report_url(rw), json=report_body(rw, version=report["version"]), headers=headers
+    )
+    assert_error(stale, 409, "stale")
+    # Submitting, then nothing may change any more.
+    response = client.post(f"/api/v1/reports/{report['id']}/submit", headers=headers)
+    assert response.status_code == 200 and response.get_json()["status"] == "submitted"
+    assert response.get_json()["events"][0]["action"] == "submitted"
+    assert_error(
+        client.post(f"/api/v1/reports/{report['id']}/submit", headers=headers),
+        409,
+        "not_editable",
+    )
+    assert_error(
+        client.post(report_url(rw), json=report_body(rw), headers=headers), 409, "not_editable"
+    )
+    stored = db.session.get(ProgressReport, report["id"])
+    assert stored.status == ReportStatus.submitted
+    assert stored.submitted_by_id == rw["qb"]["vnpt"].id
+    listed = client.get(
+        f"/api/v1/commitments/{rw['qb']['commitment'].id}/reports", headers=headers
+    ).get_json()
+    assert [r["id"] for r in listed["items"]] == [report["id"]]
+
+
+@pytest.mark.parametrize(
+    ("change", "path"),
+    [
+        ({"percent_complete": 101}, "percent_complete"),
+        ({"percent_complete": "40"}, "percent_complete"),
+        ({"completion": "done"}, "completion"),
+        ({"spent_vnd": -1}, "spent_vnd"),
+        ({"spent_vnd": 10.5}, "spent_vnd"),
+        ({"values": {"abc": 1}}, "values"),
+        ({"milestones": {"1": {"status": "met", "done_on": "2020-02-30"}}}, "milestones.1.done_on"),
+        ({"extra": True}, "(document)"),
+    ],
+)
+def test_invalid_bodies_are_400_with_the_path(rw, client, change, path):
+    response = client.post(
+        report_url(rw), json=report_body(rw, **change), headers=bearer(rw["qb"]["vnpt_token"])
+    )
+    error = assert_error(response, 400, "invalid_request")
+    assert path in [e["path"] for e in error["details"]["errors"]]
+
+
+def test_malformed_and_mistyped_bodies(rw, client):
+    headers = bearer(rw["qb"]["vnpt_token"])
+    response = client.post(
+        report_url(rw), data="{oops", content_type="application/json", headers=headers
+    )
+    assert_error(response, 400, "invalid_request")
+    response = client.post(report_url(rw), data="percent=1", headers=headers)
+    assert_error(response, 415, "unsupported_media_type")
+    assert_error(client.post(report_url(rw), headers=headers), 400, "invalid_request")
+
+
+def test_business_rules_are_422(rw, client):
+    headers = bearer(rw["qb"]["vnpt_token"])
+    response = client.post(
+        report_url(rw), json=report_body(rw, completion="complete"), headers=headers
+    )
+    assert_error(response, 422, "unprocessable")
+    response = client.post(
+        report_url(rw),
+        json=report_body(rw, values={str(rw["vl"]["indicator"].id): 1}),
+        headers=headers,
+    )
+    assert_error(response, 422, "unprocessable")
+    future = (local_today() + timedelta(days=5)).isoformat()
+    response = client.post(
+        report_url(rw),
+        json=report_body(
+            rw, milestones={str(rw["qb"]["milestone"].id): {"status": "met", "done_on": future}}
+        ),
+        headers=headers,
+    )
+    assert_error(response, 422, "unprocessable")
+
+
+def test_who_may_report(rw, client):
+    body = report_body(rw)
+    for who in ("leader", "vnpt_other"):
+        response = client.post(report_url(rw), json=body, headers=bearer(rw["qb"][f"{who}_token"]))
+        assert_error(response, 403, "forbidden")
+    response = client.post(report_url(rw), json=body, headers=bearer(rw["qb"]["dic_token"]))
+    assert response.status_code == 201
+
+
+def test_a_closed_period_is_409(rw, client):
+    response = client.post(
+        report_url(rw, period="old"), json=report_body(rw), headers=bearer(rw["qb"]["vnpt_token"])
+    )
+    error = assert_error(response, 409, "period_closed")
+    assert error["details"]["deadline_on"] == rw["qb"]["old"].deadline_on.isoformat()
+
+
+# -- evidence -------------------------------------------------------------------------------------
+
+
+def test_evidence_upload(db, rw, client, app):
+    headers = bearer(rw["qb"]["vnpt_token"])
+    report = client.post(report_url(rw), json=report_body(rw), headers=headers).get_json()
+    url = f"/api/v1/reports/{report['id']}/evidence"
+    response = client.post(
+        url,
+        data={"file": (io.BytesIO(PNG), "anh.png"), "title": "Ảnh khánh thành", "kind": "photo"},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.get_json()
+    evidence = response.get_json()
+    assert evidence["content_type"] == "image/png" and evidence["file_name"] == "anh.png"
+    stored = db.session.get(Evidence, evidence["id"])
+    assert stored.thumbnail_sha256 is not None
+    from tracker import storage
+
+    with app.app_context():
+        assert storage.path_for(stored.sha256).exists()
+    response = client.post(
+        url,
+        data={"file": (io.BytesIO(PDF), "bb.pdf"), "title": "Biên bản", "issued_on": "2024-05-01"},
+        headers=headers,
+    )
+    assert response.status_code == 201 and response.get_json()["kind"] == "other"
+    report_now = client.get(f"/api/v1/reports/{report['id']}", headers=headers).get_json()
+    assert [e["title"] for e in report_now["evidence"]] == ["Ảnh khánh thành", "Biên bản"]
+
+
+def test_evidence_refusals(db, rw, client):
+    headers = bearer(rw["qb"]["vnpt_token"])
+    report = client.post(report_url(rw), json=report_body(rw), headers=headers).get_json()
+    url = f"/api/v1/reports/{report['id']}/evidence"
+    response = client.post(
+        url,
+        data={"file": (io.BytesIO(b"#!/bin/sh\nrm -rf /"), "x.sh"), "title": "x"},
+        headers=headers,
+    )
+    error = assert_error(response, 422, "unprocessable")
+    assert error["details"] == {"field": "file"}
+    response = client.post(url, data={"file": (io.BytesIO(PDF), "a.pdf")}, headers=headers)
+    assert_error(response, 400, "invalid_request")
+    response = client.post(
+        url,
+        data={"file": (io.BytesIO(PDF), "a.pdf"), "title": "x", "kind": "selfie"},
+        headers=headers,
+    )
+    assert_error(response, 400, "invalid_request")
+    assert_error(
+        client.post(url, json={"title": "x"}, headers=headers), 415, "unsupported_media_type"
+    )
+    client.post(f"/api/v1/reports/{report['id']}/submit", headers=headers)
+    response = client.post(
+        url, data={"file": (io.BytesIO(PDF), "a.pdf"), "title": "muộn"}, headers=headers
+    )
+    assert_error(response, 409, "not_editable")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) == 0
+
+
+# -- the OpenAPI document -------------------------------------------------------------------------
+
+
+def test_the_openapi_document_describes_every_endpoint(app):
+    doc = document()
+    assert doc["components"]["securitySchemes"]["bearerAuth"]["scheme"] == "bearer"
+    described = {
+        (method.upper(), "/api/v1" + path) for path, item in doc["paths"].items() for method in item
+    }
+    routed = set()
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("api.") and rule.endpoint != "api.fallback":
+            path = rule.rule.replace("<int:", "{").replace("<", "{").replace(">", "}")
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                routed.add((method, path))
+    assert routed == described
+    for schema in doc["components"]["schemas"].values():
+        Draft202012Validator.check_schema(schema)

@@ -1,0 +1,551 @@
+"""The tracker.agreement/v1 format: schema, import of a file holding only the documented keys,
+lossless round trips (demo data and generated data), updates in one transaction, dry runs, and
+every kind of bad input refused with a precise message and nothing written."""
+
+import copy
+import json
+import random
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from jsonschema import Draft202012Validator
+
+from tests import factories
+from tests.conftest import _truncate
+from tests.interop import documented_only, with_interop
+from tracker.agreements.models import (
+    Agreement,
+    AgreementStatus,
+    Area,
+    Commitment,
+    Completion,
+    Direction,
+    Directive,
+    FundingSource,
+    Indicator,
+    Measurement,
+    Milestone,
+    MilestoneStatus,
+    StatusChange,
+)
+from tracker.auth.models import Role
+from tracker.db import Invalid
+from tracker.extensions import db as _db
+from tracker.interop import json_format as jf
+from tracker.org.models import Province, Side, Unit, UnitKind
+
+
+@pytest.fixture(scope="module")
+def app(app):
+    return with_interop(app)
+
+
+def counts() -> dict:
+    """How many rows the tables an import touches hold."""
+    models = (Province, Unit, Agreement, Area, Commitment, Milestone, Indicator, Measurement)
+    return {
+        m.__name__: _db.session.scalar(sa.select(sa.func.count()).select_from(m))
+        for m in (*models, Directive, StatusChange)
+    }
+
+
+def export_all() -> list[dict]:
+    agreements = _db.session.scalars(
+        sa.select(Agreement).order_by(Agreement.period_start, Agreement.code)
+    ).all()
+    return [jf.export_agreement(a) for a in agreements]
+
+
+def reimport_into_empty_database(documents: list[dict]) -> list[dict]:
+    """Empty every table, import the documents through their JSON text, export again."""
+    _db.session.remove()
+    _truncate()
+    for document in documents:
+        jf.run_import(jf.load_json(jf.document_bytes(document)))
+        _db.session.commit()
+    _db.session.remove()
+    return export_all()
+
+
+# -- schema and the documented keys -------------------------------------------------------------
+
+
+def test_the_schema_is_valid_draft_2020_12():
+    Draft202012Validator.check_schema(jf.schema())
+    assert jf.schema()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_a_file_with_only_the_documented_keys_imports(db):
+    summary = jf.run_import(documented_only())
+    db.session.commit()
+    assert summary.created
+    assert summary.counts["province"]["create"] == 1
+    assert summary.counts["unit"]["create"] == 2
+    agreement = db.session.scalar(sa.select(Agreement).where(Agreement.code == "QT-VNPT-2025"))
+    assert agreement.province.code == "quang-tri"
+    assert {u.code for u in agreement.units} == {"SKHCN-QT", "VNPT-QT"}
+    commitment = agreement.areas[0].commitments[0]
+    assert commitment.budget_vnd == 7_000_000_000
+    assert commitment.lead_unit.side == Side.vnpt
+    assert [m.value for m in commitment.indicators[0].measurements] == [Decimal("4")]
+    # Everything documented comes back the same.
+    exported = jf.export_agreement(agreement)["agreement"]
+    source = documented_only()["agreement"]
+    for key in ("code", "title", "province", "partner", "signed_on", "period_start"):
+        assert exported[key] == source[key]
+    assert exported["units"] == source["units"]
+    area, area_in = exported["areas"][0], source["areas"][0]
+    c_out, c_in = area["commitments"][0], area_in["commitments"][0]
+    for key, value in c_in.items():
+        if key not in ("milestones", "indicators"):
+            assert c_out[key] == value, key
+    assert c_out["milestones"][0]["title"] == "Lắp đặt 5 trạm BTS"
+    assert c_out["indicators"][0]["measurements"][0] == {
+        "on": "2025-06-30",
+        "value": 4,
+        "verified": True,
+        "note": None,
+    }
+    assert exported["directives"][0]["assignee"] == "SKHCN-QT"
+
+
+def test_every_export_is_valid_against_the_schema(db):
+    jf.run_import(documented_only())
+    w = factories.world()
+    for agreement in (w["qb"]["agreement"], w["vl"]["agreement"]):
+        jf.validate_document(jf.export_agreement(agreement))
+    for document in export_all():
+        jf.validate_document(document)
+
+
+# -- round trips ---------------------------------------------------------------------------------
+
+
+def test_round_trip_of_the_demo_data(db):
+    from tracker.demo.loader import load_demo
+
+    load_demo()
+    db.session.commit()
+    before = export_all()
+    assert len(before) == 4
+    after = reimport_into_empty_database(before)
+    assert after == before
+
+
+def test_importing_an_export_again_changes_nothing(db):
+    from tracker.demo.loader import load_demo
+
+    load_demo()
+    db.session.commit()
+    for document in export_all():
+        summary = jf.run_import(document, dry_run=True)
+        assert summary.changes == [], summary.lines()
+        assert not summary.created
+
+
+ROMAN = ["I", "II", "III", "IV", "V"]
+TRICKY = [
+    '=HYPERLINK("http://example.com","bấm vào đây")',
+    "+84 912 345 678",
+    "-5% chi phí so với dự toán",
+    "@VNPT thông báo",
+    'Dòng có "ngoặc kép"\nvà xuống dòng',
+]
+
+
+def generated_agreements(seed: int) -> list[Agreement]:
+    """Two agreements (the second renews the first) with random areas, commitments, units,
+    milestones, indicators, measurements, directives and status history."""
+    rng = random.Random(seed)
+    province = factories.province("Quảng Trị", code=f"gen-{seed}")
+    units = [
+        factories.unit(province, code=f"G{seed}-P{i}", name=f"Sở ngành {i} — {rng.choice(TRICKY)}")
+        for i in range(3)
+    ] + [
+        factories.unit(
+            province if i else None,
+            side=Side.vnpt,
+            kind=UnitKind.vnpt_branch,
+            code=f"G{seed}-V{i}",
+            name=f"VNPT đơn vị {i}",
+        )
+        for i in range(2)
+    ]
+    result, predecessor = [], None
+    for n in range(2):
+        start = date(2015 + 5 * n, 1 + rng.randrange(12), 1 + rng.randrange(28))
+        signed = rng.random() < 0.8
+        agreement = factories.agreement(
+            province,
+            code=f"GEN-{seed}-{n}",
+            title=f"Thỏa thuận sinh ngẫu nhiên {seed}/{n} {rng.choice(TRICKY)}",
+            status=AgreementStatus.closed if n == 0 else AgreementStatus.in_force,
+            period_start=start,
+            period_end=start + timedelta(days=5 * 365),
+            vision_year=rng.choice([None, 2030, 2035]),
+            signed_on=start if signed else None,
+            legal_bases=[f"Quyết định số {rng.randrange(1, 999)}/QĐ-UBND" for _ in range(3)],
+            description=rng.choice([None, "Mô tả: " + rng.choice(TRICKY)]),
+            province_signatory=rng.choice([None, "Chủ tịch UBND tỉnh"]),
+            predecessor=predecessor,
+        )
+        agreement.status_changes = [
+            StatusChange(from_status=None, to_status=AgreementStatus.draft, changed_on=start),
+            StatusChange(
+                from_status=AgreementStatus.draft,
+                to_status=AgreementStatus.in_force,
+                changed_on=start + timedelta(days=30),
+                note=rng.choice([None, "Ký kết"]),
+            ),
+        ][: rng.randrange(3)]
+        for i in range(rng.randint(1, 4)):
+            area = factories.area(
+                agreement, code=ROMAN[i], title=f"Lĩnh vực {i} {rng.choice(TRICKY)}", position=i
+            )
+            for j in range(rng.randint(0, 4)):
+                lead = rng.choice(units)
+                others = [u for u in units if u is not lead]
+                commitment = factories.commitment(
+                    area,
+                    lead,
+                    code=f"{i + 1}.{j + 1}",
+                    title=f"Cam kết {i}.{j}: {rng.choice(TRICKY)}",
+                    support_units=rng.sample(others, rng.randint(0, 2)),
+                    position=j,
+                    budget_vnd=rng.choice([None, 0, rng.randrange(10**13)]),
+                    funding_source=rng.choice([None, *FundingSource]),
+                    due_on=rng.choice([None, start + timedelta(days=rng.randrange(2000))]),
+                    priority=rng.random() < 0.3,
+                    completion=rng.choice(list(Completion)),
+                    description=rng.choice([None, rng.choice(TRICKY)]),
+                )
+                for k in range(rng.randint(0, 3)):
+                    done = rng.random() < 0.5
+                    factories.milestone(
+                        commitment,
+                        title=f"Mốc {k} {rng.choice(TRICKY)}",
+                        due_on=start + timedelta(days=rng.randrange(2000)),
+                        done_on=start + timedelta(days=rng.randrange(2000)) if done else None,
+                        status=MilestoneStatus.met if done else MilestoneStatus.scheduled,
+                    )
+                for k in range(rng.randint(0, 2)):
+                    baseline = Decimal(rng.randrange(0, 50))
+                    indicator = factories.indicator(
+                        commitment,
+                        name=f"Chỉ tiêu {k} {rng.choice(TRICKY)}",
+                        unit=rng.choice(["%", "xã", "trạm BTS"]),
+                        baseline=baseline,
+                        target=baseline + Decimal(rng.randrange(1, 100)) + Decimal("0.25"),
+                        position=k,
+                        target_on=rng.choice([None, start + timedelta(days=1500)]),
+                        direction=Direction.increase,
+                    )
+                    for m in range(rng.randint(0, 3)):
+                        _db.session.add(
+                            Measurement(
+                                indicator=indicator,
+                                measured_on=start + timedelta(days=90 * (m + 1)),
+                                value=Decimal(rng.randrange(0, 10**6)) / Decimal(1000),
+                                verified=rng.random() < 0.5,
+                                note=rng.choice([None, rng.choice(TRICKY)]),
+                            )
+                        )
+        for k in range(rng.randint(0, 3)):
+            factories.directive(
+                agreement,
+                rng.choice(units),
+                text=f"Chỉ đạo {k}: {rng.choice(TRICKY)}",
+                issued_on=start + timedelta(days=10 * k),
+                meeting=rng.choice([None, "Họp BCĐ CNTT tỉnh"]),
+                due_on=rng.choice([None, start + timedelta(days=400)]),
+                done_on=rng.choice([None, start + timedelta(days=300)]),
+            )
+        agreement.units = rng.sample(units, rng.randint(1, len(units)))
+        predecessor = agreement
+        result.append(agreement)
+    _db.session.commit()
+    return result
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
+def test_round_trip_of_generated_data(db, seed):
+    generated_agreements(seed)
+    before = export_all()
+    assert len(before) == 2
+    after = reimport_into_empty_database(before)
+    assert after == before
+
+
+# -- updates, dry runs, deletions ---------------------------------------------------------------
+
+
+def test_importing_an_existing_code_updates_it(db):
+    jf.run_import(documented_only())
+    db.session.commit()
+    document = documented_only()
+    document["agreement"]["title"] = "Tên mới"
+    commitments = document["agreement"]["areas"][0]["commitments"]
+    commitments[0]["budget_vnd"] = 8_000_000_000
+    commitments.append({**copy.deepcopy(commitments[0]), "code": "1.2", "title": "Cam kết mới"})
+    document["agreement"]["directives"] = []
+    summary = jf.run_import(document)
+    db.session.commit()
+    assert not summary.created
+    assert summary.counts["agreement"] == {"create": 0, "update": 1, "delete": 0}
+    assert summary.counts["commitment"] == {"create": 1, "update": 1, "delete": 0}
+    assert summary.counts["directive"] == {"create": 0, "update": 0, "delete": 1}
+    update = next(c for c in summary.changes if c.kind == "commitment" and c.action == "update")
+    assert update.fields == {"budget_vnd": [7_000_000_000, 8_000_000_000]}
+    agreement = db.session.scalar(sa.select(Agreement).where(Agreement.code == "QT-VNPT-2025"))
+    assert agreement.title == "Tên mới"
+    assert [c.code for c in agreement.areas[0].commitments] == ["1.1", "1.2"]
+    assert agreement.directives == []
+
+
+def test_an_update_is_one_transaction(db):
+    jf.run_import(documented_only())
+    db.session.commit()
+    before = counts()
+    document = documented_only()
+    document["agreement"]["title"] = "Không được ghi"
+    document["agreement"]["areas"][0]["commitments"][0]["budget_vnd"] = 1
+    # The mistake comes last: everything before it must be rolled back too.
+    document["agreement"]["directives"][0]["assignee"] = "NOT-THERE"
+    with pytest.raises(Invalid, match=r"agreement\.directives\[0\]\.assignee: unit 'NOT-THERE'"):
+        jf.run_import(document)
+    db.session.rollback()
+    agreement = db.session.scalar(sa.select(Agreement).where(Agreement.code == "QT-VNPT-2025"))
+    assert agreement.title.startswith("Thỏa thuận hợp tác")
+    assert agreement.areas[0].commitments[0].budget_vnd == 7_000_000_000
+    assert counts() == before
+
+
+def test_dry_run_reports_the_changes_and_writes_nothing(db):
+    jf.run_import(documented_only())
+    db.session.commit()
+    before = counts()
+    document = documented_only()
+    document["agreement"]["title"] = "Tên thử"
+    document["agreement"]["areas"].append({"code": "II", "title": "Nguồn nhân lực"})
+    summary = jf.run_import(document, dry_run=True)
+    assert summary.dry_run
+    assert summary.counts == {
+        "agreement": {"create": 0, "update": 1, "delete": 0},
+        "area": {"create": 1, "update": 0, "delete": 0},
+    }
+    title = next(c for c in summary.changes if c.kind == "agreement").fields["title"]
+    assert title[1] == "Tên thử"
+    assert any("would update" in line for line in summary.lines())
+    assert counts() == before
+    agreement = db.session.scalar(sa.select(Agreement).where(Agreement.code == "QT-VNPT-2025"))
+    assert agreement.title != "Tên thử"
+
+
+def test_a_new_file_in_dry_run_creates_nothing(db):
+    summary = jf.run_import(documented_only(), dry_run=True)
+    assert summary.created and summary.counts["commitment"]["create"] == 1
+    assert counts()["Agreement"] == 0 and counts()["Province"] == 0
+
+
+def test_a_commitment_moves_to_a_later_area(db):
+    jf.run_import(documented_only())
+    db.session.commit()
+    document = documented_only()
+    moved = document["agreement"]["areas"][0].pop("commitments")
+    document["agreement"]["areas"].append({"code": "II", "title": "Khác", "commitments": moved})
+    summary = jf.run_import(document)
+    db.session.commit()
+    assert summary.counts["commitment"] == {"create": 0, "update": 1, "delete": 0}
+    commitment = db.session.scalar(sa.select(Commitment).where(Commitment.code == "1.1"))
+    assert commitment.area.code == "II"
+
+
+def test_an_import_never_deletes_what_reports_refer_to(db):
+    from tracker.progress.models import ProgressReport, ReportingPeriod
+
+    w = factories.world()
+    agreement = w["qb"]["agreement"]
+    period = ReportingPeriod(
+        agreement_id=agreement.id,
+        kind=agreement.reporting_frequency,
+        year=2020,
+        number=1,
+        starts_on=date(2019, 12, 15),
+        ends_on=date(2020, 3, 14),
+        deadline_on=date(2020, 3, 20),
+    )
+    db.session.add(period)
+    db.session.flush()
+    db.session.add(ProgressReport(commitment=w["qb"]["commitment"], period=period))
+    db.session.commit()
+    document = jf.export_agreement(agreement)
+    document["agreement"]["areas"][0]["commitments"] = []
+    with pytest.raises(Invalid, match=r"agreement\.areas\[0\]\.commitments: commitment '1\.1"):
+        jf.run_import(document)
+    assert db.session.get(Commitment, w["qb"]["commitment"].id) is not None
+
+
+# -- permissions of imports from the app ---------------------------------------------------------
+
+
+def test_imports_from_the_app_follow_the_permissions(db):
+    w = factories.world()
+    document = jf.export_agreement(w["qb"]["agreement"])
+    document["agreement"]["title"] = "Sửa bởi người ngoài"
+    for user in (w["vl"]["dic"], w["qb"]["vnpt"], w["qb"]["leader"]):
+        with pytest.raises(Invalid, match="QB-2020"):
+            jf.run_import(copy.deepcopy(document), user=user)
+    summary = jf.run_import(copy.deepcopy(document), user=w["qb"]["dic"], dry_run=True)
+    assert summary.counts["agreement"]["update"] == 1
+    # Only an administrator may bring in a province the system does not know.
+    with pytest.raises(Invalid):
+        jf.run_import(documented_only(), user=w["qb"]["dic"])
+    assert jf.run_import(documented_only(), user=w["admin"], dry_run=True).created
+    assert w["admin"].role == Role.admin
+
+
+# -- bad input ------------------------------------------------------------------------------------
+
+
+def _mutate(change):
+    document = documented_only()
+    change(document["agreement"])
+    return jf.document_bytes(document)
+
+
+def _commitment(a):
+    return a["areas"][0]["commitments"][0]
+
+
+BAD_FILES = {
+    "malformed JSON": (
+        b'{"format": "tracker.agreement/v1", "agreement": {"code": ',
+        "malformed JSON at line 1",
+    ),
+    "not UTF-8": (b'{"format": "tracker.agreement/v1", "x": "\xff"}', "not UTF-8"),
+    "NaN": (b'{"format": "tracker.agreement/v1", "agreement": NaN}', "malformed JSON"),
+    "not an object": (b"[1, 2, 3]", "format: expected 'tracker.agreement/v1'"),
+    "wrong format value": (
+        jf.document_bytes({**documented_only(), "format": "tracker.agreement/v2"}),
+        "format: expected 'tracker.agreement/v1' (got 'tracker.agreement/v2')",
+    ),
+    "unknown agreement status": (
+        _mutate(lambda a: a.update(status="approved")),
+        "agreement.status: unknown value 'approved' (allowed: draft, under_review",
+    ),
+    "unknown side": (
+        _mutate(lambda a: _commitment(a).update(committed_by="both")),
+        "agreement.areas[0].commitments[0].committed_by: unknown value 'both'",
+    ),
+    "unknown funding source": (
+        _mutate(lambda a: _commitment(a).update(funding_source="lottery")),
+        "agreement.areas[0].commitments[0].funding_source: unknown value 'lottery'",
+    ),
+    "impossible date": (
+        _mutate(lambda a: a.update(signed_on="2020-02-30")),
+        "agreement.signed_on: '2020-02-30' is not a valid date (YYYY-MM-DD)",
+    ),
+    "impossible milestone date": (
+        _mutate(lambda a: _commitment(a)["milestones"][0].update(due_on="2021-13-01")),
+        "agreement.areas[0].commitments[0].milestones[0].due_on: '2021-13-01' is not a valid date",
+    ),
+    "date in another format": (
+        _mutate(lambda a: a.update(period_start="01/03/2025")),
+        "agreement.period_start: '01/03/2025' is not a valid date",
+    ),
+    "negative VND": (
+        _mutate(lambda a: _commitment(a).update(budget_vnd=-5)),
+        "agreement.areas[0].commitments[0].budget_vnd: cannot be negative (-5)",
+    ),
+    "fractional VND": (
+        _mutate(lambda a: _commitment(a).update(budget_vnd=1500.5)),
+        "agreement.areas[0].commitments[0].budget_vnd: expected a whole number of VND",
+    ),
+    "VND as text": (
+        _mutate(lambda a: _commitment(a).update(budget_vnd="7.000.000.000")),
+        "budget_vnd: expected a whole number of VND",
+    ),
+    "lead unit not in the file": (
+        _mutate(lambda a: _commitment(a).update(lead_unit="VNPT-HUE")),
+        "agreement.areas[0].commitments[0].lead_unit: unit 'VNPT-HUE' is not in agreement.units",
+    ),
+    "supporting unit not in the file": (
+        _mutate(lambda a: _commitment(a).update(support_units=["SO-TC"])),
+        "agreement.areas[0].commitments[0].support_units[0]: unit 'SO-TC' is not in",
+    ),
+    "duplicated unit code": (
+        _mutate(lambda a: a["units"].append(dict(a["units"][0]))),
+        "agreement.units[2].code: duplicated unit code 'SKHCN-QT'",
+    ),
+    "duplicated area code": (
+        _mutate(lambda a: a["areas"].append({"code": "I", "title": "Lặp"})),
+        "agreement.areas[1].code: duplicated area code 'I'",
+    ),
+    "duplicated commitment code": (
+        _mutate(
+            lambda a: a["areas"].append(
+                {"code": "II", "title": "Khác", "commitments": [copy.deepcopy(_commitment(a))]}
+            )
+        ),
+        "agreement.areas[1].commitments[0].code: duplicated commitment code '1.1'",
+    ),
+    "missing required key": (
+        _mutate(lambda a: a.pop("title")),
+        "agreement.title: required",
+    ),
+    "end before start": (
+        _mutate(lambda a: a.update(period_end="2024-01-01")),
+        "agreement.period_end: must be after period_start",
+    ),
+    "NUL character": (
+        _mutate(lambda a: a.update(partner="VN\u0000PT")),
+        "agreement.partner: contains a NUL character",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_bad_files_are_refused_precisely_and_nothing_is_written(db, case):
+    w = factories.world()
+    data, expected = BAD_FILES[case]
+    before = counts()
+    with pytest.raises(Invalid) as refused:
+        jf.run_import(jf.load_json(data))
+    db.session.rollback()
+    assert expected in str(refused.value)
+    assert counts() == before
+    assert db.session.get(Agreement, w["qb"]["agreement"].id).title == w["qb"]["agreement"].title
+
+
+def test_every_schema_problem_is_listed_with_its_path(db):
+    document = documented_only()
+    document["agreement"]["status"] = "approved"
+    _commitment(document["agreement"])["budget_vnd"] = -1
+    _commitment(document["agreement"])["due_on"] = "2026-02-29"
+    with pytest.raises(jf.DocumentError) as refused:
+        jf.run_import(document)
+    assert refused.value.errors == [
+        "agreement.areas[0].commitments[0].budget_vnd: cannot be negative (-1)",
+        "agreement.areas[0].commitments[0].due_on: '2026-02-29' is not a valid date (YYYY-MM-DD)",
+        "agreement.status: unknown value 'approved' (allowed: draft, under_review, signed, "
+        "in_force, closed)",
+    ]
+    assert counts()["Agreement"] == 0
+
+
+def test_files_over_10_mb_are_refused_before_parsing():
+    data = b'{"format": "tracker.agreement/v1", "pad": "' + b"x" * (10 * 1024 * 1024) + b'"}'
+    with pytest.raises(jf.DocumentError, match="larger than 10 MB"):
+        jf.load_json(data)
+    # A 50 MB file of garbage is refused the same way: the size is checked first.
+    with pytest.raises(jf.DocumentError, match="larger than 10 MB"):
+        jf.load_json(b"\x00" * (50 * 1024 * 1024))
+
+
+def test_the_demo_files_validate():
+    from tracker.demo.loader import DATA
+
+    for path in sorted((DATA / "agreements").glob("*.json")):
+        jf.validate_document(json.loads(path.read_text(encoding="utf-8")))
