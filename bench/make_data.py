@@ -739,8 +739,10 @@ def main(argv=None) -> int:
         )
         fix_sequences(engine)
         if engine.dialect.name == "sqlite":
-            with engine.connect() as conn:
+            with engine.begin() as conn:
                 conn.exec_driver_sql("ANALYZE")
+            # A checkpoint cannot run inside a transaction.
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         elif engine.dialect.name == "postgresql":
             with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
