@@ -118,7 +118,6 @@ def register_hooks(app: Flask) -> None:
         return {"perm": permissions, "languages": app.config["LANGUAGES"]}
 
 
-
 def register_error_handlers(app: Flask) -> None:
     """Generic error pages in the user's language."""
 

@@ -92,12 +92,30 @@ def report_cli():
 @click.argument("agreement_code")
 @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), required=True)
 @click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
-@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Start of the range (default: the period's).")
-@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="End of the range (default: the period's).")
-@click.option("--date", "issued_on", type=click.DateTime(["%Y-%m-%d"]),
-              help="Date of the document (default: the end of the range).")
-@click.option("--kind", type=click.Choice(["five_year", "annual", "interim"]), default=None,
-              help="five_year for the whole period; interim when a range is given.")
+@click.option(
+    "--from",
+    "date_from",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Start of the range (default: the period's).",
+)
+@click.option(
+    "--to",
+    "date_to",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="End of the range (default: the period's).",
+)
+@click.option(
+    "--date",
+    "issued_on",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="Date of the document (default: the end of the range).",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["five_year", "annual", "interim"]),
+    default=None,
+    help="five_year for the whole period; interim when a range is given.",
+)
 @with_appcontext
 def five_year_command(agreement_code, out, lang, date_from, date_to, issued_on, kind):
     """Write the review of AGREEMENT_CODE to a PDF (the same data and options give the same bytes)."""
@@ -115,16 +133,24 @@ def five_year_command(agreement_code, out, lang, date_from, date_to, issued_on, 
     start = date_from.date() if date_from else agreement.period_start
     end = date_to.date() if date_to else agreement.period_end
     if kind is None:
-        kind = "five_year" if (start, end) == (agreement.period_start, agreement.period_end) else "interim"
+        kind = (
+            "five_year"
+            if (start, end) == (agreement.period_start, agreement.period_end)
+            else "interim"
+        )
     previous = db.session.scalar(
-        sa.select(GeneratedReport).where(GeneratedReport.agreement_id == agreement.id)
-        .order_by(GeneratedReport.id.desc()).limit(1)
+        sa.select(GeneratedReport)
+        .where(GeneratedReport.agreement_id == agreement.id)
+        .order_by(GeneratedReport.id.desc())
+        .limit(1)
     )
     options = services.options_from(previous.options) if previous else ReviewOptions()
     options.kind, options.lang = kind, lang
     options.issued_on = issued_on.date() if issued_on else end
     try:
-        record = services.generate_review(agreement, user=None, options=options, date_from=start, date_to=end)
+        record = services.generate_review(
+            agreement, user=None, options=options, date_from=start, date_to=end
+        )
     except Invalid as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()

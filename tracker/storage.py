@@ -178,7 +178,9 @@ def store(upload) -> StoredFile:
         if isinstance(exc, UploadError):
             from tracker.security import security_event
 
-            security_event("upload_refused", file_name=clean_file_name(upload.filename), reason=str(exc))
+            security_event(
+                "upload_refused", file_name=clean_file_name(upload.filename), reason=str(exc)
+            )
         raise
 
 

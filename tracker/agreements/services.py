@@ -378,7 +378,9 @@ def delete_record(obj, *, agreement: Agreement, user) -> None:
     if isinstance(obj, Area) and obj.commitments:
         raise Invalid(_("Move or delete the area's commitments first."))
     if isinstance(obj, Commitment) and _has_reports(Commitment.id == obj.id):
-        raise Invalid(_("This commitment has progress reports, which are kept: mark it withdrawn instead."))
+        raise Invalid(
+            _("This commitment has progress reports, which are kept: mark it withdrawn instead.")
+        )
     db.session.delete(obj)
     db.session.flush()
 
@@ -389,7 +391,9 @@ def delete_agreement(agreement: Agreement, *, user) -> None:
     if agreement.status != AgreementStatus.draft:
         raise Invalid(_("Only a draft agreement can be deleted."))
     if _has_reports(Commitment.agreement_id == agreement.id):
-        raise Invalid(_("This agreement has progress reports, which are kept: it cannot be deleted."))
+        raise Invalid(
+            _("This agreement has progress reports, which are kept: it cannot be deleted.")
+        )
     db.session.delete(agreement)
     db.session.flush()
 
@@ -401,7 +405,11 @@ _reports = sa.table("progress_reports", sa.column("commitment_id"))
 
 def _has_reports(condition) -> bool:
     """Whether any commitment matching the condition has a progress report."""
-    return bool(db.session.scalar(
-        sa.select(sa.func.count()).select_from(_reports)
-        .join(Commitment, Commitment.id == _reports.c.commitment_id).where(condition)
-    ))
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(_reports)
+            .join(Commitment, Commitment.id == _reports.c.commitment_id)
+            .where(condition)
+        )
+    )

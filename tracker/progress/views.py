@@ -149,16 +149,37 @@ def _period(period_id) -> ReportingPeriod:
 def _render_period(item: ReportingPeriod, form):
     agreement = item.agreement
     commitments = db.session.scalars(
-        sa.select(Commitment).where(Commitment.agreement_id == agreement.id)
-        .options(selectinload(Commitment.area)).order_by(Commitment.area_id, Commitment.position, Commitment.id)
+        sa.select(Commitment)
+        .where(Commitment.agreement_id == agreement.id)
+        .options(selectinload(Commitment.area))
+        .order_by(Commitment.area_id, Commitment.position, Commitment.id)
     ).all()
-    reports = {r.commitment_id: r for r in db.session.scalars(
-        sa.select(ProgressReport).where(ProgressReport.period_id == item.id))}
-    missing = [c for c in commitments if c.completion != Completion.withdrawn
-               and (c.id not in reports or reports[c.id].status in (ReportStatus.draft, ReportStatus.returned))]
-    return render_template("progress/period.html", period=item, agreement=agreement, commitments=commitments,
-                           reports=reports, missing=missing, form=form, today=local_today(),
-                           can_verify=can_verify(current_user, agreement))
+    reports = {
+        r.commitment_id: r
+        for r in db.session.scalars(
+            sa.select(ProgressReport).where(ProgressReport.period_id == item.id)
+        )
+    }
+    missing = [
+        c
+        for c in commitments
+        if c.completion != Completion.withdrawn
+        and (
+            c.id not in reports
+            or reports[c.id].status in (ReportStatus.draft, ReportStatus.returned)
+        )
+    ]
+    return render_template(
+        "progress/period.html",
+        period=item,
+        agreement=agreement,
+        commitments=commitments,
+        reports=reports,
+        missing=missing,
+        form=form,
+        today=local_today(),
+        can_verify=can_verify(current_user, agreement),
+    )
 
 
 @bp.route("/periods/<int:period_id>")
@@ -177,10 +198,18 @@ def reopen_period(period_id):
         abort(403)
     form = f.ReopenForm()
     if form.validate_on_submit() and save_with(
-        form, lambda: services.reopen_period(item, user=current_user, until=form.until.data, reason=form.reason.data)
+        form,
+        lambda: services.reopen_period(
+            item, user=current_user, until=form.until.data, reason=form.reason.data
+        ),
     ):
-        flash(_("The period is open for reports until %(date)s.", date=form.until.data.strftime("%d/%m/%Y")),
-              "success")
+        flash(
+            _(
+                "The period is open for reports until %(date)s.",
+                date=form.until.data.strftime("%d/%m/%Y"),
+            ),
+            "success",
+        )
         return redirect(url_for(".period", period_id=period_id))
     return _render_period(item, form)
 
@@ -484,8 +513,10 @@ def supersede_evidence(evidence_id):
     item = _evidence(evidence_id)
     if item.report is None:
         abort(404)
-    if not (can_report(current_user, item.report.commitment)
-            or can_verify(current_user, item.report.commitment.agreement)):
+    if not (
+        can_report(current_user, item.report.commitment)
+        or can_verify(current_user, item.report.commitment.agreement)
+    ):
         abort(403)
     form = f.EvidenceForm(obj=item) if request.method == "GET" else f.EvidenceForm()
     if request.method == "GET":
@@ -521,8 +552,11 @@ def supersede_evidence(evidence_id):
 
 
 @bp.route("/milestones/<int:milestone_id>/extension", methods=["GET", "POST"])
-@bp.route("/commitments/<int:commitment_id>/reports/<int:period_id>/extension", methods=["GET", "POST"],
-          endpoint="request_report_extension")
+@bp.route(
+    "/commitments/<int:commitment_id>/reports/<int:period_id>/extension",
+    methods=["GET", "POST"],
+    endpoint="request_report_extension",
+)
 @login_required
 def request_extension(milestone_id=None, commitment_id=None, period_id=None):
     """Ask for more time for a milestone, or for a commitment's report of a period."""
@@ -546,16 +580,23 @@ def request_extension(milestone_id=None, commitment_id=None, period_id=None):
     if form.validate_on_submit() and save_with(
         form,
         lambda: services.request_extension(
-            commitment, user=current_user, requested_on=form.requested_on.data, reason=form.reason.data,
-            milestone=milestone, period=item,
+            commitment,
+            user=current_user,
+            requested_on=form.requested_on.data,
+            reason=form.reason.data,
+            milestone=milestone,
+            period=item,
         ),
     ):
         flash(_("The request has been sent to the DIC."), "success")
         return redirect(url_for("agreements.commitment", commitment_id=commitment.id))
     subject = milestone.title if milestone else item.label
     return render_template(
-        "agreements/form.html", form=form, title=_("Ask for an extension: %(item)s", item=subject),
-        agreement=agreement, record=commitment,
+        "agreements/form.html",
+        form=form,
+        title=_("Ask for an extension: %(item)s", item=subject),
+        agreement=agreement,
+        record=commitment,
         cancel=url_for("agreements.commitment", commitment_id=commitment.id),
     )
 
@@ -570,9 +611,15 @@ def _extension(extension_id) -> Extension:
 
 def _render_extension(item: Extension, form):
     agreement = item.commitment.agreement
-    return render_template("progress/extension.html", extension=item, agreement=agreement, form=form,
-                           can_decide=can_verify(current_user, agreement) and item.status == ExtensionStatus.pending
-                           and item.requested_by_id != current_user.id)
+    return render_template(
+        "progress/extension.html",
+        extension=item,
+        agreement=agreement,
+        form=form,
+        can_decide=can_verify(current_user, agreement)
+        and item.status == ExtensionStatus.pending
+        and item.requested_by_id != current_user.id,
+    )
 
 
 @bp.route("/extensions/<int:extension_id>")
@@ -591,8 +638,10 @@ def decide_extension(extension_id):
         abort(403)
     form = f.DecisionForm()
     if form.validate_on_submit() and save_with(
-        form, lambda: services.decide_extension(item, user=current_user, approve=form.decision.data == "approve",
-                                                note=form.note.data)
+        form,
+        lambda: services.decide_extension(
+            item, user=current_user, approve=form.decision.data == "approve", note=form.note.data
+        ),
     ):
         flash(_("The decision has been recorded."), "success")
         return redirect(url_for(".review"))
@@ -619,9 +668,15 @@ def _render_directive(directive: Directive, form=None, evidence_form=None):
         sa.select(Evidence).where(Evidence.directive_id == directive.id).order_by(Evidence.id)
     ).all()
     return render_template(
-        "progress/directive.html", directive=directive, agreement=directive.agreement, form=form,
-        evidence_form=evidence_form or f.EvidenceForm(prefix="ev"), evidence=evidence, empty_form=f.EmptyForm(),
-        today=local_today(), allowed=can_complete_directive(current_user, directive),
+        "progress/directive.html",
+        directive=directive,
+        agreement=directive.agreement,
+        form=form,
+        evidence_form=evidence_form or f.EvidenceForm(prefix="ev"),
+        evidence=evidence,
+        empty_form=f.EmptyForm(),
+        today=local_today(),
+        allowed=can_complete_directive(current_user, directive),
     )
 
 
@@ -643,8 +698,14 @@ def add_directive_evidence(directive_id):
 
     def attach():
         stored, thumb = _store(form.file.data)
-        services.add_directive_evidence(item, user=current_user, stored=stored, title=form.title.data,
-                                        kind=EvidenceKind(form.kind.data), thumbnail_sha256=thumb)
+        services.add_directive_evidence(
+            item,
+            user=current_user,
+            stored=stored,
+            title=form.title.data,
+            kind=EvidenceKind(form.kind.data),
+            thumbnail_sha256=thumb,
+        )
 
     if form.validate_on_submit() and save_with(form, attach):
         flash(_("The evidence has been attached."), "success")
@@ -661,8 +722,11 @@ def complete_directive(directive_id):
         abort(403)
     form = f.CompleteDirectiveForm()
     if form.validate_on_submit() and save_with(
-        form, lambda: services.complete_directive(item, user=current_user, done_on=form.done_on.data,
-                                                  version=form.version.data), stale_obj=item
+        form,
+        lambda: services.complete_directive(
+            item, user=current_user, done_on=form.done_on.data, version=form.version.data
+        ),
+        stale_obj=item,
     ):
         flash(_("The directive is marked as done."), "success")
         return redirect(url_for("agreements.detail", code=item.agreement.code) + "#directives")
