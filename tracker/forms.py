@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import get_translations, gettext
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, IntegerField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -158,6 +159,11 @@ class DecimalText(StringField):
             return ""
         text = format(self.data.normalize(), "f")
         return text.replace(".", ",")
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the options of a select field."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class MultiSelect(SelectMultipleField):

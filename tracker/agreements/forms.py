@@ -24,6 +24,7 @@ from tracker.forms import (
     max_length,
     not_after,
     optional,
+    options,
     required,
     required_date,
 )
@@ -137,7 +138,9 @@ class CommitmentForm(BaseForm):
     )
     title = TextAreaField(_l("Commitment"), validators=[required(), max_length(500)])
     description = TextAreaField(_l("Description"), validators=[max_length(20000)])
-    committed_by = SelectField(_l("Committed by"), choices=Side.choices(), validators=[required()])
+    committed_by = SelectField(
+        _l("Committed by"), choices=options(Side.choices()), validators=[required()]
+    )
     lead_unit_id = SelectField(_l("Lead unit"), coerce=int, validators=[required()])
     support_unit_ids = MultiSelect(_l("Supporting units"), coerce=int)
     due_on = DateField(_l("Due date"), validators=[optional()])
@@ -146,12 +149,14 @@ class CommitmentForm(BaseForm):
     )
     funding_source = SelectField(
         _l("Funding source"),
-        choices=[("", "—"), *FundingSource.choices()],
+        choices=options([("", "—"), *FundingSource.choices()]),
         filters=[_blank_to_none],
         validate_choice=False,
     )
     priority = BooleanField(_l("Priority"))
-    completion = SelectField(_l("Completion"), choices=Completion.choices(), default="not_started")
+    completion = SelectField(
+        _l("Completion"), choices=options(Completion.choices()), default="not_started"
+    )
     position = IntegerField(
         _l("Order"),
         default=0,
@@ -176,7 +181,9 @@ class MilestoneForm(BaseForm):
 
     title = TextAreaField(_l("Milestone"), validators=[required(), max_length(500)])
     due_on = DateField(_l("Due date"), validators=[required_date()])
-    status = SelectField(_l("Status"), choices=MilestoneStatus.choices(), default="scheduled")
+    status = SelectField(
+        _l("Status"), choices=options(MilestoneStatus.choices()), default="scheduled"
+    )
     done_on = DateField(_l("Date met"), validators=[optional()])
     version = VersionField()
 
@@ -210,7 +217,9 @@ class IndicatorForm(BaseForm):
     )
     baseline = DecimalText(_l("Baseline"), validators=[input_required()])
     target = DecimalText(_l("Target"), validators=[input_required()])
-    direction = SelectField(_l("Direction"), choices=Direction.choices(), default="increase")
+    direction = SelectField(
+        _l("Direction"), choices=options(Direction.choices()), default="increase"
+    )
     target_on = DateField(_l("Target date"), validators=[optional()])
     reason = TextAreaField(
         _l("Reason for the change"),

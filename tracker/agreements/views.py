@@ -42,7 +42,7 @@ from tracker.auth.permissions import (
 )
 from tracker.db import Forbidden, Invalid, local_today
 from tracker.extensions import db
-from tracker.forms import save_with
+from tracker.forms import options, save_with
 from tracker.i18n import _
 from tracker.org.models import Side, Unit
 
@@ -79,7 +79,7 @@ def _get(model, obj_id: int):
     return obj, _visible(agreement)
 
 
-def _unit_choices(agreement: Agreement) -> list[tuple[int, str]]:
+def _unit_choices(agreement: Agreement) -> list:
     choices = []
     for unit in queries.units_for_agreement(agreement):
         label = unit.name
@@ -89,7 +89,7 @@ def _unit_choices(agreement: Agreement) -> list[tuple[int, str]]:
         elif not unit.is_valid_on():
             label = _("%(unit)s (no longer exists)", unit=unit.name)
         choices.append((unit.id, label))
-    return choices
+    return options(choices)
 
 
 def unit_names() -> dict[int, str]:
@@ -217,7 +217,7 @@ def detail(code):
 def _agreement_form(agreement: Agreement | None):
     form = f.AgreementForm(obj=agreement)
     provinces = queries.provinces_in_scope(current_user)
-    form.province_id.choices = [
+    form.province_id.choices = options(
         (
             p.id,
             p.name
@@ -225,11 +225,11 @@ def _agreement_form(agreement: Agreement | None):
             else _("%(name)s (until %(date)s)", name=p.name, date=p.valid_to.strftime("%d/%m/%Y")),
         )
         for p in provinces
-    ]
+    )
     others = db.session.scalars(agreements_visible_to(current_user).order_by(Agreement.code)).all()
-    form.predecessor_id.choices = [(0, "—")] + [
-        (a.id, str(a)) for a in others if agreement is None or a.id != agreement.id
-    ]
+    form.predecessor_id.choices = options(
+        [(0, "—")] + [(a.id, str(a)) for a in others if agreement is None or a.id != agreement.id]
+    )
     if request.method == "GET":
         if agreement is not None:
             form.legal_bases.data = "\n".join(agreement.legal_bases or [])
@@ -310,10 +310,10 @@ def status(code):
         _visible(db.session.scalar(sa.select(Agreement).where(Agreement.code == code)))
     )
     form = f.StatusForm(obj=agreement)
-    form.to_status.choices = [
+    form.to_status.choices = options(
         (s.value, s.label)
         for s in allowed_transitions(agreement.status, signed=agreement.is_signed)
-    ]
+    )
     if request.method == "GET":
         form.changed_on.data = local_today()
         form.to_status.data = request.args.get("to")
@@ -398,7 +398,7 @@ def new_area(code=None, area_id=None):
 
 def _commitment_form(agreement: Agreement, commitment: Commitment | None):
     form = f.CommitmentForm(obj=commitment)
-    form.area_id.choices = [(a.id, str(a)) for a in agreement.areas]
+    form.area_id.choices = options((a.id, str(a)) for a in agreement.areas)
     units = _unit_choices(agreement)
     form.lead_unit_id.choices = units
     form.support_unit_ids.choices = units

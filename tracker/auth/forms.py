@@ -4,7 +4,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import EqualTo
 
 from tracker.auth.models import Role
-from tracker.forms import BaseForm, VersionField, max_length, required
+from tracker.forms import BaseForm, VersionField, max_length, options, required
 from tracker.i18n import _l
 
 
@@ -21,7 +21,7 @@ class UserForm(BaseForm):
 
     email = EmailField(_l("E-mail"), validators=[required(), max_length(254)])
     full_name = StringField(_l("Full name"), validators=[required(), max_length(120)])
-    role = SelectField(_l("Role"), choices=Role.choices(), validators=[required()])
+    role = SelectField(_l("Role"), choices=options(Role.choices()), validators=[required()])
     unit_id = SelectField(_l("Unit"), coerce=int, validate_choice=True)
     active = BooleanField(_l("Active"), default=True)
     password = PasswordField(

@@ -4,7 +4,15 @@ from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import ValidationError
 
 from tracker.agreements.forms import code_format
-from tracker.forms import BaseForm, VersionField, max_length, not_after, optional, required
+from tracker.forms import (
+    BaseForm,
+    VersionField,
+    max_length,
+    not_after,
+    optional,
+    options,
+    required,
+)
 from tracker.i18n import _l
 from tracker.org.models import ChangeKind, Side, UnitKind
 
@@ -22,7 +30,7 @@ class _SuccessionFields:
     successor_id = SelectField(_l("Carried on by"), coerce=int, default=0)
     change_kind = SelectField(
         _l("How it changed"),
-        choices=[("", "—"), *ChangeKind.choices()],
+        choices=options([("", "—"), *ChangeKind.choices()]),
         filters=[_blank_to_none],
         validate_choice=False,
     )
@@ -53,8 +61,10 @@ class UnitForm(_SuccessionFields, BaseForm):
     code = StringField(_l("Code"), validators=[required(), max_length(40), code_format])
     name = StringField(_l("Name"), validators=[required(), max_length(300)])
     short_name = StringField(_l("Short name"), validators=[optional(), max_length(80)])
-    kind = SelectField(_l("Kind"), choices=UnitKind.choices(), validators=[required()])
-    side = SelectField(_l("Side"), choices=Side.choices(), validators=[required()])
+    kind = SelectField(
+        _l("Unit kind"), choices=options(UnitKind.choices()), validators=[required()]
+    )
+    side = SelectField(_l("Side"), choices=options(Side.choices()), validators=[required()])
     province_id = SelectField(
         _l("Province"),
         coerce=int,

@@ -15,7 +15,7 @@ from tracker.auth.services import (
 )
 from tracker.db import Invalid, check_version
 from tracker.extensions import db
-from tracker.forms import save_with
+from tracker.forms import options, save_with
 from tracker.i18n import _
 from tracker.org.forms import ProvinceForm, UnitForm
 from tracker.org.models import ChangeKind, Province, Side, Unit, UnitKind
@@ -25,7 +25,9 @@ bp = Blueprint("org", __name__, url_prefix="/admin")
 
 def _successor_choices(model, exclude_id=None):
     rows = db.session.scalars(sa.select(model).order_by(model.name)).all()
-    return [(0, "—")] + [(r.id, f"{r.name} ({r.code})") for r in rows if r.id != exclude_id]
+    return options(
+        [(0, "—")] + [(r.id, f"{r.name} ({r.code})") for r in rows if r.id != exclude_id]
+    )
 
 
 def _succession(form) -> dict:
@@ -137,9 +139,10 @@ def new_unit(unit_id=None):
         abort(404)
     form = UnitForm(obj=unit)
     form.successor_id.choices = _successor_choices(Unit, unit_id)
-    form.province_id.choices = [(0, _("— national —"))] + [
-        (p.id, p.name) for p in db.session.scalars(sa.select(Province).order_by(Province.name))
-    ]
+    form.province_id.choices = options(
+        [(0, _("— national —"))]
+        + [(p.id, p.name) for p in db.session.scalars(sa.select(Province).order_by(Province.name))]
+    )
     if request.method == "GET" and unit is not None:
         form.successor_id.data = unit.successor_id or 0
         form.province_id.data = unit.province_id or 0
@@ -192,7 +195,7 @@ def new_user(user_id=None):
     if user_id and account is None:
         abort(404)
     form = UserForm(obj=account)
-    form.unit_id.choices = (
+    form.unit_id.choices = options(
         [(0, "—")]
         + [
             (u.id, f"{u.name} ({u.code})")

@@ -13,6 +13,7 @@ from tracker.forms import (
     input_required,
     max_length,
     optional,
+    options,
     required,
     required_date,
 )
@@ -31,7 +32,9 @@ class ReportForm(BaseForm):
             NumberRange(min=0, max=100, message=_l("Enter a percentage from 0 to 100.")),
         ],
     )
-    completion = SelectField(_l("Completion"), choices=Completion.choices(), default="limited")
+    completion = SelectField(
+        _l("Completion"), choices=options(Completion.choices()), default="limited"
+    )
     spent_vnd = VNDField(
         _l("Spent in the period (VND)"), description=_l("Whole đồng, e.g. 1.500.000.000.")
     )
@@ -76,7 +79,7 @@ def report_form_for(commitment, *args, **kwargs) -> ReportForm:
             f"m_{milestone.id}_status",
             SelectField(
                 _l("Status"),
-                choices=[(c, str(label)) for c, label in MILESTONE_CHOICES],
+                choices=options((c, str(label)) for c, label in MILESTONE_CHOICES),
                 default="",
             ),
         )
@@ -90,7 +93,9 @@ class EvidenceForm(BaseForm):
     """Upload a piece of evidence."""
 
     title = StringField(_l("Title"), validators=[required(), max_length(300)])
-    kind = SelectField(_l("Kind"), choices=EvidenceKind.choices(), default="other")
+    kind = SelectField(
+        _l("Evidence kind"), choices=options(EvidenceKind.choices()), default="other"
+    )
     issued_on = DateField(_l("Date of the document"), validators=[optional()])
     file = FileField(
         _l("File"),
@@ -125,7 +130,7 @@ class DecisionForm(BaseForm):
     """Approve or refuse an extension."""
 
     decision = SelectField(
-        _l("Decision"), choices=[("approve", _l("Approve")), ("refuse", _l("Refuse"))]
+        _l("Decision"), choices=options([("approve", _l("Approve")), ("refuse", _l("Refuse"))])
     )
     note = TextAreaField(
         _l("Note"), description=_l("Required when refusing."), validators=[max_length(5000)]

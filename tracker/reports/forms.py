@@ -2,7 +2,7 @@
 
 from wtforms import DateField, SelectField, StringField, TextAreaField
 
-from tracker.forms import BaseForm, max_length, optional, required_date
+from tracker.forms import BaseForm, max_length, optional, options, required_date
 from tracker.i18n import _l
 from tracker.reports.models import ReviewKind
 
@@ -10,9 +10,11 @@ from tracker.reports.models import ReviewKind
 class ReviewForm(BaseForm):
     """Range, language, and the sections the editors write."""
 
-    kind = SelectField(_l("Kind of review"), choices=ReviewKind.choices(), default="five_year")
+    kind = SelectField(
+        _l("Kind of review"), choices=options(ReviewKind.choices()), default="five_year"
+    )
     lang = SelectField(
-        _l("Language"), choices=[("vi", "Tiếng Việt"), ("en", "English")], default="vi"
+        _l("Language"), choices=options([("vi", "Tiếng Việt"), ("en", "English")]), default="vi"
     )
     date_from = DateField(_l("From"), validators=[required_date()])
     date_to = DateField(_l("To"), validators=[required_date()])

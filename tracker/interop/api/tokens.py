@@ -13,7 +13,7 @@ from wtforms import SelectField, StringField
 from tracker.auth.tokens import ApiToken, hash_token, new_token
 from tracker.db import Invalid, local_today, utcnow
 from tracker.extensions import db
-from tracker.forms import BaseForm, max_length, required
+from tracker.forms import BaseForm, max_length, options, required
 from tracker.i18n import _, _l
 
 bp = Blueprint("tokens", __name__, url_prefix="/account/tokens")
@@ -39,7 +39,7 @@ class TokenForm(BaseForm):
         description=_l("What the token is for, e.g. “VNPT reporting system”."),
         validators=[required(), max_length(100)],
     )
-    expires = SelectField(_l("Expires after"), choices=EXPIRY_CHOICES, default="90")
+    expires = SelectField(_l("Expires after"), choices=options(EXPIRY_CHOICES), default="90")
 
 
 class RevokeForm(BaseForm):
