@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 
 from babel import Locale
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import format_datetime as _format_datetime
 from flask_babel import get_locale, gettext, lazy_gettext
 
@@ -14,7 +14,10 @@ _l = lazy_gettext
 
 
 def select_locale() -> str:
-    """The user's chosen language (session), else Vietnamese."""
+    """The user's chosen language (session), else Vietnamese; Vietnamese outside a request
+    (the CLI, the demo loader)."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang")
     if chosen in languages:

@@ -321,15 +321,60 @@ def test_invalid_bodies_are_400_with_the_path(rw, client, change, path):
     assert path in [e["path"] for e in error["details"]["errors"]]
 
 
+def test_the_reasons_are_in_vietnamese_unless_english_is_asked_for(rw, client):
+    headers = bearer(rw["qb"]["vnpt_token"])
+    body = report_body(rw, percent_complete=120, spent_vnd=-1, completion="done", extra=True)
+    error = assert_error(
+        client.post(report_url(rw), json=body, headers=headers), 400, "invalid_request"
+    )
+    assert {e["path"]: e["message"] for e in error["details"]["errors"]} == {
+        "(document)": "khóa không được phép: 'extra'",
+        "completion": "giá trị 'done' không hợp lệ (cho phép: not_started, limited, substantial, "
+        "complete, withdrawn)",
+        "percent_complete": "không được lớn hơn 100 (giá trị nhận được: 120)",
+        "spent_vnd": "không được âm (-1)",
+    }
+    response = client.post(f"{report_url(rw)}?lang=en", json=body, headers=headers)
+    error = assert_error(response, 400, "invalid_request")
+    assert {e["path"]: e["message"] for e in error["details"]["errors"]} == {
+        "(document)": "unknown keys: 'extra'",
+        "completion": "unknown value 'done' (allowed: not_started, limited, substantial, "
+        "complete, withdrawn)",
+        "percent_complete": "must be at most 100 (got 120)",
+        "spent_vnd": "cannot be negative (-1)",
+    }
+
+
 def test_malformed_and_mistyped_bodies(rw, client):
     headers = bearer(rw["qb"]["vnpt_token"])
     response = client.post(
         report_url(rw), data="{oops", content_type="application/json", headers=headers
     )
-    assert_error(response, 400, "invalid_request")
+    error = assert_error(response, 400, "invalid_request")
+    assert error["details"]["errors"] == [
+        {
+            "path": "(body)",
+            "message": "JSON sai cú pháp ở dòng 1, cột 2: cần tên khóa đặt trong dấu ngoặc kép",
+        }
+    ]
+    response = client.post(
+        f"{report_url(rw)}?lang=en", data="{oops", content_type="application/json", headers=headers
+    )
+    assert assert_error(response, 400, "invalid_request")["details"]["errors"][0]["message"] == (
+        "malformed JSON at line 1, column 2: Expecting property name enclosed in double quotes"
+    )
     response = client.post(report_url(rw), data="percent=1", headers=headers)
     assert_error(response, 415, "unsupported_media_type")
-    assert_error(client.post(report_url(rw), headers=headers), 400, "invalid_request")
+    error = assert_error(client.post(report_url(rw), headers=headers), 400, "invalid_request")
+    assert error["details"]["errors"] == [{"path": "(body)", "message": "bắt buộc"}]
+
+
+def test_bad_query_parameters_are_explained_in_vietnamese(rw, client):
+    response = client.get("/api/v1/agreements?per_page=abc", headers=bearer(rw["admin_token"]))
+    error = assert_error(response, 400, "invalid_request")
+    assert error["details"]["errors"] == [
+        {"path": "per_page", "message": "phải là số nguyên từ 1 đến 100, không phải 'abc'"}
+    ]
 
 
 def test_business_rules_are_422(rw, client):

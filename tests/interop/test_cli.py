@@ -1,5 +1,6 @@
 """`tracker export` and `tracker import` from the command line."""
 
+import contextvars
 import io
 import json
 
@@ -100,6 +101,28 @@ def test_a_refused_import_says_why_and_writes_nothing(db, run, tmp_path, content
     assert result.exit_code == 1
     assert "Refused" in result.output and "nothing was written" in result.output
     assert expected in result.output
+    assert agreement_count(db) == 0
+
+
+def test_the_command_line_explains_a_refused_file_in_english(db, run, tmp_path):
+    # The reasons are translated for the import page and the API; the command runs without a
+    # request (no user, no session: outside the test's request context here) and prints them in
+    # English.
+    document = documented_only()
+    commitment = document["agreement"]["areas"][0]["commitments"][0]
+    commitment["budget_vnd"] = -5
+    del commitment["title"]
+    path = tmp_path / "bad.json"
+    path.write_bytes(jf.document_bytes(document))
+    end_transaction()
+    result = contextvars.Context().run(run, import_command, path)
+    assert result.exit_code == 1
+    assert f"Refused: {path} (2 problem(s)); nothing was written." in result.output
+    assert "  - agreement.areas[0].commitments[0].budget_vnd: cannot be negative (-5)" in (
+        result.output
+    )
+    assert "  - agreement.areas[0].commitments[0].title: required" in result.output
+    assert "không được âm" not in result.output and "Traceback" not in result.output
     assert agreement_count(db) == 0
 
 

@@ -313,7 +313,9 @@ def test_an_update_is_one_transaction(db):
     document["agreement"]["areas"][0]["commitments"][0]["budget_vnd"] = 1
     # The mistake comes last: everything before it must be rolled back too.
     document["agreement"]["directives"][0]["assignee"] = "NOT-THERE"
-    with pytest.raises(Invalid, match=r"agreement\.directives\[0\]\.assignee: unit 'NOT-THERE'"):
+    with pytest.raises(
+        Invalid, match=r"agreement\.directives\[0\]\.assignee: đơn vị 'NOT-THERE' không có"
+    ):
         jf.run_import(document)
     db.session.rollback()
     agreement = db.session.scalar(sa.select(Agreement).where(Agreement.code == "QT-VNPT-2025"))
@@ -382,8 +384,10 @@ def test_an_import_never_deletes_what_reports_refer_to(db):
     db.session.commit()
     document = jf.export_agreement(agreement)
     document["agreement"]["areas"][0]["commitments"] = []
-    with pytest.raises(Invalid, match=r"agreement\.areas\[0\]\.commitments: commitment '1\.1"):
+    with pytest.raises(Invalid) as refused:
         jf.run_import(document)
+    assert str(refused.value).startswith("agreement.areas[0].commitments: Cam kết '1.1 ")
+    assert "không có trong tệp nhưng đang được báo cáo tiến độ" in str(refused.value)
     assert db.session.get(Commitment, w["qb"]["commitment"].id) is not None
 
 
@@ -419,69 +423,93 @@ def _commitment(a):
     return a["areas"][0]["commitments"][0]
 
 
+# The reasons are in the user's language: Vietnamese, the default (English: test_views).
 BAD_FILES = {
     "malformed JSON": (
         b'{"format": "tracker.agreement/v1", "agreement": {"code": ',
-        "malformed JSON at line 1",
+        "tệp: JSON sai cú pháp ở dòng 1, cột 58: thiếu giá trị",
     ),
-    "not UTF-8": (b'{"format": "tracker.agreement/v1", "x": "\xff"}', "not UTF-8"),
-    "NaN": (b'{"format": "tracker.agreement/v1", "agreement": NaN}', "malformed JSON"),
-    "not an object": (b"[1, 2, 3]", "format: expected 'tracker.agreement/v1'"),
+    "not UTF-8": (
+        b'{"format": "tracker.agreement/v1", "x": "\xff"}',
+        "tệp: không phải văn bản UTF-8 (byte không hợp lệ ở vị trí 41)",
+    ),
+    "NaN": (
+        b'{"format": "tracker.agreement/v1", "agreement": NaN}',
+        "tệp: JSON sai cú pháp: NaN không phải là số JSON",
+    ),
+    "not an object": (
+        b"[1, 2, 3]",
+        "format: không phải tệp của hệ thống theo dõi (cần định dạng 'tracker.agreement/v1', "
+        'tệp không có khóa "format")',
+    ),
     "wrong format value": (
         jf.document_bytes({**documented_only(), "format": "tracker.agreement/v2"}),
-        "format: expected 'tracker.agreement/v1' (got 'tracker.agreement/v2')",
+        "format: không phải tệp của hệ thống theo dõi (cần định dạng 'tracker.agreement/v1', "
+        "tệp ghi 'tracker.agreement/v2')",
     ),
     "unknown agreement status": (
         _mutate(lambda a: a.update(status="approved")),
-        "agreement.status: unknown value 'approved' (allowed: draft, under_review",
+        "agreement.status: giá trị 'approved' không hợp lệ (cho phép: draft, under_review",
     ),
     "unknown side": (
         _mutate(lambda a: _commitment(a).update(committed_by="both")),
-        "agreement.areas[0].commitments[0].committed_by: unknown value 'both'",
+        "agreement.areas[0].commitments[0].committed_by: giá trị 'both' không hợp lệ",
     ),
     "unknown funding source": (
         _mutate(lambda a: _commitment(a).update(funding_source="lottery")),
-        "agreement.areas[0].commitments[0].funding_source: unknown value 'lottery'",
+        "agreement.areas[0].commitments[0].funding_source: giá trị 'lottery' không hợp lệ",
     ),
     "impossible date": (
         _mutate(lambda a: a.update(signed_on="2020-02-30")),
-        "agreement.signed_on: '2020-02-30' is not a valid date (YYYY-MM-DD)",
+        "agreement.signed_on: '2020-02-30' không phải ngày hợp lệ; phải là ngày theo dạng "
+        "YYYY-MM-DD",
     ),
     "impossible milestone date": (
         _mutate(lambda a: _commitment(a)["milestones"][0].update(due_on="2021-13-01")),
-        "agreement.areas[0].commitments[0].milestones[0].due_on: '2021-13-01' is not a valid date",
+        "agreement.areas[0].commitments[0].milestones[0].due_on: '2021-13-01' không phải ngày "
+        "hợp lệ",
     ),
     "date in another format": (
         _mutate(lambda a: a.update(period_start="01/03/2025")),
-        "agreement.period_start: '01/03/2025' is not a valid date",
+        "agreement.period_start: '01/03/2025' không phải ngày hợp lệ",
     ),
     "negative VND": (
         _mutate(lambda a: _commitment(a).update(budget_vnd=-5)),
-        "agreement.areas[0].commitments[0].budget_vnd: cannot be negative (-5)",
+        "agreement.areas[0].commitments[0].budget_vnd: không được âm (-5)",
     ),
     "fractional VND": (
         _mutate(lambda a: _commitment(a).update(budget_vnd=1500.5)),
-        "agreement.areas[0].commitments[0].budget_vnd: expected a whole number of VND",
+        "agreement.areas[0].commitments[0].budget_vnd: phải là số nguyên đồng (không có phần "
+        "thập phân), không phải 1500.5",
     ),
     "VND as text": (
         _mutate(lambda a: _commitment(a).update(budget_vnd="7.000.000.000")),
-        "budget_vnd: expected a whole number of VND",
+        "budget_vnd: phải là số nguyên đồng (không có phần thập phân), không phải '7.000.000.000'",
+    ),
+    "priority as text": (
+        _mutate(lambda a: _commitment(a).update(priority="có")),
+        'agreement.areas[0].commitments[0].priority: phải là true hoặc false, không phải "có"',
+    ),
+    "title too long": (
+        _mutate(lambda a: a.update(title="x" * 501)),
+        "agreement.title: dài quá 500 ký tự",
     ),
     "lead unit not in the file": (
         _mutate(lambda a: _commitment(a).update(lead_unit="VNPT-HUE")),
-        "agreement.areas[0].commitments[0].lead_unit: unit 'VNPT-HUE' is not in agreement.units",
+        "agreement.areas[0].commitments[0].lead_unit: đơn vị 'VNPT-HUE' không có trong "
+        "agreement.units",
     ),
     "supporting unit not in the file": (
         _mutate(lambda a: _commitment(a).update(support_units=["SO-TC"])),
-        "agreement.areas[0].commitments[0].support_units[0]: unit 'SO-TC' is not in",
+        "agreement.areas[0].commitments[0].support_units[0]: đơn vị 'SO-TC' không có trong",
     ),
     "duplicated unit code": (
         _mutate(lambda a: a["units"].append(dict(a["units"][0]))),
-        "agreement.units[2].code: duplicated unit code 'SKHCN-QT'",
+        "agreement.units[2].code: mã đơn vị 'SKHCN-QT' bị trùng",
     ),
     "duplicated area code": (
         _mutate(lambda a: a["areas"].append({"code": "I", "title": "Lặp"})),
-        "agreement.areas[1].code: duplicated area code 'I'",
+        "agreement.areas[1].code: mã lĩnh vực 'I' bị trùng (đã có ở agreement.areas[0].code)",
     ),
     "duplicated commitment code": (
         _mutate(
@@ -489,19 +517,20 @@ BAD_FILES = {
                 {"code": "II", "title": "Khác", "commitments": [copy.deepcopy(_commitment(a))]}
             )
         ),
-        "agreement.areas[1].commitments[0].code: duplicated commitment code '1.1'",
+        "agreement.areas[1].commitments[0].code: mã cam kết '1.1' bị trùng (đã có ở "
+        "agreement.areas[0].commitments[0].code)",
     ),
     "missing required key": (
         _mutate(lambda a: a.pop("title")),
-        "agreement.title: required",
+        "agreement.title: bắt buộc",
     ),
     "end before start": (
         _mutate(lambda a: a.update(period_end="2024-01-01")),
-        "agreement.period_end: must be after period_start",
+        "agreement.period_end: phải sau period_start",
     ),
     "NUL character": (
         _mutate(lambda a: a.update(partner="VN\u0000PT")),
-        "agreement.partner: contains a NUL character",
+        "agreement.partner: chứa ký tự NUL hoặc điểm mã Unicode không hợp lệ",
     ),
 }
 
@@ -527,20 +556,21 @@ def test_every_schema_problem_is_listed_with_its_path(db):
     with pytest.raises(jf.DocumentError) as refused:
         jf.run_import(document)
     assert refused.value.errors == [
-        "agreement.areas[0].commitments[0].budget_vnd: cannot be negative (-1)",
-        "agreement.areas[0].commitments[0].due_on: '2026-02-29' is not a valid date (YYYY-MM-DD)",
-        "agreement.status: unknown value 'approved' (allowed: draft, under_review, signed, "
-        "in_force, closed)",
+        "agreement.areas[0].commitments[0].budget_vnd: không được âm (-1)",
+        "agreement.areas[0].commitments[0].due_on: '2026-02-29' không phải ngày hợp lệ; phải là "
+        "ngày theo dạng YYYY-MM-DD",
+        "agreement.status: giá trị 'approved' không hợp lệ (cho phép: draft, under_review, "
+        "signed, in_force, closed)",
     ]
     assert counts()["Agreement"] == 0
 
 
 def test_files_over_10_mb_are_refused_before_parsing():
     data = b'{"format": "tracker.agreement/v1", "pad": "' + b"x" * (10 * 1024 * 1024) + b'"}'
-    with pytest.raises(jf.DocumentError, match="larger than 10 MB"):
+    with pytest.raises(jf.DocumentError, match=r"tệp: lớn quá 10 MB \(10\.485\.805 byte\)"):
         jf.load_json(data)
     # A 50 MB file of garbage is refused the same way: the size is checked first.
-    with pytest.raises(jf.DocumentError, match="larger than 10 MB"):
+    with pytest.raises(jf.DocumentError, match="tệp: lớn quá 10 MB"):
         jf.load_json(b"\x00" * (50 * 1024 * 1024))
 
 

@@ -110,11 +110,58 @@ def test_a_bad_file_lists_its_problems_and_writes_nothing(db, w, client, auth):
     response = upload(client, jf.document_bytes(document), "qb.json")
     assert response.status_code == 422
     page = text_of(response)
-    assert "agreement.signed_on: '2020-02-30' is not a valid date" in page
-    assert "budget_vnd: cannot be negative" in page
+    assert "agreement.signed_on: '2020-02-30' không phải ngày hợp lệ" in page
+    assert "agreement.areas[0].commitments[0].budget_vnd: không được âm (-1)" in page
     assert 'name="key"' not in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Agreement, w["qb"]["agreement"].id).title != "Không được ghi"
+
+
+def _file_with_two_mistakes(w) -> bytes:
+    document = jf.export_agreement(w["qb"]["agreement"])
+    commitment = document["agreement"]["areas"][0]["commitments"][0]
+    commitment["budget_vnd"] = -5
+    del commitment["title"]
+    return jf.document_bytes(document)
+
+
+def test_the_reasons_are_in_vietnamese_by_default(w, client, auth):
+    auth.login(w["qb"]["dic"].email)
+    response = upload(client, _file_with_two_mistakes(w), "qb.json")
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "Tệp không được chấp nhận và không có dữ liệu nào được ghi. Số lỗi phát hiện: 2." in page
+    assert "agreement.areas[0].commitments[0].budget_vnd: không được âm (-5)" in page
+    assert "agreement.areas[0].commitments[0].title: bắt buộc" in page
+    assert "cannot be negative" not in page and "required" not in page
+
+
+def test_the_reasons_follow_the_users_language(w, client, auth):
+    auth.login(w["qb"]["dic"].email)
+    client.post("/language", data={"lang": "en"})
+    response = upload(client, _file_with_two_mistakes(w), "qb.json")
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "The file was refused and nothing was written. Problems found: 2." in page
+    assert "agreement.areas[0].commitments[0].budget_vnd: cannot be negative (-5)" in page
+    assert "agreement.areas[0].commitments[0].title: required" in page
+    assert "không được âm" not in page and "bắt buộc" not in page
+    # Back in Vietnamese, the same file is explained in Vietnamese again.
+    client.post("/language", data={"lang": "vi"})
+    page = text_of(upload(client, _file_with_two_mistakes(w), "qb.json"))
+    assert "agreement.areas[0].commitments[0].budget_vnd: không được âm (-5)" in page
+
+
+def test_a_file_that_is_not_json_is_explained_in_the_users_language(w, client, auth):
+    auth.login(w["qb"]["dic"].email)
+    page = text_of(upload(client, b'{"format": "tracker.agreement/v1",', "qb.json"))
+    assert "tệp: JSON sai cú pháp ở dòng 1, cột 35: cần tên khóa đặt trong dấu ngoặc kép" in page
+    client.post("/language", data={"lang": "en"})
+    page = text_of(upload(client, b'{"format": "tracker.agreement/v1",', "qb.json"))
+    assert (
+        "file: malformed JSON at line 1, column 35: "
+        "Expecting property name enclosed in double quotes" in page
+    )
 
 
 def test_a_dic_cannot_import_into_another_province(w, client, auth):

@@ -1,7 +1,9 @@
 """`tracker export` and `tracker import`: the interchange format and Excel from the command line.
 
-Messages are in English. A refused import prints every problem found, exits with status 1 and
-writes nothing."""
+Messages are in English, the reasons a file is refused included: the import runs under
+`force_locale("en")`, as a command has no request, so no user's language (without it, gettext
+would ask the locale selector, which reads the session). A refused import prints every problem
+found, exits with status 1 and writes nothing."""
 
 import os
 import sys

@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
+from flask_babel import ngettext
 from jsonschema import Draft202012Validator
 from sqlalchemy import event
 
@@ -36,6 +37,7 @@ from tracker.agreements.models import (
 from tracker.config import ROOT
 from tracker.db import Invalid, jsonable
 from tracker.extensions import db
+from tracker.i18n import _, _l, fmt_number
 from tracker.org.models import Province, Side, Unit, UnitKind
 
 FORMAT = "tracker.agreement/v1"
@@ -48,7 +50,10 @@ MAX_REPORTED_ERRORS = 50
 
 
 class DocumentError(Invalid):
-    """A refused document, with every problem found as "JSON path: reason"."""
+    """A refused document, with every problem found as "JSON path: reason".
+
+    The reasons are in the language of the request (gettext), the JSON paths as they are: build
+    them inside a request, or an app context under `flask_babel.force_locale` (the commands)."""
 
     def __init__(self, errors: list[str]):
         self.errors = list(errors)
@@ -196,31 +201,78 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+class _NotAJsonNumber(ValueError):
+    """NaN, Infinity or -Infinity in a document: Python accepts them, JSON does not."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.name = name
+
+
 def _no_constants(name: str):
-    raise ValueError(f"{name} is not a JSON number")
+    raise _NotAJsonNumber(name)
+
+
+#: The syntax errors of Python's json module, worded for the people who write these files.
+JSON_SYNTAX = {
+    "Expecting value": _l("Expecting value"),
+    "Expecting property name enclosed in double quotes": _l(
+        "Expecting property name enclosed in double quotes"
+    ),
+    "Expecting ':' delimiter": _l("Expecting ':' delimiter"),
+    "Expecting ',' delimiter": _l("Expecting ',' delimiter"),
+    "Unterminated string starting at": _l("Unterminated string starting at"),
+    "Invalid control character at": _l("Invalid control character at"),
+    "Invalid \\escape": _l("Invalid \\escape"),
+    "Invalid \\uXXXX escape": _l("Invalid \\uXXXX escape"),
+    "Extra data": _l("Extra data"),
+    "Illegal trailing comma before end of object": _l(
+        "Illegal trailing comma before end of object"
+    ),
+    "Illegal trailing comma before end of array": _l("Illegal trailing comma before end of array"),
+}
 
 
 def load_json(data: bytes | str, *, limit: int = MAX_JSON_BYTES):
     """Parse a document's bytes: refused (DocumentError) when too large, not UTF-8 or not JSON."""
     if len(data) > limit:
         raise DocumentError(
-            [f"file: larger than {limit // (1024 * 1024)} MB ({len(data):,} bytes); refused"]
+            [
+                _(
+                    "file: larger than %(mb)s MB (%(size)s bytes); refused",
+                    mb=limit // (1024 * 1024),
+                    size=fmt_number(len(data)),
+                )
+            ]
         )
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise DocumentError(
-                [f"file: not UTF-8 text (invalid byte at position {exc.start})"]
+                [_("file: not UTF-8 text (invalid byte at position %(pos)s)", pos=exc.start)]
             ) from None
     try:
         return json.loads(data, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
         raise DocumentError(
-            [f"file: malformed JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"]
+            [
+                _(
+                    "file: malformed JSON at line %(line)s, column %(col)s: %(reason)s",
+                    line=exc.lineno,
+                    col=exc.colno,
+                    reason=str(JSON_SYNTAX.get(exc.msg, exc.msg)),
+                )
+            ]
         ) from None
-    except (ValueError, RecursionError) as exc:
-        raise DocumentError([f"file: malformed JSON: {exc}"]) from None
+    except _NotAJsonNumber as exc:
+        raise DocumentError(
+            [_("file: malformed JSON: %(name)s is not a JSON number", name=exc.name)]
+        ) from None
+    except RecursionError:
+        raise DocumentError([_("file: malformed JSON: nested too deeply")]) from None
+    except ValueError as exc:
+        raise DocumentError([_("file: malformed JSON: %(reason)s", reason=exc)]) from None
 
 
 def json_path(parts) -> str:
@@ -232,58 +284,95 @@ def json_path(parts) -> str:
 
 
 _TYPE_WORDS = {
-    "string": "text",
-    "integer": "a whole number",
-    "number": "a number",
-    "array": "a list",
-    "object": "an object",
-    "boolean": "true or false",
+    "string": _l("text"),
+    "integer": _l("a whole number"),
+    "number": _l("a number"),
+    "array": _l("a list"),
+    "object": _l("an object"),
+    "boolean": _l("true or false"),
     "null": "null",
 }
 
 
-def _describe(error) -> str:
-    """One schema problem as 'path: reason', worded for the people who write these files."""
-    path, reason = explain(error)
+def _problem(path: str, reason) -> str:
+    """'path: reason', the way every problem is listed (the path is never translated)."""
     return f"{path}: {reason}"
 
 
+def _describe(error) -> str:
+    """One schema problem as 'path: reason', worded for the people who write these files."""
+    return _problem(*explain(error))
+
+
+def _either(words) -> str:
+    """'a or b or c' in the current language."""
+    text = ""
+    for word in words:
+        text = str(word) if not text else _("%(first)s or %(second)s", first=text, second=word)
+    return text
+
+
 def explain(error) -> tuple[str, str]:
-    """A jsonschema error as (JSON path, reason)."""
+    """A jsonschema error as (JSON path, reason), the reason in the request's language."""
     path = json_path(error.absolute_path)
     value, kind = error.instance, error.validator
     is_money = path.endswith("_vnd")
     if kind == "required":
         missing = next((k for k in error.validator_value if k not in value), "?")
-        return json_path([*error.absolute_path, missing]), "required"
+        return json_path([*error.absolute_path, missing]), _("required")
     if kind == "type":
         if is_money:
-            return path, f"expected a whole number of VND (no decimals), got {value!r}"
+            return path, _(
+                "expected a whole number of VND (no decimals), got %(value)s", value=repr(value)
+            )
         expected = error.validator_value
         expected = expected if isinstance(expected, list) else [expected]
-        words = " or ".join(_TYPE_WORDS.get(t, t) for t in expected)
-        return path, f"expected {words}, got {json.dumps(value, ensure_ascii=False)[:80]}"
+        words = _either(_TYPE_WORDS.get(t, t) for t in expected)
+        got = json.dumps(value, ensure_ascii=False)[:80]
+        return path, _("expected %(expected)s, got %(value)s", expected=words, value=got)
     if kind == "format" and error.validator_value == "date":
-        return path, f"{value!r} is not a valid date (YYYY-MM-DD)"
+        return path, _("%(value)s is not a valid date (YYYY-MM-DD)", value=repr(value))
     if kind == "enum":
         allowed = ", ".join("null" if v is None else str(v) for v in error.validator_value)
-        return path, f"unknown value {value!r} (allowed: {allowed})"
+        return path, _(
+            "unknown value %(value)s (allowed: %(allowed)s)", value=repr(value), allowed=allowed
+        )
     if kind == "const":
-        return path, f"expected {error.validator_value!r}, got {value!r}"
+        return path, _(
+            "expected %(expected)s, got %(value)s",
+            expected=repr(error.validator_value),
+            value=repr(value),
+        )
     if kind == "minimum":
         if is_money:
-            return path, f"cannot be negative ({value})"
-        return path, f"must be at least {error.validator_value} (got {value})"
+            return path, _("cannot be negative (%(value)s)", value=value)
+        return path, _(
+            "must be at least %(min)s (got %(value)s)", min=error.validator_value, value=value
+        )
     if kind == "maximum":
-        return path, f"must be at most {error.validator_value} (got {value})"
+        return path, _(
+            "must be at most %(max)s (got %(value)s)", max=error.validator_value, value=value
+        )
     if kind in ("exclusiveMinimum", "exclusiveMaximum"):
-        return path, f"{value} is out of range"
+        return path, _("%(value)s is out of range", value=value)
     if kind == "pattern" and error.validator_value != "\\S":
-        return path, f"{value!r} does not match the pattern {error.validator_value}"
+        return path, _(
+            "%(value)s does not match the pattern %(pattern)s",
+            value=repr(value),
+            pattern=error.validator_value,
+        )
     if kind in ("minLength", "pattern"):
-        return path, "required (empty text)"
+        return path, _("required (empty text)")
     if kind == "maxLength":
-        return path, f"longer than {error.validator_value} characters"
+        return path, _("longer than %(max)s characters", max=error.validator_value)
+    if (
+        kind == "additionalProperties"
+        and error.validator_value is False
+        and isinstance(value, dict)
+    ):
+        known = error.schema.get("properties", {})
+        extra = ", ".join(repr(k) for k in value if k not in known)
+        return path, _("unknown keys: %(keys)s", keys=extra)
     return path, error.message
 
 
@@ -299,15 +388,34 @@ def validate_document(document) -> None:
         return
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         # A file of another kind: one clear message rather than a page of consequences.
-        fmt = document.get("format") if isinstance(document, dict) else None
-        got = f"got {fmt!r}" if fmt is not None else 'no "format" key'
-        raise DocumentError([f"format: expected {FORMAT!r} ({got}); is this a tracker file?"])
+        raise DocumentError([_not_a_tracker_file(document)])
     messages = [_describe(e) for e in errors]
     messages = list(dict.fromkeys(messages))  # one line per problem, in order
     if len(messages) > MAX_REPORTED_ERRORS:
         rest = len(messages) - MAX_REPORTED_ERRORS
-        messages = [*messages[:MAX_REPORTED_ERRORS], f"… and {rest} more problems"]
+        more = ngettext("… and %(num)d more problem", "… and %(num)d more problems", rest)
+        messages = [*messages[:MAX_REPORTED_ERRORS], more]
     raise DocumentError(messages)
+
+
+def _not_a_tracker_file(document) -> str:
+    fmt = document.get("format") if isinstance(document, dict) else None
+    if fmt is None:
+        return _problem(
+            "format",
+            _(
+                'expected %(format)s (no "format" key); is this a tracker file?',
+                format=repr(FORMAT),
+            ),
+        )
+    return _problem(
+        "format",
+        _(
+            "expected %(format)s (got %(value)s); is this a tracker file?",
+            format=repr(FORMAT),
+            value=repr(fmt),
+        ),
+    )
 
 
 # -- what an import changes --------------------------------------------------------------------
@@ -438,6 +546,20 @@ def _label(obj) -> str:
     return f"#{getattr(obj, 'id', '?')}"
 
 
+#: What a refusal calls each kind of record (the words of the import page).
+_KIND_WORDS = {
+    Province: _l("Province"),
+    Unit: _l("Unit"),
+    Agreement: _l("Agreement"),
+    StatusChange: _l("Status change"),
+    Area: _l("Area"),
+    Commitment: _l("Commitment"),
+    Milestone: _l("Milestone"),
+    Indicator: _l("Indicator"),
+    Measurement: _l("Value"),
+    Directive: _l("Directive"),
+}
+
 #: The record kinds an import summary names.
 KINDS = {
     Province: "province",
@@ -522,7 +644,9 @@ _FORBIDDEN_CHARS = re.compile(r"[\x00\ud800-\udfff]")
 def _check_text(path: str, value: str) -> None:
     """Refuse text no database can store: NUL characters and lone surrogates."""
     if _FORBIDDEN_CHARS.search(value):
-        raise Invalid(f"{path}: contains a NUL character or an invalid Unicode code point")
+        raise Invalid(
+            _problem(path, _("contains a NUL character or an invalid Unicode code point"))
+        )
 
 
 class _Reader:
@@ -531,7 +655,7 @@ class _Reader:
     def __init__(self, path: str, data):
         self.path, self.data = path, data
         if not isinstance(data, dict):
-            raise Invalid(f"{path}: expected an object")
+            raise Invalid(_problem(path, _("expected an object")))
 
     def at(self, key):
         return f"{self.path}.{key}"
@@ -540,42 +664,56 @@ class _Reader:
         value = self.data.get(key)
         if value is None or value == "":
             if required:
-                raise Invalid(f"{self.at(key)}: required")
+                raise Invalid(_problem(self.at(key), _("required")))
             return None
         if not isinstance(value, str):
-            raise Invalid(f"{self.at(key)}: expected text")
+            raise Invalid(_problem(self.at(key), _("expected text")))
         _check_text(self.at(key), value)
         value = value.strip()
         if not value:
             if required:
-                raise Invalid(f"{self.at(key)}: required")
+                raise Invalid(_problem(self.at(key), _("required")))
             return None
         if max_len and len(value) > max_len:
-            raise Invalid(f"{self.at(key)}: longer than {max_len} characters")
+            raise Invalid(_problem(self.at(key), _("longer than %(max)s characters", max=max_len)))
         return value
 
     def date(self, key, *, required=False):
         value = self.data.get(key)
         if value is None:
             if required:
-                raise Invalid(f"{self.at(key)}: required")
+                raise Invalid(_problem(self.at(key), _("required")))
             return None
         if not isinstance(value, str):
-            raise Invalid(f"{self.at(key)}: expected an ISO date")
+            raise Invalid(_problem(self.at(key), _("expected an ISO date")))
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise Invalid(f"{self.at(key)}: {value!r} is not a valid date (YYYY-MM-DD)") from None
+            raise Invalid(
+                _problem(
+                    self.at(key),
+                    _("%(value)s is not a valid date (YYYY-MM-DD)", value=repr(value)),
+                )
+            ) from None
 
     def enum(self, key, enum_cls, *, required=True, default=None):
         value = self.data.get(key)
         if value is None:
             if required and default is None:
-                raise Invalid(f"{self.at(key)}: required")
+                raise Invalid(_problem(self.at(key), _("required")))
             return default
         if value not in enum_cls.__members__:
             allowed = ", ".join(enum_cls.__members__)
-            raise Invalid(f"{self.at(key)}: unknown value {value!r} (allowed: {allowed})")
+            raise Invalid(
+                _problem(
+                    self.at(key),
+                    _(
+                        "unknown value %(value)s (allowed: %(allowed)s)",
+                        value=repr(value),
+                        allowed=allowed,
+                    ),
+                )
+            )
         return enum_cls(value)
 
     def money(self, key):
@@ -583,34 +721,34 @@ class _Reader:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            raise Invalid(f"{self.at(key)}: expected a whole number of VND")
+            raise Invalid(_problem(self.at(key), _("expected a whole number of VND")))
         if value < 0:
-            raise Invalid(f"{self.at(key)}: cannot be negative")
+            raise Invalid(_problem(self.at(key), _("cannot be negative")))
         return value
 
     def number(self, key, *, required=True):
         value = self.data.get(key)
         if value is None:
             if required:
-                raise Invalid(f"{self.at(key)}: required")
+                raise Invalid(_problem(self.at(key), _("required")))
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise Invalid(f"{self.at(key)}: expected a number")
+            raise Invalid(_problem(self.at(key), _("expected a number")))
         try:
             return Decimal(str(value)).quantize(Decimal("0.0001"))
         except InvalidOperation:
-            raise Invalid(f"{self.at(key)}: expected a number") from None
+            raise Invalid(_problem(self.at(key), _("expected a number"))) from None
 
     def list(self, key):
         value = self.data.get(key) or []
         if not isinstance(value, list):
-            raise Invalid(f"{self.at(key)}: expected a list")
+            raise Invalid(_problem(self.at(key), _("expected a list")))
         return value
 
     def bool(self, key, default=False):
         value = self.data.get(key, default)
         if not isinstance(value, bool):
-            raise Invalid(f"{self.at(key)}: expected true or false")
+            raise Invalid(_problem(self.at(key), _("expected true or false")))
         return value
 
 
@@ -660,9 +798,16 @@ def _refuse_if_in_use(obj, path) -> None:
         used = count(Evidence, Evidence.directive_id, [obj.id])
     if used:
         raise Invalid(
-            f"{path or 'agreement'}: {KINDS.get(type(obj), 'record')} {_label(obj)!r} is not in "
-            "the file, but progress reports or evidence refer to it; an import cannot delete it "
-            "(keep it in the file, or delete it in the app)"
+            _problem(
+                path or "agreement",
+                _(
+                    "%(kind)s %(label)s is not in the file, but progress reports or evidence "
+                    "refer to it; an import cannot delete it (keep it in the file, or delete it "
+                    "in the app)",
+                    kind=_KIND_WORDS.get(type(obj), _l("Record")),
+                    label=repr(_label(obj)),
+                ),
+            )
         )
 
 
@@ -672,7 +817,9 @@ def _resolve_units(reader: _Reader, province: Province) -> dict[str, Unit]:
         r = _Reader(f"{reader.at('units')}[{i}]", raw)
         code = r.str("code", max_len=40)
         if code in codes:
-            raise Invalid(f"{r.at('code')}: duplicated unit code {code!r}")
+            raise Invalid(
+                _problem(r.at("code"), _("duplicated unit code %(code)s", code=repr(code)))
+            )
         unit = db.session.scalar(sa.select(Unit).where(Unit.code == code))
         if unit is None:
             side = r.enum("side", Side)
@@ -706,7 +853,6 @@ def import_agreement(document, *, user=None) -> Agreement:
 def _check_allowed(user, agreement: Agreement | None, province: Province | None) -> None:
     """Imports from the app follow the app's rules: DIC staff and admins, within their scope."""
     from tracker.auth.permissions import can_create_agreement, can_edit_agreement, in_scope
-    from tracker.i18n import _
 
     if agreement is not None:
         if not can_edit_agreement(user, agreement):
@@ -729,7 +875,7 @@ def _check_allowed(user, agreement: Agreement | None, province: Province | None)
 
 def _import(document, user=None) -> Agreement:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise Invalid(f"format: expected {FORMAT!r}")
+        raise Invalid(_not_a_tracker_file(document))
     r = _Reader("agreement", document.get("agreement"))
     code = r.str("code", max_len=40)
     province_code = r.str("province", max_len=40)
@@ -749,7 +895,9 @@ def _import(document, user=None) -> Agreement:
 
     def unit(ref, path):
         if ref not in units:
-            raise Invalid(f"{path}: unit {ref!r} is not in agreement.units")
+            raise Invalid(
+                _problem(path, _("unit %(unit)s is not in agreement.units", unit=repr(ref)))
+            )
         return units[ref]
 
     agreement = db.session.scalar(sa.select(Agreement).where(Agreement.code == code))
@@ -762,7 +910,7 @@ def _import(document, user=None) -> Agreement:
         r.date("period_end", required=True),
     )
     if period_end <= period_start:
-        raise Invalid(f"{r.at('period_end')}: must be after period_start")
+        raise Invalid(_problem(r.at("period_end"), _("must be after period_start")))
     predecessor_code = r.str("predecessor", required=False)
     predecessor = None
     if predecessor_code:
@@ -770,13 +918,18 @@ def _import(document, user=None) -> Agreement:
             sa.select(Agreement).where(Agreement.code == predecessor_code)
         )
         if predecessor is None:
-            raise Invalid(f"{r.at('predecessor')}: no agreement with code {predecessor_code!r}")
+            raise Invalid(
+                _problem(
+                    r.at("predecessor"),
+                    _("no agreement with code %(code)s", code=repr(predecessor_code)),
+                )
+            )
     vision = r.data.get("vision_year")
     if vision is not None and (not isinstance(vision, int) or isinstance(vision, bool)):
-        raise Invalid(f"{r.at('vision_year')}: expected a year")
+        raise Invalid(_problem(r.at("vision_year"), _("expected a year")))
     legal = r.list("legal_bases")
     if not all(isinstance(x, str) for x in legal):
-        raise Invalid(f"{r.at('legal_bases')}: expected a list of text")
+        raise Invalid(_problem(r.at("legal_bases"), _("expected a list of text")))
     for i, basis in enumerate(legal):
         _check_text(f"{r.at('legal_bases')}[{i}]", basis)
     agreement.title = r.str("title", max_len=500)
@@ -794,7 +947,9 @@ def _import(document, user=None) -> Agreement:
     )
     days = r.data.get("report_deadline_days", 6)
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 90:
-        raise Invalid(f"{r.at('report_deadline_days')}: expected a number of days from 0 to 90")
+        raise Invalid(
+            _problem(r.at("report_deadline_days"), _("expected a number of days from 0 to 90"))
+        )
     agreement.report_deadline_days = days
     agreement.legal_bases = [x.strip() for x in legal]
     agreement.description = r.str("description", required=False)
@@ -855,8 +1010,14 @@ def _import(document, user=None) -> Agreement:
         if item["__key__"] in seen_areas:
             first = seen_areas[item["__key__"]]
             raise Invalid(
-                f"{item['reader'].at('code')}: duplicated area code {item['__key__']!r} "
-                f"(also {r.at('areas')}[{first}].code)"
+                _problem(
+                    item["reader"].at("code"),
+                    _(
+                        "duplicated area code %(code)s (also %(other)s)",
+                        code=repr(item["__key__"]),
+                        other=f"{r.at('areas')}[{first}].code",
+                    ),
+                )
             )
         seen_areas[item["__key__"]] = item["position"]
 
@@ -875,8 +1036,14 @@ def _import(document, user=None) -> Agreement:
             c_code = c.str("code", max_len=20)
             if c_code in seen_commitments:
                 raise Invalid(
-                    f"{c.at('code')}: duplicated commitment code {c_code!r} "
-                    f"(also {seen_commitments[c_code]})"
+                    _problem(
+                        c.at("code"),
+                        _(
+                            "duplicated commitment code %(code)s (also %(other)s)",
+                            code=repr(c_code),
+                            other=seen_commitments[c_code],
+                        ),
+                    )
                 )
             seen_commitments[c_code] = c.at("code")
             commitments_in.append({"__key__": c_code, "reader": c, "position": j})
@@ -915,7 +1082,10 @@ def _import(document, user=None) -> Agreement:
             u = unit(ref, f"{c.at('support_units')}[{k}]")
             if u is commitment.lead_unit or u in supports:
                 raise Invalid(
-                    f"{c.at('support_units')}[{k}]: {ref!r} is already the lead or listed twice"
+                    _problem(
+                        f"{c.at('support_units')}[{k}]",
+                        _("%(unit)s is already the lead or listed twice", unit=repr(ref)),
+                    )
                 )
             supports.append(u)
         commitment.support_units = supports
@@ -931,7 +1101,7 @@ def _import(document, user=None) -> Agreement:
             m = _Reader(f"{c.at('milestones')}[{k}]", raw_m)
             milestones_in.append({"__key__": m.str("title", max_len=500), "reader": m})
         if len({x["__key__"] for x in milestones_in}) != len(milestones_in):
-            raise Invalid(f"{c.at('milestones')}: duplicated milestone title")
+            raise Invalid(_problem(c.at("milestones"), _("duplicated milestone title")))
         commitment.milestones = _sync(
             commitment.milestones,
             milestones_in,
@@ -947,7 +1117,7 @@ def _import(document, user=None) -> Agreement:
                 {"__key__": ind.str("name", max_len=500), "reader": ind, "position": k}
             )
         if len({x["__key__"] for x in indicators_in}) != len(indicators_in):
-            raise Invalid(f"{c.at('indicators')}: duplicated indicator name")
+            raise Invalid(_problem(c.at("indicators"), _("duplicated indicator name")))
         commitment.indicators = _sync(
             commitment.indicators,
             indicators_in,
@@ -974,15 +1144,19 @@ def _import(document, user=None) -> Agreement:
         indicator.target_on = i.date("target_on")
         indicator.direction = i.enum("direction", Direction, default=Direction.increase)
         if indicator.direction == Direction.increase and indicator.target < indicator.baseline:
-            raise Invalid(f"{i.path}.target: below the baseline for an increasing indicator")
+            raise Invalid(
+                _problem(i.at("target"), _("below the baseline for an increasing indicator"))
+            )
         if indicator.direction == Direction.decrease and indicator.target > indicator.baseline:
-            raise Invalid(f"{i.path}.target: above the baseline for a decreasing indicator")
+            raise Invalid(
+                _problem(i.at("target"), _("above the baseline for a decreasing indicator"))
+            )
         values_in = []
         for k, raw_v in enumerate(i.list("measurements")):
             v = _Reader(f"{i.at('measurements')}[{k}]", raw_v)
             values_in.append({"__key__": v.date("on", required=True), "reader": v})
         if len({x["__key__"] for x in values_in}) != len(values_in):
-            raise Invalid(f"{i.at('measurements')}: two values on the same date")
+            raise Invalid(_problem(i.at("measurements"), _("two values on the same date")))
 
         def upd_value(measurement: Measurement, item):
             v = item["reader"]

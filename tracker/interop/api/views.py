@@ -39,7 +39,7 @@ from tracker.db import ACTOR, Forbidden, Invalid, StaleEdit, local_today, utcnow
 from tracker.extensions import csrf, db
 from tracker.i18n import _
 from tracker.interop.api import openapi
-from tracker.interop.json_format import explain, export_agreement, json_number
+from tracker.interop.json_format import JSON_SYNTAX, explain, export_agreement, json_number
 from tracker.progress import services
 from tracker.progress.models import (
     Evidence,
@@ -248,14 +248,25 @@ def _json_body(kind: str, *, required: bool) -> dict:
     raw = request.get_data(cache=True)
     if not raw.strip():
         if required:
-            raise _invalid_request([("(body)", "required")], _("Send a JSON body."))
+            raise _invalid_request([("(body)", _("required"))], _("Send a JSON body."))
         return {}
     if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
         raise ApiError(415, "unsupported_media_type", _("Send the body as application/json."))
     try:
         data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
-    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise _invalid_request([("(body)", f"malformed JSON: {exc}")]) from None
+    except json.JSONDecodeError as exc:
+        reason = _(
+            "malformed JSON at line %(line)s, column %(col)s: %(reason)s",
+            line=exc.lineno,
+            col=exc.colno,
+            reason=str(JSON_SYNTAX.get(exc.msg, exc.msg)),
+        )
+        raise _invalid_request([("(body)", reason)]) from None
+    except UnicodeDecodeError as exc:
+        reason = _("not UTF-8 text (invalid byte at position %(pos)s)", pos=exc.start)
+        raise _invalid_request([("(body)", reason)]) from None
+    except (ValueError, RecursionError):
+        raise _invalid_request([("(body)", _("malformed JSON"))]) from None
     _check(kind, data)
     return data
 
@@ -269,7 +280,17 @@ def _int_arg(name: str, default: int, minimum: int, maximum: int) -> int:
         return default
     if not _DIGITS.fullmatch(raw) or not minimum <= int(raw) <= maximum:
         raise _invalid_request(
-            [(name, f"expected a whole number from {minimum} to {maximum}, got {raw[:40]!r}")]
+            [
+                (
+                    name,
+                    _(
+                        "expected a whole number from %(minimum)s to %(maximum)s, got %(value)s",
+                        minimum=minimum,
+                        maximum=maximum,
+                        value=repr(raw[:40]),
+                    ),
+                )
+            ]
         )
     return int(raw)
 
@@ -278,10 +299,10 @@ def _text_arg(name: str, *, max_len: int, required: bool = False) -> str | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         if required:
-            raise _invalid_request([(name, "required")])
+            raise _invalid_request([(name, _("required"))])
         return raw
     if len(raw) > max_len:
-        raise _invalid_request([(name, f"longer than {max_len} characters")])
+        raise _invalid_request([(name, _("longer than %(max)s characters", max=max_len))])
     return raw
 
 
