@@ -7,13 +7,18 @@ from datetime import date
 
 import pytest
 import sqlalchemy as sa
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from tests import factories
-from tracker.agreements.models import Agreement
+from tracker.agreements.models import Agreement, Commitment
 from tracker.org.models import UnitKind
+from tracker.progress.models import Evidence, ProgressReport, ReportStatus
 from tracker.reports import services
 from tracker.reports.models import GeneratedReport
+from tracker.reports.pdf import styles as st
 from tracker.reports.pdf.five_year import ReviewOptions, _Formats
+from tracker.reports.pdf.fonts import SERIF
+from tracker.reports.pdf.ledger import PAD_X, Ledger
 
 
 def pdftotext(path, *args) -> str:
@@ -133,6 +138,79 @@ def test_text_is_data_not_markup(app, db, tmp_path):
     assert "An toàn & bảo mật <script>" in text
     assert "chưa có số liệu" in text
     assert "A" * 60 in text.replace(" ", "")
+
+
+def test_evidence_register_lists_verified_evidence_with_full_hashes(app, demo_db, tmp_path):
+    agreement = demo_db.session.scalar(sa.select(Agreement).where(Agreement.code == "QB-VNPT-2020"))
+    verified = {
+        e.id
+        for e in demo_db.session.scalars(
+            sa.select(Evidence)
+            .join(ProgressReport, Evidence.report_id == ProgressReport.id)
+            .join(Commitment, ProgressReport.commitment_id == Commitment.id)
+            .where(
+                Commitment.agreement_id == agreement.id,
+                ProgressReport.status == ReportStatus.verified,
+            )
+        )
+    }
+    others = demo_db.session.scalars(
+        sa.select(Evidence)
+        .join(ProgressReport, Evidence.report_id == ProgressReport.id)
+        .join(Commitment, ProgressReport.commitment_id == Commitment.id)
+        .where(Commitment.agreement_id == agreement.id, Evidence.id.not_in(verified))
+    ).all()
+    assert verified and others  # the demo has both, or this test proves nothing
+    out = write(app, tmp_path, "QB-VNPT-2020", "--date", "2025-10-15")
+    pages = pdftotext(out, "-raw").split("\f")
+    register = flat(next(p for p in pages if "PHỤ LỤC 3. DANH MỤC MINH CHỨNG" in p))
+    assert "STT Minh chứng Ngày Loại minh chứng Đơn vị SHA-256" in register
+    for evidence in demo_db.session.scalars(sa.select(Evidence).where(Evidence.id.in_(verified))):
+        assert flat(evidence.title) in register
+        assert f"{evidence.sha256[:32]} {evidence.sha256[32:]}" in register
+    for evidence in others:
+        assert evidence.sha256[:32] not in register
+
+
+def _words_outside_the_frame(path) -> list[str]:
+    """Words whose box runs past the right margin (pdftotext -bbox, in points)."""
+    right = st.PAGE[0] - st.RIGHT + 0.5
+    words = re.findall(
+        r'<word xMin="[\d.]+" yMin="[\d.]+" xMax="([\d.]+)"[^>]*>([^<]*)</word>',
+        pdftotext(path, "-bbox"),
+    )
+    return [word for x_max, word in words if float(x_max) > right]
+
+
+def test_appendix_tables_stay_inside_the_page(app, demo_db, tmp_path):
+    out = write(app, tmp_path, "QB-VNPT-2020", "--date", "2025-10-15")
+    assert _words_outside_the_frame(out) == []
+
+
+def test_long_appendix_tables_break_between_rows_and_repeat_their_header(tmp_path):
+    from reportlab.platypus import SimpleDocTemplate
+
+    w = st.FRAME_WIDTH
+    rows = [
+        [str(n), f"Biên bản nghiệm thu đợt {n} " + "Đ" * (n % 7 * 40), "VNPT Quảng Trị"]
+        for n in range(1, 301)
+    ]
+    ledger = Ledger(("STT", "Minh chứng", "Đơn vị"), rows, [w * 0.1, w * 0.6, w * 0.3])
+    for row in ledger._rows:  # every line fits its column, long words included
+        for cell, width in zip(row, ledger.widths, strict=True):
+            for line in cell.lines:
+                assert stringWidth(line, SERIF, cell.size) <= width - 2 * PAD_X + 0.01, line
+    out = tmp_path / "ledger.pdf"
+    SimpleDocTemplate(str(out), pagesize=st.PAGE, leftMargin=st.LEFT, rightMargin=st.RIGHT).build(
+        [ledger]
+    )
+    pages = [flat(p) for p in pdftotext(out, "-raw").split("\f") if p.strip()]
+    assert len(pages) > 5
+    assert all(p.startswith("STT Minh chứng Đơn vị") for p in pages)
+    text = " ".join(pages)
+    numbers = [int(n) for n in re.findall(r"(?:^| )(\d+) Biên bản nghiệm thu đợt \1\b", text)]
+    assert numbers == list(range(1, 301))  # every row once, in order, never cut across pages
+    assert _words_outside_the_frame(out) == []
 
 
 def test_generate_from_the_page_records_and_downloads_again(app, client, auth, db):

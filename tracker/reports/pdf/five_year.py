@@ -35,6 +35,7 @@ from tracker.reports.pdf import charts
 from tracker.reports.pdf import styles as st
 from tracker.reports.pdf.fonts import SERIF, SERIF_BOLD
 from tracker.reports.pdf.header import HeaderBlock, Rule
+from tracker.reports.pdf.ledger import PAD_X, Cell, Ledger
 
 MAX_CHARTS = 6
 
@@ -704,15 +705,49 @@ def _closing(options):
 
 def _appendices(data, fmt, labels):
     w = st.FRAME_WIDTH
-    out = [
-        PageBreak(),
-        Paragraph(text(_("APPENDIX 1. INDICATORS: TARGET AND VERIFIED ACTUAL")), st.subject),
-        Spacer(1, 8),
-    ]
-    rows = [
+    indicators = [
         [
-            Paragraph(text(h), st.table_head)
-            for h in (
+            c.code,
+            i.name,
+            i.unit,
+            fmt.number(i.baseline),
+            fmt.number(i.target),
+            fmt.number(i.actual) if i.actual is not None else _("no data yet"),
+            fmt.date(i.actual_on),
+            _("yes") if i.reached else _("no"),
+        ]
+        for a in data.areas
+        for c in a.commitments
+        for i in c.indicators
+    ]
+    directives = [
+        [
+            fmt.date(d.issued_on),
+            d.issued_by,
+            d.text,
+            d.assignee,
+            fmt.date(d.due_on),
+            fmt.date(d.done_on) if d.done_on else _("not yet"),
+        ]
+        for d in data.directives
+    ]
+    hash_width = w * 0.25
+    hash_size = min(7.5, (hash_width - 2 * PAD_X) / 16)  # 32 hex digits of at most 0.5 em
+    evidence = [
+        [
+            str(n),
+            f"{e.commitment_code} · {e.title}",
+            fmt.date(e.issued_on),
+            labels["evidence"][e.kind],
+            e.unit,
+            Cell((e.sha256[:32], e.sha256[32:]), hash_size),
+        ]
+        for n, e in enumerate(data.evidence, start=1)
+    ]
+    return [
+        *_appendix(
+            _("APPENDIX 1. INDICATORS: TARGET AND VERIFIED ACTUAL"),
+            (
                 _("No."),
                 _("Indicator"),
                 _("Unit"),
@@ -721,94 +756,48 @@ def _appendices(data, fmt, labels):
                 _("Verified actual"),
                 _("Date"),
                 _("Reached"),
-            )
-        ]
-    ]
-    for a in data.areas:
-        for c in a.commitments:
-            for i in c.indicators:
-                rows.append(
-                    [
-                        c.code,
-                        Paragraph(text(i.name), st.table_cell),
-                        Paragraph(text(i.unit), st.table_cell),
-                        fmt.number(i.baseline),
-                        fmt.number(i.target),
-                        fmt.number(i.actual) if i.actual is not None else _("no data yet"),
-                        fmt.date(i.actual_on),
-                        _("yes") if i.reached else _("no"),
-                    ]
-                )
-    if len(rows) == 1:
-        rows.append(["", Paragraph(text(_("no data yet")), st.table_cell), "", "", "", "", "", ""])
-    out += _table(
-        rows,
-        [w * 0.07, w * 0.37, w * 0.08, w * 0.09, w * 0.09, w * 0.11, w * 0.11, w * 0.08],
-        numeric_cols=(3, 4, 5),
-    )
-
-    out += [
-        PageBreak(),
-        Paragraph(text(_("APPENDIX 2. FOLLOW-UP OF LEADERSHIP DIRECTIVES")), st.subject),
-        Spacer(1, 8),
-    ]
-    rows = [
-        [
-            Paragraph(text(h), st.table_head)
-            for h in (
+            ),
+            indicators,
+            [w * 0.07, w * 0.35, w * 0.08, w * 0.1, w * 0.1, w * 0.12, w * 0.11, w * 0.07],
+            size=9,
+            numeric_cols=(3, 4, 5),
+        ),
+        *_appendix(
+            _("APPENDIX 2. FOLLOW-UP OF LEADERSHIP DIRECTIVES"),
+            (
                 _("Issued on"),
                 _("Issued by"),
                 _("Directive"),
                 _("Assigned to"),
                 _("Due date"),
                 _("Done on"),
-            )
-        ]
+            ),
+            directives,
+            [w * 0.12, w * 0.17, w * 0.35, w * 0.16, w * 0.1, w * 0.1],
+            size=8.5,
+        ),
+        *_appendix(
+            _("APPENDIX 3. EVIDENCE REGISTER"),
+            (_("No."), _("Evidence"), _("Date"), _("Evidence kind"), _("Unit"), "SHA-256"),
+            evidence,
+            [w * 0.06, w * 0.3, w * 0.1, w * 0.13, w * 0.16, hash_width],
+            size=8,
+        ),
     ]
-    for d in data.directives:
-        rows.append(
-            [
-                fmt.date(d.issued_on),
-                Paragraph(text(d.issued_by), st.table_small),
-                Paragraph(text(d.text), st.table_small),
-                Paragraph(text(d.assignee), st.table_small),
-                fmt.date(d.due_on),
-                fmt.date(d.done_on) if d.done_on else _("not yet"),
-            ]
-        )
-    if len(rows) == 1:
-        rows.append(["", "", Paragraph(text(_("no data yet")), st.table_small), "", "", ""])
-    out += _table(rows, [w * 0.12, w * 0.17, w * 0.35, w * 0.16, w * 0.1, w * 0.1])
 
-    out += [
+
+def _appendix(title, header, rows, widths, **options) -> list:
+    """A titled appendix on a new page; "no data yet" in the widest column when empty."""
+    if not rows:
+        empty = [""] * len(header)
+        empty[max(range(len(widths)), key=widths.__getitem__)] = _("no data yet")
+        rows = [empty]
+    return [
         PageBreak(),
-        Paragraph(text(_("APPENDIX 3. EVIDENCE REGISTER")), st.subject),
+        Paragraph(text(title), st.subject),
         Spacer(1, 8),
+        Ledger(header, rows, widths, **options),
     ]
-    rows = [
-        [
-            Paragraph(text(h), st.table_head)
-            for h in (_("No."), _("Evidence"), _("Date"), _("Kind"), _("Unit"), "SHA-256")
-        ]
-    ]
-    unit_lines = {}
-    for n, e in enumerate(data.evidence, start=1):
-        if e.unit not in unit_lines:
-            unit_lines[e.unit] = "\n".join(simpleSplit(e.unit, SERIF, 8, w * 0.17 - 6))
-        rows.append(
-            [
-                str(n),
-                Lines([f"{e.commitment_code} · {e.title}"], w * 0.3 - 6, size=8, leading=9.6),
-                fmt.date(e.issued_on),
-                labels["evidence"][e.kind],
-                unit_lines[e.unit],
-                f"{e.sha256[:32]}\n{e.sha256[32:]}",
-            ]
-        )
-    if len(rows) == 1:
-        rows.append(["", Paragraph(text(_("no data yet")), st.table_small), "", "", "", ""])
-    out += _table(rows, [w * 0.06, w * 0.3, w * 0.1, w * 0.12, w * 0.17, w * 0.25], font_size=7.5)
-    return out
 
 
 __all__ = ["ReviewOptions", "SERIF_BOLD", "build_review", "defaults", "text"]
