@@ -13,6 +13,7 @@ figure least disturbed by other programs on a busy machine), the SQL statements 
 """
 
 import argparse
+import logging
 import os
 import statistics
 import sys
@@ -268,6 +269,9 @@ def main(argv=None) -> int:
     app = make_app(args.database_url)
     if not args.no_upgrade:
         upgrade(app)
+    # One JSON line per request would drown the figures (and cost time of its own). After the
+    # upgrade: Alembic's logging set-up re-creates the handlers.
+    logging.getLogger("tracker.request").disabled = True
     code = args.agreement or largest_agreement(app)[0]
     counts = agreement_counts(app, code)
     client = sign_in(app)
