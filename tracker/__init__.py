@@ -104,9 +104,12 @@ def register_blueprints(app: Flask) -> None:
 
 def register_hooks(app: Flask) -> None:
     """Record who acts, expose permission helpers to templates, set response headers."""
+    from tracker.agreements.models import sum_known
     from tracker.auth import permissions
     from tracker.db import ACTOR
     from tracker.extensions import db
+
+    app.add_template_global(sum_known)
 
     @app.before_request
     def remember_actor():

@@ -170,6 +170,26 @@ def test_only_verified_figures_count(client, auth, db, rw):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Measurement)) == 0
 
 
+def test_a_budget_nobody_recorded_is_not_zero(client, auth, db, rw):
+    w = rw
+    code = w["qb"]["agreement"].code
+    auth.login(w["qb"]["dic"].email)
+    w["qb"]["commitment"].budget_vnd = None
+    db.session.commit()
+    dashboard = text_of(client.get(f"/agreements/{code}/dashboard"))
+    agreement = text_of(client.get(f"/agreements/{code}"))
+    # Total row: 1 commitment, 0 done, 0 %, planned unknown, 0 ₫ verified spending.
+    assert "Tổng cộng 1 0 0% — 0 ₫" in dashboard.replace("\xa0", " ")
+    assert "Kinh phí dự kiến chưa xác định" in agreement
+
+    w["qb"]["commitment"].budget_vnd = 2_500_000_000
+    db.session.commit()
+    dashboard = text_of(client.get(f"/agreements/{code}/dashboard")).replace("\xa0", " ")
+    agreement = text_of(client.get(f"/agreements/{code}")).replace("\xa0", " ")
+    assert "Tổng cộng 1 0 0% 2.500.000.000 ₫ 0 ₫" in dashboard
+    assert "Kinh phí dự kiến 2.500.000.000 ₫" in agreement
+
+
 def test_submitter_never_verifies(client, auth, db, rw):
     w = rw
     auth.login(w["qb"]["dic"].email)  # the DIC may report on every commitment of its province

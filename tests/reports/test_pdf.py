@@ -62,6 +62,8 @@ def test_five_year_review_of_the_demo(app, demo_db, tmp_path):
         for commitment in area.commitments:
             assert flat(commitment.title) in text, commitment.title
     assert "9.800.000.000" in text  # verified spending, Vietnamese grouping
+    # No commitment of the demo has a recorded budget: the planned total is unknown, not 0.
+    assert "Tổng cộng 12 0 5 7 32% — 9.800.000.000" in text
     # The 2025 report of commitment 1.1 is only submitted, not verified: its figures are absent.
     assert "4.200.000.000" not in text and "85%" not in text
     # Page numbers: none on page 1, centred at the top of the others.

@@ -289,6 +289,13 @@ class Area(VersionedMixin, Base):
         return self.agreement_id
 
 
+def sum_known(amounts) -> int | None:
+    """The sum of the amounts that are known; None when none is (a planned budget nobody
+    recorded is not a budget of 0 đồng)."""
+    known = [a for a in amounts if a is not None]
+    return sum(known) if known else None
+
+
 class Commitment(VersionedMixin, Base):
     """A commitment (cam kết / nhiệm vụ) made by one side, with a lead unit and supporting units."""
 

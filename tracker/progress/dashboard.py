@@ -15,6 +15,7 @@ from tracker.agreements.models import (
     Directive,
     Measurement,
     Milestone,
+    sum_known,
 )
 from tracker.agreements.queries import agreement_full
 from tracker.auth.permissions import agreements_visible_to, can_view_agreement, province_scope
@@ -73,7 +74,7 @@ def agreement(code):
                 "count": len(rows),
                 "done": sum(1 for c in rows if status[c.id].health == Health.done),
                 "percent": round(sum(c.percent_complete for c in rows) / len(rows)) if rows else 0,
-                "planned": sum(c.budget_vnd or 0 for c in area.commitments),
+                "planned": sum_known(c.budget_vnd for c in area.commitments),
                 "spent": sum(status[c.id].spent_vnd for c in area.commitments),
             }
         )
@@ -171,7 +172,7 @@ def agreement(code):
         period=period,
         compliance=compliance,
         today=today,
-        planned=sum(a["planned"] for a in areas),
+        planned=sum_known(a["planned"] for a in areas),
         spent=sum(a["spent"] for a in areas),
         percent=round(sum(c.percent_complete for c in active) / len(active)) if active else 0,
     )

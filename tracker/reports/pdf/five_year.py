@@ -27,7 +27,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from tracker.agreements.models import Completion, MilestoneStatus
+from tracker.agreements.models import Completion, MilestoneStatus, sum_known
 from tracker.i18n import _
 from tracker.progress.health import Health
 from tracker.progress.models import EvidenceKind
@@ -382,7 +382,7 @@ def _area_summary(area):
         ),
         "late": sum(1 for c in active if c.health == Health.late.value),
         "percent": round(sum(c.percent for c in active) / len(active)) if active else 0,
-        "planned": sum(c.budget_vnd or 0 for c in area.commitments),
+        "planned": sum_known(c.budget_vnd for c in area.commitments),
         "spent": sum(c.spent_vnd for c in area.commitments),
     }
 
@@ -411,14 +411,15 @@ def _section_results(data, fmt, labels):
         "done": 0,
         "on_track": 0,
         "late": 0,
-        "planned": 0,
+        "planned": None,
         "spent": 0,
         "percent_sum": 0,
     }
     for area in data.areas:
         s = _area_summary(area)
-        for key in ("count", "done", "on_track", "late", "planned", "spent"):
+        for key in ("count", "done", "on_track", "late", "spent"):
             totals[key] += s[key]
+        totals["planned"] = sum_known((totals["planned"], s["planned"]))
         totals["percent_sum"] += s["percent"] * s["count"]
         rows.append(
             [
