@@ -17,6 +17,7 @@ Users of the other province (Vĩnh Long) get 404 for every Quảng Bình record,
 test_every_route_has_a_row_in_the_matrix fails for any route that has no row here.
 """
 
+import re
 import string
 from datetime import date, timedelta
 from decimal import Decimal
@@ -710,9 +711,23 @@ def test_open_page(client, auth, w, key):
     wrong = []
     for kind in USERS:
         response = request_as(client, auth, w, kind, "GET", path)
-        if problem := status_problem(response, MATRIX[key][kind]):
+        if problem := status_problem(response, MATRIX[key][kind]) or title_problem(response):
             wrong.append(f"{kind}: {problem}")
     assert not wrong, f"GET {path}: " + "; ".join(wrong)
+
+
+def title_problem(response) -> str | None:
+    """A page's <title> (the browser tab, the history, what a screen reader announces first)
+    is one short line of text: never markup that leaked into the block."""
+    if response.status_code != 200 or response.mimetype != "text/html":
+        return None
+    head = response.get_data(as_text=True).partition("</head>")[0]
+    titles = re.findall(r"<title>(.*?)</title>", head, re.S)  # charts have titles of their own
+    if len(titles) != 1:
+        return f"{len(titles)} <title> elements in <head>"
+    if "<" in titles[0] or len(titles[0]) > 400 or "\n" in titles[0].strip():
+        return f"title is not one line of text: {titles[0][:120]!r}"
+    return None
 
 
 def _submit_cases():
