@@ -1,6 +1,7 @@
 """The audit log: every change to an audited record, with who, when, and before -> after."""
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -127,8 +128,9 @@ def history(
     return query
 
 
-def labels():
-    """Translated names for the audit table (entity kinds, actions, common fields)."""
+def labels(entries=()) -> dict:
+    """Translated names for the audit table (entity kinds, actions) and each entry's changes
+    as the reader should see them (see `present`)."""
     from tracker.i18n import _
 
     return {
@@ -148,30 +150,221 @@ def labels():
             "ReportingPeriod": _("Period"),
             "Evidence": _("Evidence"),
             "Extension": _("Extension request"),
+            "ApiToken": _("API token"),
+            "GeneratedReport": _("Generated review"),
         },
         "action_labels": {"create": _("created"), "update": _("changed"), "delete": _("deleted")},
-        "field_labels": {
-            "title": _("Title"),
-            "code": _("Code"),
-            "status": _("Status"),
-            "due_on": _("Due date"),
-            "done_on": _("Done on"),
-            "target": _("Target"),
-            "baseline": _("Baseline"),
-            "value": _("Value"),
-            "budget_vnd": _("Planned budget"),
-            "percent_complete": _("Percent complete"),
-            "completion": _("Completion"),
-            "description": _("Description"),
-            "name": _("Name"),
-            "signed_on": _("Signed on"),
-            "period_start": _("Period start"),
-            "period_end": _("Period end"),
-            "text": _("Directive"),
-            "reopened_until": _("Accept reports until"),
-            "lead_unit_id": _("Lead unit"),
-            "support_units": _("Supporting units"),
-            "spent_vnd": _("Spent in the period"),
-            "narrative": _("Results, difficulties and next steps"),
-        },
+        "changes": present(entries),
     }
+
+
+# -- presentation -------------------------------------------------------------------------------
+
+#: Columns a reader does not need: the record's place in its parent (the page shows the parent),
+#: ordering, and technical fields.
+_HIDDEN = {
+    "agreement_id",
+    "area_id",
+    "commitment_id",
+    "indicator_id",
+    "report_id",
+    "period_id",
+    "milestone_id",
+    "directive_id",
+    "position",
+    "thumbnail_sha256",
+    "content_type",
+    "data_fingerprint",
+    "options",
+    "hint",
+}
+
+
+def _field_labels() -> dict:
+    from tracker.i18n import _
+
+    return {
+        "title": _("Title"),
+        "code": _("Code"),
+        "status": _("Status"),
+        "due_on": _("Due date"),
+        "done_on": _("Done on"),
+        "target": _("Target"),
+        "target_on": _("Target date"),
+        "baseline": _("Baseline"),
+        "direction": _("Direction"),
+        "unit": _("Unit of measure"),
+        "value": _("Value"),
+        "measured_on": _("Date of the value"),
+        "verified": _("Verified"),
+        "note": _("Source or note"),
+        "budget_vnd": _("Planned budget"),
+        "funding_source": _("Funding source"),
+        "committed_by": _("Committed by"),
+        "priority": _("Priority"),
+        "percent_complete": _("Percent complete"),
+        "completion": _("Completion"),
+        "description": _("Description"),
+        "name": _("Name"),
+        "short_name": _("Short name"),
+        "signed_on": _("Signed on"),
+        "period_start": _("Period start"),
+        "period_end": _("Period end"),
+        "vision_year": _("Vision to year"),
+        "partner": _("Partner"),
+        "province_signatory": _("Signatory for the province"),
+        "partner_signatory": _("Signatory for the partner"),
+        "legal_bases": _("Legal bases"),
+        "predecessor_id": _("Continues"),
+        "reporting_frequency": _("Reporting frequency"),
+        "report_deadline_days": _("Days to report after the period"),
+        "province_id": _("Province"),
+        "units": _("Participating units"),
+        "text": _("Directive"),
+        "issued_on": _("Issued on"),
+        "issued_by": _("Issued by"),
+        "meeting": _("Meeting"),
+        "assignee_unit_id": _("Assigned to"),
+        "reopened_until": _("Accept reports until"),
+        "starts_on": _("Starts on"),
+        "ends_on": _("Ends on"),
+        "deadline_on": _("Reporting deadline"),
+        "year": _("Year"),
+        "number": _("Number"),
+        "kind": _("Kind"),
+        "lead_unit_id": _("Lead unit"),
+        "support_units": _("Supporting units"),
+        "unit_id": _("Unit"),
+        "spent_vnd": _("Spent in the period"),
+        "narrative": _("Results, difficulties and next steps"),
+        "submitted_at": _("Submitted at"),
+        "submitted_by_id": _("Submitted by"),
+        "verified_at": _("Verified at"),
+        "verified_by_id": _("Verified by"),
+        "file_name": _("File"),
+        "sha256": "SHA-256",
+        "size": _("Size"),
+        "superseded_by_id": _("Replaced by"),
+        "original_due_on": _("Original due date"),
+        "original_on": _("Original date"),
+        "requested_on": _("Requested date"),
+        "requested_by_id": _("Requested by"),
+        "reason": _("Reason"),
+        "decided_at": _("Decided at"),
+        "decided_by_id": _("Decided by"),
+        "decision_note": _("Decision note"),
+        "valid_from": _("Valid from"),
+        "valid_to": _("Valid until"),
+        "successor_id": _("Carried on by"),
+        "change_kind": _("How it changed"),
+        "is_city": _("Centrally governed city"),
+        "side": _("Side"),
+        "email": _("E-mail"),
+        "full_name": _("Full name"),
+        "role": _("Role"),
+        "active": _("Active"),
+        "user_id": _("Account"),
+        "expires_on": _("Expires on"),
+        "revoked_at": _("Revoked at"),
+        "last_used_at": _("Last used at"),
+        "lang": _("Language"),
+        "date_from": _("From"),
+        "date_to": _("To"),
+        "pages": _("Number of pages"),
+    }
+
+
+def _columns() -> dict[tuple[str, str], sa.Column]:
+    """(class name, attribute) -> column, for the audited models."""
+    return {
+        (mapper.class_.__name__, attr.key): attr.columns[0]
+        for mapper in Base.registry.mappers
+        if getattr(mapper.class_, "__audited__", False)
+        for attr in mapper.column_attrs
+    }
+
+
+def _names(entries, columns) -> dict[str, dict]:
+    """The names of the units, accounts, provinces and agreements the entries refer to, read
+    in one query per table."""
+    from tracker.agreements.models import Agreement
+    from tracker.auth.models import User
+    from tracker.extensions import db
+    from tracker.org.models import Province, Unit
+
+    models = {"units": (Unit, Unit.name), "users": (User, User.full_name)}
+    models |= {"provinces": (Province, Province.name), "agreements": (Agreement, Agreement.code)}
+    wanted = {table: set() for table in models}
+    for e in entries:
+        for field, pair in (e.changes or {}).items():
+            column = columns.get((e.entity_type, field))
+            for key in column.foreign_keys if column is not None else ():
+                table = key.column.table.name
+                if table in wanted:
+                    wanted[table] |= {v for v in pair if isinstance(v, int)}
+    names = {}
+    for table, ids in wanted.items():
+        model, name = models[table]
+        names[table] = (
+            dict(db.session.execute(sa.select(model.id, name).where(model.id.in_(ids))).all())
+            if ids
+            else {}
+        )
+    return names
+
+
+def _show(value, column, names) -> str:
+    """One stored value as the reader expects it: dates dd/mm/yyyy, amounts in đồng, enum
+    labels, yes/no, names instead of ids."""
+    from tracker.i18n import _, fmt_date, fmt_datetime, fmt_number, fmt_vnd
+
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value) or "—"
+    if column is None:
+        return str(value)
+    for key in column.foreign_keys:
+        table = key.column.table.name
+        if table in names:
+            return names[table].get(value) or f"#{value}"
+        return f"#{value}"
+    kind = column.type
+    try:
+        if isinstance(kind, sa.Enum) and kind.enum_class is not None:
+            member = kind.enum_class(value)
+            return member.text if hasattr(member, "text") else str(member.value)
+        if isinstance(kind, sa.Boolean):
+            return _("yes") if value else _("no")
+        if isinstance(kind, sa.DateTime):
+            return fmt_datetime(datetime.fromisoformat(value))
+        if isinstance(kind, sa.Date):
+            return fmt_date(date.fromisoformat(value))
+        if column.key.endswith("_vnd"):
+            return fmt_vnd(int(value))
+        if isinstance(kind, sa.Numeric | sa.Integer) and not isinstance(value, bool):
+            return fmt_number(Decimal(str(value)))
+    except (ValueError, TypeError, ArithmeticError):
+        pass  # a value from before a change of type: shown as stored
+    return str(value)
+
+
+def present(entries) -> dict[int, list[tuple[str, str, str]]]:
+    """Each entry's changes as (field label, before, after) in the reader's language, hidden
+    fields left out."""
+    entries = list(entries)
+    if not entries:
+        return {}
+    columns, field_labels = _columns(), _field_labels()
+    names = _names(entries, columns)
+    out = {}
+    for e in entries:
+        rows = []
+        for field, pair in (e.changes or {}).items():
+            if field in _HIDDEN:
+                continue
+            column = columns.get((e.entity_type, field))
+            before, after = (_show(v, column, names) for v in pair)
+            rows.append((str(field_labels.get(field, field)), before, after))
+        out[e.id] = rows
+    return out

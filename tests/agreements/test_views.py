@@ -11,6 +11,7 @@ from tests.conftest import text_of
 from tracker.agreements.models import (
     Agreement,
     Commitment,
+    Completion,
     Directive,
     Indicator,
     Measurement,
@@ -230,3 +231,30 @@ def test_agreement_page_query_count_does_not_grow_with_rows(client, auth, db):
     n_small = _count_queries(db, lambda: client.get(f"/agreements/{small.code}"))
     n_big = _count_queries(db, lambda: client.get(f"/agreements/{big.code}"))
     assert n_small == n_big
+
+
+def test_history_of_changes_reads_as_the_user_wrote_it(client, auth, db):
+    """Field names, dates, amounts, yes/no, enum values and units in the history are shown as on
+    the forms (Vietnamese labels, dd/mm/yyyy, đồng, names), never as stored."""
+    w = factories.world()
+    qb = w["qb"]
+    commitment = qb["commitment"]
+    commitment.due_on = date(2027, 3, 31)
+    commitment.completion = Completion.substantial
+    commitment.lead_unit = qb["other_branch"]
+    commitment.budget_vnd = 7_000_000_000
+    commitment.priority = True
+    db.session.commit()
+    auth.login(qb["dic"].email)
+    page = text_of(client.get(f"/commitments/{commitment.id}")).replace("\xa0", " ")
+    history = page[page.index("Lịch sử thay đổi") :]
+    assert "Cam kết #" in history and "sửa đổi" in history
+    # text_of leaves a space between the label's <span> and the colon.
+    assert "Hạn hoàn thành : — → 31/03/2027" in history
+    assert "Mức độ hoàn thành : — → Đáng kể" in history
+    assert "Đơn vị chủ trì : VNPT Quảng Bình → Trung tâm Kinh doanh VNPT Quảng Bình" in history
+    assert "Kinh phí dự kiến : — → 7.000.000.000 ₫" in history
+    assert "Ưu tiên : — → có" in history
+    assert "Hạn hoàn thành : 30/06/2021 Trạng thái : Theo kế hoạch" in history  # a milestone
+    for stored in ("2027-03-31", "substantial", "lead_unit_id", "budget_vnd", "True", "False"):
+        assert stored not in history, stored

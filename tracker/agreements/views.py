@@ -526,7 +526,7 @@ def commitment(commitment_id):
         reports=reports,
         delete_form=f.DeleteForm(),
         entries=entries,
-        **audit.labels(),
+        **audit.labels(entries),
     )
 
 
@@ -823,5 +823,5 @@ def history(code):
         agreement=agreement,
         pagination=pagination,
         entries=pagination.items,
-        **audit.labels(),
+        **audit.labels(pagination.items),
     )

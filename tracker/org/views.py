@@ -325,5 +325,5 @@ def audit_log():
         date_from=date_from,
         date_to=date_to,
         users=users,
-        **audit.labels(),
+        **audit.labels(pagination.items),
     )
