@@ -215,6 +215,16 @@ def test_long_appendix_tables_break_between_rows_and_repeat_their_header(tmp_pat
     assert _words_outside_the_frame(out) == []
 
 
+def test_empty_header_fields_show_what_the_document_will_say(client, auth, db):
+    w = factories.world()
+    auth.login(w["qb"]["leader"].email)
+    page = client.get(f"/agreements/{w['qb']['agreement'].code}/reports").get_data(as_text=True)
+    assert 'placeholder="Ủy ban nhân dân tỉnh Quảng Bình"' in page
+    assert 'placeholder="Quảng Bình"' in page and 'placeholder="…/BC-UBND"' in page
+    assert "TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH" in page  # the signature block, two lines
+    assert "Số trang" in page and "Phân trang" not in page
+
+
 def test_generate_from_the_page_records_and_downloads_again(app, client, auth, db):
     w = factories.world()
     auth.login(w["qb"]["leader"].email)

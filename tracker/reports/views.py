@@ -1,5 +1,8 @@
 """The "Xuất báo cáo" page and the history of generated reviews."""
 
+import re
+from types import SimpleNamespace
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
@@ -14,7 +17,7 @@ from tracker.i18n import _
 from tracker.reports import services
 from tracker.reports.forms import ReviewForm
 from tracker.reports.models import GeneratedReport, ReviewKind
-from tracker.reports.pdf.five_year import ReviewOptions
+from tracker.reports.pdf.five_year import ReviewOptions, defaults
 
 bp = Blueprint("reports", __name__)
 
@@ -64,6 +67,7 @@ def index(code):
             agreement, kind, local_today()
         )
         form.issued_on.data = local_today()
+    _show_defaults(form, agreement)
     result = {}
 
     def generate():
@@ -99,6 +103,24 @@ def index(code):
         )
         return redirect(url_for(".index", code=code) + "#history")
     return render_template("reports/index.html", agreement=agreement, form=form, history=history)
+
+
+def _show_defaults(form, agreement: Agreement) -> None:
+    """What an empty header field becomes in the document, as the field's placeholder."""
+    now = agreement.province.current()
+    shown = defaults(
+        SimpleNamespace(
+            province=agreement.province.name,
+            province_now=now.name if now.id != agreement.province_id else None,
+            province_is_city=agreement.province.is_city,
+        ),
+        ReviewOptions(lang="vi"),
+    )
+    for name in ("issuer", "number", "place"):  # one-line inputs
+        text = re.sub("\u00a0+", "…", getattr(shown, name)).replace("\n", " ")
+        form[name].render_kw = {"placeholder": text}
+    form.signer_authority.render_kw = {"placeholder": shown.signer_authority}
+    form.recipients.render_kw = {"placeholder": "\n".join(shown.recipients)}
 
 
 @bp.route("/generated/<int:report_id>.pdf")
