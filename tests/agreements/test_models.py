@@ -9,7 +9,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from tests import factories
-from tracker.agreements.models import AgreementStatus, Commitment, allowed_transitions
+from tracker.agreements.models import (
+    AgreementStatus,
+    Commitment,
+    Completion,
+    allowed_transitions,
+)
 from tracker.audit import AuditEntry
 from tracker.db import ACTOR, fold
 
@@ -147,3 +152,13 @@ def test_status_change_through_the_page_is_dated_and_signing_sets_the_date(clien
     assert "Lựa chọn không hợp lệ." in response.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(type(agreement), agreement.id).status == AgreementStatus.signed
+
+
+def test_a_commitment_assessed_complete_is_100_percent_done(app, db):
+    w = factories.world()
+    commitment = w["qb"]["commitment"]
+    assert commitment.percent_complete == 0
+    commitment.completion = Completion.complete
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Commitment, commitment.id).percent_complete == 100

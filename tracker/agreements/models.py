@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from tracker.db import (
     Base,
@@ -341,6 +341,15 @@ class Commitment(VersionedMixin, Base):
     indicators: Mapped[list["Indicator"]] = relationship(
         back_populates="commitment", order_by="Indicator.position", cascade="all, delete-orphan"
     )
+
+    @validates("completion")
+    def _complete_means_100(self, key, value):
+        """A commitment assessed complete is 100 % done, however the assessment was recorded
+        (the form, an import, a verified report), so lists and averages never show a complete
+        commitment at 0 %. (A report can only say "complete" at 100 % too.)"""
+        if value == Completion.complete:
+            self.percent_complete = 100
+        return value
 
     def __str__(self):
         return f"{self.code} {self.title}"
