@@ -342,6 +342,8 @@ def _show(value, column, names) -> str:
             return fmt_date(date.fromisoformat(value))
         if column.key.endswith("_vnd"):
             return fmt_vnd(int(value))
+        if column.key == "size":  # of a file, as the evidence lists show it
+            return f"{fmt_number(-(-int(value) // 1024))} KB"
         if isinstance(kind, sa.Numeric | sa.Integer) and not isinstance(value, bool):
             return fmt_number(Decimal(str(value)))
     except (ValueError, TypeError, ArithmeticError):
