@@ -67,3 +67,31 @@ def test_upgrade_matches_models_and_downgrades_to_base(scratch_app):
         with db.engine.connect() as conn:
             assert set(sa.inspect(conn).get_table_names()) <= {"alembic_version"}
         upgrade()
+
+
+def test_complete_commitments_are_brought_to_100_percent(scratch_app):
+    """0005: a commitment recorded complete at 0 % (before the rule) is 100 % after upgrading."""
+    from tracker.demo.loader import load_demo
+
+    with scratch_app.app_context():
+        upgrade()
+        load_demo()
+        db.session.commit()
+        with db.engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE commitments SET percent_complete = 0 WHERE completion = 'complete'")
+            )
+        downgrade(revision="0004")
+        upgrade()
+        with db.engine.connect() as conn:
+            rows = (
+                conn.execute(
+                    sa.text(
+                        "SELECT percent_complete FROM commitments WHERE completion = 'complete'"
+                    )
+                )
+                .scalars()
+                .all()
+            )
+        db.session.remove()
+    assert rows and set(rows) == {100}
