@@ -295,3 +295,26 @@ def save_with(form, action, *, stale_obj=None) -> bool:
         db.session.rollback()
         abort(403)
     return False
+
+
+def commit_or_flash(action) -> bool:
+    """Run a service that needs no form (a delete behind a confirm button) and commit.
+
+    Returns True when done. Invalid is rolled back and flashed, Forbidden rolled back and
+    answered 403."""
+    from flask import abort, flash
+
+    from tracker.db import Forbidden, Invalid
+    from tracker.extensions import db
+
+    try:
+        action()
+        db.session.commit()
+        return True
+    except Invalid as exc:
+        db.session.rollback()
+        flash(str(exc.message), "danger")
+    except Forbidden:
+        db.session.rollback()
+        abort(403)
+    return False

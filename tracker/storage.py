@@ -9,7 +9,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import abort, current_app, send_file
 
 from tracker.i18n import _
 
@@ -132,6 +132,24 @@ def path_for(sha256: str) -> Path:
     if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
         raise ValueError("not a SHA-256 hex digest")
     return root() / sha256[:2] / sha256
+
+
+def download(sha256: str, *, content_type: str, file_name: str):
+    """The response serving a stored file: always as an attachment, sandboxed and never sniffed,
+    so no browser renders it (404 when the file is missing)."""
+    path = path_for(sha256)
+    if not path.exists():
+        abort(404)
+    response = send_file(
+        path,
+        mimetype=content_type,
+        as_attachment=True,
+        download_name=file_name,
+        max_age=0,
+    )
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def store(upload) -> StoredFile:

@@ -139,7 +139,7 @@ def documented_only() -> dict:
 
 def reporting_world() -> dict:
     """The two-province world of tests.factories with its agreements in force around today and
-    their reporting periods (as tests/progress/conftest.py builds it)."""
+    their reporting periods (the `rw` fixture of tests/progress)."""
     from datetime import timedelta
 
     from tests import factories

@@ -9,7 +9,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -40,9 +39,9 @@ from tracker.auth.permissions import (
     can_record_directive,
     can_view_agreement,
 )
-from tracker.db import Forbidden, Invalid, local_today
+from tracker.db import Invalid, local_today
 from tracker.extensions import db
-from tracker.forms import options, save_with
+from tracker.forms import commit_or_flash, options, save_with
 from tracker.i18n import _
 from tracker.org.models import Side, Unit
 
@@ -132,6 +131,15 @@ def _form_page(form, *, title, agreement=None, cancel, enctype=None, record=None
         enctype=enctype,
         record=record,
     )
+
+
+def _save_or_show(form, save, *, stale_obj=None, saved, done, **page):
+    """Save a valid submission, flash `saved` and go to `done`; otherwise show the form page
+    (again, with the refusals)."""
+    if form.validate_on_submit() and save_with(form, save, stale_obj=stale_obj):
+        flash(saved, "success")
+        return redirect(done)
+    return _form_page(form, **page)
 
 
 # -- home, list, agreement page ----------------------------------------------------------------
@@ -296,6 +304,7 @@ def edit(code):
         stale_obj=agreement,
     ):
         flash(_("The agreement has been saved."), "success")
+        # Not `_save_or_show`: the code may have just changed.
         return redirect(url_for(".detail", code=agreement.code))
     return _form_page(
         form, title=_("Edit agreement"), agreement=agreement, cancel=url_for(".detail", code=code)
@@ -317,7 +326,7 @@ def status(code):
     if request.method == "GET":
         form.changed_on.data = local_today()
         form.to_status.data = request.args.get("to")
-    if form.validate_on_submit() and save_with(
+    return _save_or_show(
         form,
         lambda: services.change_status(
             agreement,
@@ -328,11 +337,11 @@ def status(code):
             version=form.version.data,
         ),
         stale_obj=agreement,
-    ):
-        flash(_("The status has been changed."), "success")
-        return redirect(url_for(".detail", code=agreement.code))
-    return _form_page(
-        form, title=_("Change status"), agreement=agreement, cancel=url_for(".detail", code=code)
+        saved=_("The status has been changed."),
+        done=url_for(".detail", code=agreement.code),
+        title=_("Change status"),
+        agreement=agreement,
+        cancel=url_for(".detail", code=code),
     )
 
 
@@ -342,17 +351,11 @@ def delete(code):
     """Delete a draft agreement."""
     agreement = _visible(db.session.scalar(sa.select(Agreement).where(Agreement.code == code)))
     form = f.DeleteForm()
-    if form.validate_on_submit():
-        try:
-            services.delete_agreement(agreement, user=current_user)
-            db.session.commit()
-            flash(_("The agreement has been deleted."), "success")
-            return redirect(url_for(".index"))
-        except Invalid as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
-        except Forbidden:
-            abort(403)
+    if form.validate_on_submit() and commit_or_flash(
+        lambda: services.delete_agreement(agreement, user=current_user)
+    ):
+        flash(_("The agreement has been deleted."), "success")
+        return redirect(url_for(".index"))
     return redirect(url_for(".detail", code=code))
 
 
@@ -374,7 +377,7 @@ def new_area(code=None, area_id=None):
     _editable(agreement)
     form = f.AreaForm(obj=area)
     fields = ("code", "title", "position", "description")
-    if form.validate_on_submit() and save_with(
+    return _save_or_show(
         form,
         lambda: services.save_area(
             area,
@@ -384,12 +387,11 @@ def new_area(code=None, area_id=None):
             **{k: form[k].data or (0 if k == "position" else None) for k in fields},
         ),
         stale_obj=area,
-    ):
-        flash(_("The area has been saved."), "success")
-        return redirect(url_for(".detail", code=agreement.code))
-    title = _("Edit area") if area else _("New area")
-    return _form_page(
-        form, title=title, agreement=agreement, cancel=url_for(".detail", code=agreement.code)
+        saved=_("The area has been saved."),
+        done=url_for(".detail", code=agreement.code),
+        title=_("Edit area") if area else _("New area"),
+        agreement=agreement,
+        cancel=url_for(".detail", code=agreement.code),
     )
 
 
@@ -533,20 +535,28 @@ def commitment(commitment_id):
 # -- milestones, indicators, measurements -------------------------------------------------------
 
 
+def _under_commitment(model, record_id, commitment_id):
+    """The milestone or indicator to edit (None for a new one), its commitment and agreement;
+    403 unless the agreement is editable."""
+    if record_id:
+        record, agreement = _get(model, record_id)
+        parent = record.commitment
+    else:
+        record = None
+        parent, agreement = _get(Commitment, commitment_id)
+    _editable(agreement)
+    return record, parent, agreement
+
+
 @bp.route("/commitments/<int:commitment_id>/milestones/new", methods=["GET", "POST"])
 @bp.route("/milestones/<int:milestone_id>/edit", methods=["GET", "POST"], endpoint="edit_milestone")
 @login_required
 def new_milestone(commitment_id=None, milestone_id=None):
     """Create or edit a milestone."""
-    if milestone_id:
-        milestone, agreement = _get(Milestone, milestone_id)
-        parent = milestone.commitment
-    else:
-        milestone = None
-        parent, agreement = _get(Commitment, commitment_id)
-    _editable(agreement)
+    milestone, parent, agreement = _under_commitment(Milestone, milestone_id, commitment_id)
     form = f.MilestoneForm(obj=milestone)
-    if form.validate_on_submit() and save_with(
+    back = url_for(".commitment", commitment_id=parent.id)
+    return _save_or_show(
         form,
         lambda: services.save_milestone(
             milestone,
@@ -559,15 +569,11 @@ def new_milestone(commitment_id=None, milestone_id=None):
             status=MilestoneStatus(form.status.data),
         ),
         stale_obj=milestone,
-    ):
-        flash(_("The milestone has been saved."), "success")
-        return redirect(url_for(".commitment", commitment_id=parent.id))
-    title = _("Edit milestone") if milestone else _("New milestone")
-    return _form_page(
-        form,
-        title=title,
+        saved=_("The milestone has been saved."),
+        done=back,
+        title=_("Edit milestone") if milestone else _("New milestone"),
         agreement=agreement,
-        cancel=url_for(".commitment", commitment_id=parent.id),
+        cancel=back,
         record=parent,
     )
 
@@ -577,15 +583,10 @@ def new_milestone(commitment_id=None, milestone_id=None):
 @login_required
 def new_indicator(commitment_id=None, indicator_id=None):
     """Create or edit an indicator."""
-    if indicator_id:
-        indicator, agreement = _get(Indicator, indicator_id)
-        parent = indicator.commitment
-    else:
-        indicator = None
-        parent, agreement = _get(Commitment, commitment_id)
-    _editable(agreement)
+    indicator, parent, agreement = _under_commitment(Indicator, indicator_id, commitment_id)
     form = f.IndicatorForm(obj=indicator)
-    if form.validate_on_submit() and save_with(
+    back = url_for(".commitment", commitment_id=parent.id)
+    return _save_or_show(
         form,
         lambda: services.save_indicator(
             indicator,
@@ -601,15 +602,11 @@ def new_indicator(commitment_id=None, indicator_id=None):
             direction=Direction(form.direction.data),
         ),
         stale_obj=indicator,
-    ):
-        flash(_("The indicator has been saved."), "success")
-        return redirect(url_for(".commitment", commitment_id=parent.id))
-    title = _("Edit indicator") if indicator else _("New indicator")
-    return _form_page(
-        form,
-        title=title,
+        saved=_("The indicator has been saved."),
+        done=back,
+        title=_("Edit indicator") if indicator else _("New indicator"),
         agreement=agreement,
-        cancel=url_for(".commitment", commitment_id=parent.id),
+        cancel=back,
         record=parent,
     )
 
@@ -621,7 +618,8 @@ def new_measurement(indicator_id):
     indicator, agreement = _get(Indicator, indicator_id)
     _editable(agreement)
     form = f.MeasurementForm()
-    if form.validate_on_submit() and save_with(
+    back = url_for(".commitment", commitment_id=indicator.commitment_id)
+    return _save_or_show(
         form,
         lambda: services.add_measurement(
             indicator,
@@ -631,14 +629,11 @@ def new_measurement(indicator_id):
             verified=form.verified.data,
             note=form.note.data,
         ),
-    ):
-        flash(_("The value has been recorded."), "success")
-        return redirect(url_for(".commitment", commitment_id=indicator.commitment_id))
-    return _form_page(
-        form,
+        saved=_("The value has been recorded."),
+        done=back,
         title=_("New value: %(name)s", name=indicator.name),
         agreement=agreement,
-        cancel=url_for(".commitment", commitment_id=indicator.commitment_id),
+        cancel=back,
         record=indicator.commitment,
     )
 
@@ -684,7 +679,7 @@ def new_directive(code=None, directive_id=None):
         abort(403)
     form = f.DirectiveForm(obj=directive)
     form.assignee_unit_id.choices = _unit_choices(agreement)
-    if form.validate_on_submit() and save_with(
+    return _save_or_show(
         form,
         lambda: services.save_directive(
             directive,
@@ -700,12 +695,11 @@ def new_directive(code=None, directive_id=None):
             done_on=form.done_on.data,
         ),
         stale_obj=directive,
-    ):
-        flash(_("The directive has been saved."), "success")
-        return redirect(url_for(".detail", code=agreement.code) + "#directives")
-    title = _("Edit directive") if directive else _("New directive")
-    return _form_page(
-        form, title=title, agreement=agreement, cancel=url_for(".detail", code=agreement.code)
+        saved=_("The directive has been saved."),
+        done=url_for(".detail", code=agreement.code) + "#directives",
+        title=_("Edit directive") if directive else _("New directive"),
+        agreement=agreement,
+        cancel=url_for(".detail", code=agreement.code),
     )
 
 
@@ -734,11 +728,11 @@ def new_document(code):
             stored=stored,
         )
 
-    if form.validate_on_submit() and save_with(form, attach):
-        flash(_("The document has been attached."), "success")
-        return redirect(url_for(".detail", code=agreement.code) + "#documents")
-    return _form_page(
+    return _save_or_show(
         form,
+        attach,
+        saved=_("The document has been attached."),
+        done=url_for(".detail", code=agreement.code) + "#documents",
         title=_("Attach a document"),
         agreement=agreement,
         cancel=url_for(".detail", code=agreement.code),
@@ -751,19 +745,9 @@ def new_document(code):
 def download_document(document_id):
     """Download an attached file: always as an attachment, never rendered in the browser."""
     document, _agreement = _get(Document, document_id)
-    path = storage.path_for(document.sha256)
-    if not path.exists():
-        abort(404)
-    response = send_file(
-        path,
-        mimetype=document.content_type,
-        as_attachment=True,
-        download_name=document.file_name,
-        max_age=0,
+    return storage.download(
+        document.sha256, content_type=document.content_type, file_name=document.file_name
     )
-    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 # -- deletes -------------------------------------------------------------------------------------
@@ -790,17 +774,10 @@ def delete_record(kind, obj_id):
     back = request.form.get("back")
     if not back or not back.startswith("/") or back.startswith("//"):
         back = url_for(".detail", code=agreement.code)
-    if f.DeleteForm().validate_on_submit():
-        try:
-            services.delete_record(obj, agreement=agreement, user=current_user)
-            db.session.commit()
-            flash(_("Deleted."), "success")
-        except Invalid as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
-        except Forbidden:
-            db.session.rollback()
-            abort(403)
+    if f.DeleteForm().validate_on_submit() and commit_or_flash(
+        lambda: services.delete_record(obj, agreement=agreement, user=current_user)
+    ):
+        flash(_("Deleted."), "success")
     return redirect(back)
 
 

@@ -302,18 +302,11 @@ def _apply(report: ProgressReport) -> None:
 # -- evidence ---------------------------------------------------------------------------------
 
 
-def add_evidence(
-    report: ProgressReport, *, user, stored, title: str, kind, issued_on=None, thumbnail_sha256=None
-) -> Evidence:
-    """Attach a stored file to a report that is still being written."""
-    _require(can_report(user, report.commitment))
-    if report.status not in EDITABLE:
-        raise Invalid(_("A submitted report can no longer be changed."))
+def _new_evidence(stored, thumbnail_sha256, **fields) -> Evidence:
+    """A piece of evidence for a stored file (and its thumbnail), added and flushed; `fields`
+    say what it belongs to and what it is."""
     evidence = Evidence(
-        report=report,
-        title=title,
-        kind=kind,
-        issued_on=issued_on,
+        **fields,
         file_name=stored.file_name,
         sha256=stored.sha256,
         size=stored.size,
@@ -323,6 +316,23 @@ def add_evidence(
     db.session.add(evidence)
     db.session.flush()
     return evidence
+
+
+def add_evidence(
+    report: ProgressReport, *, user, stored, title: str, kind, issued_on=None, thumbnail_sha256=None
+) -> Evidence:
+    """Attach a stored file to a report that is still being written."""
+    _require(can_report(user, report.commitment))
+    if report.status not in EDITABLE:
+        raise Invalid(_("A submitted report can no longer be changed."))
+    return _new_evidence(
+        stored,
+        thumbnail_sha256,
+        report=report,
+        title=title,
+        kind=kind,
+        issued_on=issued_on,
+    )
 
 
 def supersede_evidence(
@@ -336,19 +346,14 @@ def supersede_evidence(
     )
     if old.superseded_by_id is not None:
         raise Invalid(_("This file has already been superseded."))
-    new = Evidence(
+    new = _new_evidence(
+        stored,
+        thumbnail_sha256,
         report=report,
         title=title,
         kind=kind,
         issued_on=issued_on,
-        file_name=stored.file_name,
-        sha256=stored.sha256,
-        size=stored.size,
-        content_type=stored.content_type,
-        thumbnail_sha256=thumbnail_sha256,
     )
-    db.session.add(new)
-    db.session.flush()
     old.superseded_by_id = new.id
     db.session.flush()
     return new
@@ -390,19 +395,7 @@ def add_directive_evidence(
 ) -> Evidence:
     """Attach evidence of a directive's completion."""
     _require(can_complete_directive(user, directive))
-    evidence = Evidence(
-        directive=directive,
-        title=title,
-        kind=kind,
-        file_name=stored.file_name,
-        sha256=stored.sha256,
-        size=stored.size,
-        content_type=stored.content_type,
-        thumbnail_sha256=thumbnail_sha256,
-    )
-    db.session.add(evidence)
-    db.session.flush()
-    return evidence
+    return _new_evidence(stored, thumbnail_sha256, directive=directive, title=title, kind=kind)
 
 
 def complete_directive(directive: Directive, *, user, done_on: date, version=None) -> Directive:

@@ -223,20 +223,38 @@ def _commitment_label(code: str, title: str) -> str:
     return f"{code} {title}"
 
 
+def _commitment_columns(unit) -> tuple:
+    """The columns saying which commitment an item is about (with its agreement and the unit
+    concerned), named for `_commitment_item`."""
+    return (
+        Commitment.id.label("commitment_id"),
+        Commitment.code.label("commitment_code"),
+        Commitment.title.label("commitment_title"),
+        Agreement.code.label("agreement_code"),
+        unit.name.label("unit_name"),
+        unit.short_name.label("unit_short_name"),
+    )
+
+
+def _commitment_item(row, kind: ItemKind, item_id: int, **fields) -> TodoItem:
+    """An item about the commitment of a row with `_commitment_columns`; its title is the
+    commitment's unless `fields` give one."""
+    fields.setdefault("title", row.commitment_title)
+    return TodoItem(
+        kind=kind,
+        id=item_id,
+        agreement_code=row.agreement_code,
+        unit=_unit_label(row.unit_name, row.unit_short_name),
+        commitment_id=row.commitment_id,
+        commitment_code=row.commitment_code,
+        **fields,
+    )
+
+
 def _milestones(in_scope, responsible, today: date, until: date | None) -> list[TodoItem]:
     lead = aliased(Unit)
     query = (
-        sa.select(
-            Milestone.id,
-            Milestone.title,
-            Milestone.due_on,
-            Commitment.id,
-            Commitment.code,
-            Commitment.title,
-            Agreement.code,
-            lead.name,
-            lead.short_name,
-        )
+        sa.select(Milestone.id, Milestone.title, Milestone.due_on, *_commitment_columns(lead))
         .join(Commitment, Milestone.commitment_id == Commitment.id)
         .join(Agreement, Commitment.agreement_id == Agreement.id)
         .join(lead, Commitment.lead_unit_id == lead.id)
@@ -252,21 +270,17 @@ def _milestones(in_scope, responsible, today: date, until: date | None) -> list[
     )
     if until is not None:
         query = query.where(Milestone.due_on <= until)
-    rows = db.session.execute(query)
     return [
-        TodoItem(
-            kind=ItemKind.milestone,
-            id=mid,
-            title=title,
-            date=due_on,
-            agreement_code=code,
-            overdue=due_on < today,
-            unit=_unit_label(unit_name, unit_short),
-            commitment_id=cid,
-            commitment_code=ccode,
-            detail=_commitment_label(ccode, ctitle),
+        _commitment_item(
+            row,
+            ItemKind.milestone,
+            row.id,
+            title=row.title,
+            date=row.due_on,
+            overdue=row.due_on < today,
+            detail=_commitment_label(row.commitment_code, row.commitment_title),
         )
-        for mid, title, due_on, cid, ccode, ctitle, code, unit_name, unit_short in rows
+        for row in db.session.execute(query)
     ]
 
 
@@ -351,16 +365,7 @@ def _reports_due(in_scope, responsible, today: date) -> list[TodoItem]:
         .exists()
     )
     query = (
-        sa.select(
-            ReportingPeriod,
-            ext.c.extended_on,
-            Commitment.id,
-            Commitment.code,
-            Commitment.title,
-            Agreement.code,
-            lead.name,
-            lead.short_name,
-        )
+        sa.select(ReportingPeriod, ext.c.extended_on, *_commitment_columns(lead))
         .join(Agreement, ReportingPeriod.agreement_id == Agreement.id)
         .join(Commitment, Commitment.agreement_id == Agreement.id)
         .join(lead, Commitment.lead_unit_id == lead.id)
@@ -381,20 +386,16 @@ def _reports_due(in_scope, responsible, today: date) -> list[TodoItem]:
         .order_by(effective, Agreement.code, Commitment.position, Commitment.id)
     )
     items = []
-    rows = db.session.execute(query)
-    for period, extended_on, cid, ccode, ctitle, code, unit_name, unit_short in rows:
-        deadline = _effective_deadline(period.deadline_on, extended_on)
+    for row in db.session.execute(query):
+        period = row.ReportingPeriod
+        deadline = _effective_deadline(period.deadline_on, row.extended_on)
         items.append(
-            TodoItem(
-                kind=ItemKind.report_due,
-                id=cid,
-                title=ctitle,
+            _commitment_item(
+                row,
+                ItemKind.report_due,
+                row.commitment_id,
                 date=deadline,
-                agreement_code=code,
                 overdue=today > deadline,
-                unit=_unit_label(unit_name, unit_short),
-                commitment_id=cid,
-                commitment_code=ccode,
                 period_id=period.id,
                 detail=period.label,
             )
@@ -428,12 +429,7 @@ def _reports(
             ProgressReport.submitted_at,
             ReportingPeriod,
             ext.c.extended_on,
-            Commitment.id,
-            Commitment.code,
-            Commitment.title,
-            Agreement.code,
-            unit.name,
-            unit.short_name,
+            *_commitment_columns(unit),
         )
         .join(Commitment, ProgressReport.commitment_id == Commitment.id)
         .join(Agreement, Commitment.agreement_id == Agreement.id)
@@ -458,34 +454,20 @@ def _reports(
         ItemKind.report_returned if status == ReportStatus.returned else ItemKind.report_to_verify
     )
     items = []
-    for (
-        rid,
-        submitted_at,
-        period,
-        extended_on,
-        cid,
-        ccode,
-        ctitle,
-        code,
-        unit_name,
-        unit_short,
-    ) in db.session.execute(query):
+    for row in db.session.execute(query):
+        period = row.ReportingPeriod
         if kind == ItemKind.report_returned:
-            when = _effective_deadline(period.deadline_on, extended_on)
+            when = _effective_deadline(period.deadline_on, row.extended_on)
             overdue = today > when
         else:
-            when, overdue = _local_date(submitted_at), False
+            when, overdue = _local_date(row.submitted_at), False
         items.append(
-            TodoItem(
-                kind=kind,
-                id=rid,
-                title=ctitle,
+            _commitment_item(
+                row,
+                kind,
+                row.id,
                 date=when,
-                agreement_code=code,
                 overdue=overdue,
-                unit=_unit_label(unit_name, unit_short),
-                commitment_id=cid,
-                commitment_code=ccode,
                 period_id=period.id,
                 detail=period.label,
             )
@@ -501,14 +483,9 @@ def _extensions(in_scope, today: date) -> list[TodoItem]:
             Extension.id,
             Extension.original_on,
             Extension.requested_on,
-            Milestone.title,
+            Milestone.title.label("milestone_title"),
             ReportingPeriod,
-            Commitment.id,
-            Commitment.code,
-            Commitment.title,
-            Agreement.code,
-            lead.name,
-            lead.short_name,
+            *_commitment_columns(lead),
         )
         .join(Commitment, Extension.commitment_id == Commitment.id)
         .join(Agreement, Commitment.agreement_id == Agreement.id)
@@ -519,33 +496,17 @@ def _extensions(in_scope, today: date) -> list[TodoItem]:
         .order_by(Extension.original_on, Extension.id)
     )
     items = []
-    for (
-        eid,
-        original_on,
-        _requested_on,
-        milestone_title,
-        period,
-        cid,
-        ccode,
-        ctitle,
-        code,
-        unit_name,
-        unit_short,
-    ) in db.session.execute(query):
-        detail = milestone_title or (period.label if period is not None else "")
+    for row in db.session.execute(query):
+        period = row.ReportingPeriod
         items.append(
-            TodoItem(
-                kind=ItemKind.extension,
-                id=eid,
-                title=ctitle,
-                date=original_on,
-                agreement_code=code,
-                overdue=today > original_on,
-                unit=_unit_label(unit_name, unit_short),
-                commitment_id=cid,
-                commitment_code=ccode,
+            _commitment_item(
+                row,
+                ItemKind.extension,
+                row.id,
+                date=row.original_on,
+                overdue=today > row.original_on,
                 period_id=period.id if period is not None else None,
-                detail=detail,
+                detail=row.milestone_title or (period.label if period is not None else ""),
             )
         )
     return items

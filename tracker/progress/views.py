@@ -15,9 +15,9 @@ from tracker.auth.permissions import (
     can_view_agreement,
     roles_required,
 )
-from tracker.db import Forbidden, Invalid, local_today
+from tracker.db import Invalid, local_today
 from tracker.extensions import db
-from tracker.forms import save_with
+from tracker.forms import commit_or_flash, save_with
 from tracker.i18n import _
 from tracker.progress import forms as f
 from tracker.progress import services
@@ -65,6 +65,25 @@ def _store(upload):
     except storage.UploadError as exc:
         storage.remove_if_unreferenced(stored.sha256, _file_in_use(stored.sha256))
         raise Invalid(str(exc), "file") from None
+
+
+def _upload(form, service, target, **fields):
+    """The save action of an evidence form: store its file (and thumbnail), then hand them with
+    the title and kind to `service` (adding, superseding) for `target`."""
+
+    def action():
+        stored, thumb = _store(form.file.data)
+        service(
+            target,
+            user=current_user,
+            stored=stored,
+            title=form.title.data,
+            kind=EvidenceKind(form.kind.data),
+            thumbnail_sha256=thumb,
+            **fields,
+        )
+
+    return action
 
 
 def _file_in_use(sha256: str) -> bool:
@@ -420,20 +439,9 @@ def add_evidence(report_id):
     if not can_report(current_user, item.commitment):
         abort(403)  # before anything is stored
     form = f.EvidenceForm()
-
-    def attach():
-        stored, thumb = _store(form.file.data)
-        services.add_evidence(
-            item,
-            user=current_user,
-            stored=stored,
-            title=form.title.data,
-            kind=EvidenceKind(form.kind.data),
-            issued_on=form.issued_on.data,
-            thumbnail_sha256=thumb,
-        )
-
-    if form.validate_on_submit() and save_with(form, attach):
+    if form.validate_on_submit() and save_with(
+        form, _upload(form, services.add_evidence, item, issued_on=form.issued_on.data)
+    ):
         flash(_("The evidence has been attached."), "success")
     else:
         for message in [*form.form_errors, *(e for field in form for e in field.errors)]:
@@ -455,18 +463,7 @@ def _evidence(evidence_id) -> Evidence:
 def download_evidence(evidence_id):
     """Download a piece of evidence: always an attachment, never rendered by the browser."""
     item = _evidence(evidence_id)
-    path = storage.path_for(item.sha256)
-    if not path.exists():
-        abort(404)
-    response = send_file(
-        path,
-        mimetype=item.content_type,
-        as_attachment=True,
-        download_name=item.file_name,
-        max_age=0,
-    )
-    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    return response
+    return storage.download(item.sha256, content_type=item.content_type, file_name=item.file_name)
 
 
 @bp.route("/evidence/<int:evidence_id>/thumbnail")
@@ -490,19 +487,12 @@ def delete_evidence(evidence_id):
         else url_for("agreements.detail", code=item.directive.agreement.code) + "#directives"
     )
     shas = [s for s in (item.sha256, item.thumbnail_sha256) if s]
-    if f.EmptyForm().validate_on_submit():
-        try:
-            services.delete_evidence(item, user=current_user)
-            db.session.commit()
-            for sha in shas:
-                storage.remove_if_unreferenced(sha, _file_in_use(sha))
-            flash(_("Deleted."), "success")
-        except Invalid as exc:
-            db.session.rollback()
-            flash(str(exc.message), "danger")
-        except Forbidden:
-            db.session.rollback()
-            abort(403)
+    if f.EmptyForm().validate_on_submit() and commit_or_flash(
+        lambda: services.delete_evidence(item, user=current_user)
+    ):
+        for sha in shas:
+            storage.remove_if_unreferenced(sha, _file_in_use(sha))
+        flash(_("Deleted."), "success")
     return redirect(back)
 
 
@@ -521,20 +511,9 @@ def supersede_evidence(evidence_id):
     form = f.EvidenceForm(obj=item) if request.method == "GET" else f.EvidenceForm()
     if request.method == "GET":
         form.kind.data = item.kind.value
-
-    def replace():
-        stored, thumb = _store(form.file.data)
-        services.supersede_evidence(
-            item,
-            user=current_user,
-            stored=stored,
-            title=form.title.data,
-            kind=EvidenceKind(form.kind.data),
-            issued_on=form.issued_on.data,
-            thumbnail_sha256=thumb,
-        )
-
-    if form.validate_on_submit() and save_with(form, replace):
+    if form.validate_on_submit() and save_with(
+        form, _upload(form, services.supersede_evidence, item, issued_on=form.issued_on.data)
+    ):
         flash(_("The new file supersedes the old one, which is kept."), "success")
         return redirect(url_for(".report", report_id=item.report_id) + "#evidence")
     return render_template(
@@ -695,19 +674,9 @@ def add_directive_evidence(directive_id):
     if not can_complete_directive(current_user, item):
         abort(403)  # before anything is stored
     form = f.EvidenceForm(prefix="ev")
-
-    def attach():
-        stored, thumb = _store(form.file.data)
-        services.add_directive_evidence(
-            item,
-            user=current_user,
-            stored=stored,
-            title=form.title.data,
-            kind=EvidenceKind(form.kind.data),
-            thumbnail_sha256=thumb,
-        )
-
-    if form.validate_on_submit() and save_with(form, attach):
+    if form.validate_on_submit() and save_with(
+        form, _upload(form, services.add_directive_evidence, item)
+    ):
         flash(_("The evidence has been attached."), "success")
         return redirect(url_for(".directive", directive_id=directive_id))
     return _render_directive(item, evidence_form=form)
