@@ -20,6 +20,8 @@ from tracker.audit import AuditEntry
 from tracker.db import local_today
 from tracker.progress.models import (
     Evidence,
+    Extension,
+    ExtensionStatus,
     ProgressReport,
     ReportAction,
     ReportEvent,
@@ -190,6 +192,34 @@ def test_a_budget_nobody_recorded_is_not_zero(client, auth, db, rw):
     assert "Kinh phí dự kiến 2.500.000.000 ₫" in agreement
 
 
+def test_the_report_button_is_offered_only_while_the_period_accepts_reports(client, auth, db, rw):
+    w = rw
+    commitment, old, current = w["qb"]["commitment"], w["qb"]["old"], w["qb"]["current"]
+    auth.login(w["qb"]["vnpt"].email)
+    html = client.get(f"/commitments/{commitment.id}").get_data(as_text=True)
+    assert f'href="{report_url(w)}"' in html
+    assert f'href="{report_url(w, period="old")}"' not in html  # past its deadline: locked
+    assert "đã khóa" in html
+
+    # An approved extension of the old period's deadline opens it again for this commitment.
+    new_deadline = local_today() + timedelta(days=5)
+    db.session.add(
+        Extension(
+            commitment_id=commitment.id,
+            period_id=old.id,
+            original_on=old.deadline_on,
+            requested_on=new_deadline,
+            reason="Chờ biên bản nghiệm thu",
+            status=ExtensionStatus.approved,
+        )
+    )
+    db.session.commit()
+    html = client.get(f"/commitments/{commitment.id}").get_data(as_text=True)
+    assert f'href="{report_url(w, period="old")}"' in html
+    assert f'{new_deadline:%d/%m/%Y} <span class="muted small">(đã gia hạn)</span>' in html
+    assert current.id != old.id
+
+
 def test_submitter_never_verifies(client, auth, db, rw):
     w = rw
     auth.login(w["qb"]["dic"].email)  # the DIC may report on every commitment of its province
@@ -237,7 +267,8 @@ def test_closed_period_refuses_reports_until_reopened(client, auth, db, rw):
     auth.login(rw["qb"]["dic"].email)
     until = (local_today() + timedelta(days=5)).isoformat()
     client.post(
-        f"/periods/{rw['qb']['old'].id}/reopen", data={"until": until, "reason": "Đơn vị chậm do bão lũ"}
+        f"/periods/{rw['qb']['old'].id}/reopen",
+        data={"until": until, "reason": "Đơn vị chậm do bão lũ"},
     )
     entry = db.session.scalar(
         sa.select(AuditEntry).where(

@@ -506,6 +506,11 @@ def commitment(commitment_id):
         )
     }
     from tracker import audit
+    from tracker.progress.services import effective_deadlines
+
+    today = local_today()
+    deadlines = effective_deadlines(periods, item.id)
+    open_periods = {p.id for p in periods if p.accepts_reports(today, deadline=deadlines[p.id])}
 
     entries = db.session.scalars(
         audit.history(
@@ -521,11 +526,13 @@ def commitment(commitment_id):
         "agreements/commitment.html",
         commitment=item,
         agreement=agreement,
-        today=local_today(),
+        today=today,
         can_edit=can_edit_agreement(current_user, agreement) and agreement.editable,
         can_report=can_report(current_user, item) and agreement.editable,
         periods=periods,
         reports=reports,
+        deadlines=deadlines,
+        open_periods=open_periods,
         delete_form=f.DeleteForm(),
         entries=entries,
         **audit.labels(entries),

@@ -91,6 +91,25 @@ def effective_deadline(period: ReportingPeriod, commitment_id: int) -> date:
     return max(period.deadline_on, extended) if extended else period.deadline_on
 
 
+def effective_deadlines(periods, commitment_id: int) -> dict[int, date]:
+    """`effective_deadline` of each period for one commitment, in one query."""
+    extended = dict(
+        db.session.execute(
+            sa.select(Extension.period_id, sa.func.max(Extension.requested_on))
+            .where(
+                Extension.period_id.in_([p.id for p in periods] or [-1]),
+                Extension.commitment_id == commitment_id,
+                Extension.status == ExtensionStatus.approved,
+            )
+            .group_by(Extension.period_id)
+        ).all()
+    )
+    return {
+        p.id: max(p.deadline_on, extended[p.id]) if p.id in extended else p.deadline_on
+        for p in periods
+    }
+
+
 def _require_open(period: ReportingPeriod, commitment_id: int) -> None:
     if not period.accepts_reports(deadline=effective_deadline(period, commitment_id)):
         raise Invalid(
