@@ -304,7 +304,7 @@ def status_problem(response, expected) -> str | None:
 _SESSION_COLUMNS = {
     "users": {"session_token", "version", "updated_at", "updated_by_id", "last_login_at"}
 }
-_SESSION_TABLES = {"login_attempts"}
+_SESSION_TABLES = {"login_attempts", "user_sessions"}
 
 
 def snapshot(db) -> dict:

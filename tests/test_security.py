@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from tests import factories
 from tests.conftest import IsolatedClient
 from tracker import create_app
-from tracker.auth.models import Role, User
+from tracker.auth.models import Role, User, UserSession
 from tracker.config import TestingConfig
 
 
@@ -36,6 +36,34 @@ def test_a_session_cookie_copied_before_sign_out_no_longer_works(app, client, au
     thief.set_cookie("session", stolen)
     response = thief.get("/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_signing_out_ends_this_browser_only(app, client, auth, db):
+    """Sign out on the phone: the desktop stays signed in; the phone's cookie, replayed, does
+    not open a session; and each sign-in has a session row of its own, none left behind."""
+    user = _user(db)
+    desktop = app.test_client()
+    desktop.post("/login", data={"email": user.email, "password": factories.PASSWORD})
+    auth.login(user.email)  # the phone
+    phone_cookie = _cookie(client)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(UserSession)) == 2
+    auth.logout()
+    assert desktop.get("/").status_code == 200
+    replay = app.test_client()
+    replay.set_cookie("session", phone_cookie)
+    assert replay.get("/").status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(UserSession)) == 1
+
+
+def test_a_disabled_account_loses_every_session_row(app, client, auth, db):
+    user = _user(db)
+    auth.login(user.email)
+    db.session.expire_all()
+    account = db.session.get(User, user.id)
+    account.renew_session_token()
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(UserSession)) == 0
+    assert client.get("/").status_code == 302
 
 
 def test_password_change_ends_other_sessions_but_not_this_one(app, client, auth, db):
@@ -280,3 +308,18 @@ def test_server_errors_show_a_generic_page_with_an_incident_number(app, db, capl
     assert response.status_code == 500 and "hunter2" not in page and "Traceback" not in page
     incident = page.split("Mã sự cố: ")[1][:12] if "Mã sự cố: " in page else None
     assert incident and any(incident in r.getMessage() for r in caplog.records)
+
+
+def test_remember_me_outlives_the_session_cookie_but_not_sign_out(app, client, db):
+    user = _user(db)
+    client.post(
+        "/login", data={"email": user.email, "password": factories.PASSWORD, "remember": "y"}
+    )
+    remembered = client.get_cookie("remember_token")
+    assert remembered is not None and remembered.http_only
+    client.delete_cookie("session")  # the browser was closed
+    assert client.get("/").status_code == 200  # signed in again from the remember-me cookie
+    client.post("/logout")
+    replay = app.test_client()
+    replay.set_cookie("remember_token", remembered.value)
+    assert replay.get("/").status_code == 302

@@ -34,10 +34,12 @@ def create_app(config=None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extensions and the models they manage."""
+    import sqlalchemy as sa
+
     from tracker import audit, i18n  # noqa: F401  (audit registers its session hooks)
     from tracker.agreements import models as _agreements  # noqa: F401
     from tracker.auth import tokens as _tokens  # noqa: F401
-    from tracker.auth.models import User
+    from tracker.auth.models import User, UserSession
     from tracker.extensions import babel, csrf, db, login_manager, migrate
     from tracker.progress import models as _progress  # noqa: F401
     from tracker.reports import models as _reports  # noqa: F401
@@ -53,12 +55,20 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_id: str):
-        # "<user id>:<session token>": a token renewed at sign-out or password change, or an
-        # account disabled meanwhile, ends every session opened before.
-        user_id, _sep, token = session_id.partition(":")
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() and token else None
-        if user is None or not user.active or user.session_token != token:
+        # "<user id>:<generation>:<session secret>": the browser's session row must still exist
+        # (signing out deletes it) and the generation must be current (a password change or a
+        # disabled account renews it, ending every session); one query.
+        user_id, generation, secret = (session_id.split(":") + ["", ""])[:3]
+        if not (user_id.isdigit() and generation and secret):
             return None
+        user = db.session.scalar(
+            sa.select(User)
+            .join(UserSession, UserSession.user_id == User.id)
+            .where(User.id == int(user_id), UserSession.token_hash == UserSession.digest(secret))
+        )
+        if user is None or not user.active or user.session_token != generation:
+            return None
+        user.session_secret = secret
         return user
 
     i18n.init_app(app)

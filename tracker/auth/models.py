@@ -1,7 +1,8 @@
 """Users and their roles."""
 
+import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_login import UserMixin
@@ -46,8 +47,8 @@ class User(UserMixin, VersionedMixin, Base):
     #: Disabled accounts cannot sign in.
     active: Mapped[bool] = mapped_column(default=True)
     last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    #: Server-side session token: part of the session's user id, renewed at sign-in, sign-out,
-    #: password change and disabling, so a copied cookie stops working.
+    #: The generation of the account's sessions: part of every session's id. Renewed at a
+    #: password change or when the account is disabled, which ends every session at once.
     session_token: Mapped[str | None] = mapped_column(sa.String(64))
     #: Secret part of the user's calendar feed URL (None until the user asks for one).
     calendar_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
@@ -61,13 +62,20 @@ class User(UserMixin, VersionedMixin, Base):
     def is_active(self) -> bool:
         return self.active
 
+    #: The secret of the browser session this object was loaded for (see `UserSession`).
+    session_secret: str = ""
+
     def get_id(self) -> str:
-        """Flask-Login's session id: the user id and the current session token."""
-        return f"{self.id}:{self.session_token or ''}"
+        """Flask-Login's session id: the user id, the sessions' generation and this browser
+        session's secret."""
+        return f"{self.id}:{self.session_token or ''}:{self.session_secret}"
 
     def renew_session_token(self) -> None:
-        """Invalidate every existing session of this user."""
+        """End every session of this user (password change, account disabled)."""
         self.session_token = secrets.token_urlsafe(32)
+        session = sa.orm.object_session(self)
+        if session is not None and self.id is not None:
+            session.execute(sa.delete(UserSession).where(UserSession.user_id == self.id))
 
     def set_password(self, password: str) -> None:
         """Store a salted hash (werkzeug's scrypt default), never the password."""
@@ -101,3 +109,45 @@ class LoginAttempt(Base):
     address: Mapped[str] = mapped_column(sa.String(64))
     at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     success: Mapped[bool] = mapped_column(default=False)
+
+
+class UserSession(Base):
+    """One signed-in browser. Its secret is in the session cookie (and the remember-me cookie),
+    only its SHA-256 here: signing out deletes the row, so that browser's cookie, or a copy of
+    it, no longer opens a session, while the user's other browsers stay signed in."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+
+    @staticmethod
+    def digest(secret: str) -> str:
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def start_session(session, user: User, *, keep_for: timedelta) -> str:
+    """A new browser session for the user: its secret (set on `user`, for `get_id`). Sessions
+    older than `keep_for` (the longest a cookie can live) are removed on the way."""
+    session.execute(
+        sa.delete(UserSession).where(
+            UserSession.user_id == user.id, UserSession.created_at < utcnow() - keep_for
+        )
+    )
+    secret = secrets.token_urlsafe(32)
+    session.add(UserSession(user_id=user.id, token_hash=UserSession.digest(secret)))
+    user.session_secret = secret
+    return secret
+
+
+def end_session(session, user: User) -> None:
+    """Sign this browser out: its session row goes, the user's other sessions stay."""
+    if user.session_secret:
+        session.execute(
+            sa.delete(UserSession).where(
+                UserSession.user_id == user.id,
+                UserSession.token_hash == UserSession.digest(user.session_secret),
+            )
+        )

@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 
 from tracker.auth.forms import LoginForm, PasswordChangeForm
-from tracker.auth.models import User
+from tracker.auth.models import User, end_session, start_session
 from tracker.auth.services import authenticate, password_problem, record_attempt, sign_in_locked
 from tracker.db import utcnow
 from tracker.extensions import db
@@ -73,12 +73,24 @@ def login():
             db.session.execute(
                 sa.update(User).where(User.id == user.id).values(last_login_at=utcnow())
             )
-            db.session.commit()
             db.session.refresh(user)
+            start_session(db.session, user, keep_for=_session_keep())
+            db.session.commit()
             login_user(user, remember=form.remember.data)
             security_event("sign_in", user_id=user.id)
             return redirect(safe_next(request.args.get("next")) or url_for("agreements.home"))
     return render_template("auth/login.html", form=form)
+
+
+def _session_keep():
+    """How long a session row may be needed: the longest a session or remember-me cookie
+    lives."""
+    from datetime import timedelta
+
+    config = current_app.config
+    return max(
+        config["REMEMBER_COOKIE_DURATION"], timedelta(hours=config["SESSION_LIFETIME_HOURS"])
+    )
 
 
 @bp.route("/logout", methods=["POST"])
@@ -86,12 +98,9 @@ def logout():
     """Sign out (POST only, CSRF-protected)."""
     lang = session.get("lang")
     if current_user.is_authenticated:
-        # A copy of the cookie taken before signing out no longer opens a session.
-        db.session.execute(
-            sa.update(User)
-            .where(User.id == current_user.id)
-            .values(session_token=secrets.token_urlsafe(32))
-        )
+        # This browser's session row goes: a copy of its cookie no longer opens a session. The
+        # user's other browsers stay signed in.
+        end_session(db.session, current_user)
         db.session.commit()
         security_event("sign_out", user_id=current_user.id)
     logout_user()
@@ -123,10 +132,12 @@ def change_password():
         elif problem := password_problem(form.new_password.data, email=current_user.email):
             form.new_password.errors.append(problem)
         else:
-            current_user.set_password(form.new_password.data)
-            current_user.renew_session_token()  # other sessions end; this one goes on
+            user = current_user._get_current_object()
+            user.set_password(form.new_password.data)
+            user.renew_session_token()  # every session ends…
+            start_session(db.session, user, keep_for=_session_keep())  # …but this one goes on
             db.session.commit()
-            login_user(current_user._get_current_object())
+            login_user(user)
             security_event("password_changed", user_id=current_user.id)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("agreements.home"))
