@@ -1,5 +1,6 @@
 """The audit log: every change to an audited record, with who, when, and before -> after."""
 
+import functools
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -274,6 +275,7 @@ def _field_labels() -> dict:
     }
 
 
+@functools.cache
 def _columns() -> dict[tuple[str, str], sa.Column]:
     """(class name, attribute) -> column, for the audited models."""
     return {

@@ -213,7 +213,8 @@ def _no_constants(name: str):
     raise _NotAJsonNumber(name)
 
 
-#: The syntax errors of Python's json module, worded for the people who write these files.
+#: The syntax errors of Python's json module (their own wording, used as keys; "\\uXXXX" is
+#: Python's text for four hex digits), worded for the people who write these files.
 JSON_SYNTAX = {
     "Expecting value": _l("Expecting value"),
     "Expecting property name enclosed in double quotes": _l(
@@ -233,6 +234,20 @@ JSON_SYNTAX = {
 }
 
 
+def syntax_problem(exc: json.JSONDecodeError) -> str:
+    """Where and why a text is not JSON, in the reader's language."""
+    return _(
+        "malformed JSON at line %(line)s, column %(col)s: %(reason)s",
+        line=exc.lineno,
+        col=exc.colno,
+        reason=str(JSON_SYNTAX.get(exc.msg, exc.msg)),
+    )
+
+
+def encoding_problem(exc: UnicodeDecodeError) -> str:
+    return _("not UTF-8 text (invalid byte at position %(pos)s)", pos=exc.start)
+
+
 def load_json(data: bytes | str, *, limit: int = MAX_JSON_BYTES):
     """Parse a document's bytes: refused (DocumentError) when too large, not UTF-8 or not JSON."""
     if len(data) > limit:
@@ -249,22 +264,11 @@ def load_json(data: bytes | str, *, limit: int = MAX_JSON_BYTES):
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise DocumentError(
-                [_("file: not UTF-8 text (invalid byte at position %(pos)s)", pos=exc.start)]
-            ) from None
+            raise DocumentError([_("file: %(problem)s", problem=encoding_problem(exc))]) from None
     try:
         return json.loads(data, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
-        raise DocumentError(
-            [
-                _(
-                    "file: malformed JSON at line %(line)s, column %(col)s: %(reason)s",
-                    line=exc.lineno,
-                    col=exc.colno,
-                    reason=str(JSON_SYNTAX.get(exc.msg, exc.msg)),
-                )
-            ]
-        ) from None
+        raise DocumentError([_("file: %(problem)s", problem=syntax_problem(exc))]) from None
     except _NotAJsonNumber as exc:
         raise DocumentError(
             [_("file: malformed JSON: %(name)s is not a JSON number", name=exc.name)]

@@ -81,14 +81,7 @@ def generate_periods(agreement: Agreement, *, user=None) -> list[ReportingPeriod
 
 def effective_deadline(period: ReportingPeriod, commitment_id: int) -> date:
     """The period's deadline, moved by the latest approved extension for this commitment."""
-    extended = db.session.scalar(
-        sa.select(sa.func.max(Extension.requested_on)).where(
-            Extension.period_id == period.id,
-            Extension.commitment_id == commitment_id,
-            Extension.status == ExtensionStatus.approved,
-        )
-    )
-    return max(period.deadline_on, extended) if extended else period.deadline_on
+    return effective_deadlines([period], commitment_id)[period.id]
 
 
 def effective_deadlines(periods, commitment_id: int) -> dict[int, date]:

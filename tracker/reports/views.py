@@ -4,7 +4,7 @@ import re
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from tracker import storage
@@ -131,12 +131,5 @@ def download(report_id):
     if record is None:
         abort(404)
     _agreement(record.agreement.code)
-    path = storage.path_for(record.sha256)
-    if not path.exists():
-        abort(404)
     name = f"{record.agreement.code}-{record.kind.value}-{record.date_to.isoformat()}-{record.lang}.pdf"
-    response = send_file(
-        path, mimetype="application/pdf", as_attachment=True, download_name=name, max_age=0
-    )
-    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    return response
+    return storage.download(record.sha256, content_type="application/pdf", file_name=name)

@@ -39,7 +39,13 @@ from tracker.db import ACTOR, Forbidden, Invalid, StaleEdit, local_today, utcnow
 from tracker.extensions import csrf, db
 from tracker.i18n import _
 from tracker.interop.api import openapi
-from tracker.interop.json_format import JSON_SYNTAX, explain, export_agreement, json_number
+from tracker.interop.json_format import (
+    encoding_problem,
+    explain,
+    export_agreement,
+    json_number,
+    syntax_problem,
+)
 from tracker.progress import services
 from tracker.progress.models import (
     Evidence,
@@ -255,16 +261,9 @@ def _json_body(kind: str, *, required: bool) -> dict:
     try:
         data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
-        reason = _(
-            "malformed JSON at line %(line)s, column %(col)s: %(reason)s",
-            line=exc.lineno,
-            col=exc.colno,
-            reason=str(JSON_SYNTAX.get(exc.msg, exc.msg)),
-        )
-        raise _invalid_request([("(body)", reason)]) from None
+        raise _invalid_request([("(body)", syntax_problem(exc))]) from None
     except UnicodeDecodeError as exc:
-        reason = _("not UTF-8 text (invalid byte at position %(pos)s)", pos=exc.start)
-        raise _invalid_request([("(body)", reason)]) from None
+        raise _invalid_request([("(body)", encoding_problem(exc))]) from None
     except (ValueError, RecursionError):
         raise _invalid_request([("(body)", _("malformed JSON"))]) from None
     _check(kind, data)
