@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from tests import factories
+from tests.conftest import text_of
 from tracker.agreements.models import Agreement, Commitment
 from tracker.org.models import UnitKind
 from tracker.progress.models import Evidence, ProgressReport, ReportStatus
@@ -248,6 +249,8 @@ def test_generate_from_the_page_records_and_downloads_again(app, client, auth, d
     record = db.session.scalar(sa.select(GeneratedReport))
     assert record.created_by_id == w["qb"]["leader"].id and len(record.data_fingerprint) == 64
     assert record.options["signer_name"] == "Nguyễn Văn A"
+    listed = text_of(client.get(f"/agreements/{w['qb']['agreement'].code}/reports"))
+    assert "Báo cáo tổng kết 05 năm" in listed and "Tiếng Việt" in listed.split("Số trang")[1]
     download = client.get(f"/generated/{record.id}.pdf")
     assert download.status_code == 200 and download.data.startswith(b"%PDF")
     import hashlib
