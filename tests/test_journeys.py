@@ -75,7 +75,9 @@ def test_from_a_new_agreement_to_the_leaders_pdf(app, db, server_url, browser, t
     dic.click("button:has-text('Trả lại để bổ sung')")
     vnpt.goto(report_url)
     vnpt.click("header a:has-text('Sửa')")
-    vnpt.fill("#narrative", "Đã phủ sóng 5/12 thôn: Bản Khe, Bản Ruộng, Tăng Ký, Cà Roòng, Hóa Sơn.")
+    vnpt.fill(
+        "#narrative", "Đã phủ sóng 5/12 thôn: Bản Khe, Bản Ruộng, Tăng Ký, Cà Roòng, Hóa Sơn."
+    )
     vnpt.click("button[value=submit]")
     vnpt.wait_for_selector(".badge:has-text('Chờ xác minh')")
     dic.goto(report_url)
@@ -109,9 +111,16 @@ def test_main_pages_have_no_serious_accessibility_violations(app, db, server_url
     w = factories.world()
     qb = w["qb"]
     today = local_today()
-    qb["agreement"].period_start, qb["agreement"].period_end = today - timedelta(days=200), today + timedelta(days=900)
+    qb["agreement"].period_start, qb["agreement"].period_end = (
+        today - timedelta(days=200),
+        today + timedelta(days=900),
+    )
     db.session.flush()
-    period = next(p for p in services.generate_periods(qb["agreement"]) if p.starts_on <= today <= p.deadline_on)
+    period = next(
+        p
+        for p in services.generate_periods(qb["agreement"])
+        if p.starts_on <= today <= p.deadline_on
+    )
     db.session.commit()
     context = browser.new_context(bypass_csp=True)  # axe is injected as a script
     page = context.new_page()
@@ -119,10 +128,18 @@ def test_main_pages_have_no_serious_accessibility_violations(app, db, server_url
     assert _axe(page) == []
     sign_in(page, server_url, qb["dic"].email)
     pages = [
-        "/", "/agreements", f"/agreements/{qb['agreement'].code}", f"/agreements/{qb['agreement'].code}/edit",
-        f"/commitments/{qb['commitment'].id}", f"/commitments/{qb['commitment'].id}/reports/{period.id}",
-        f"/agreements/{qb['agreement'].code}/dashboard", f"/agreements/{qb['agreement'].code}/periods",
-        "/directives", "/todo", "/review", f"/agreements/{qb['agreement'].code}/reports",
+        "/",
+        "/agreements",
+        f"/agreements/{qb['agreement'].code}",
+        f"/agreements/{qb['agreement'].code}/edit",
+        f"/commitments/{qb['commitment'].id}",
+        f"/commitments/{qb['commitment'].id}/reports/{period.id}",
+        f"/agreements/{qb['agreement'].code}/dashboard",
+        f"/agreements/{qb['agreement'].code}/periods",
+        "/directives",
+        "/todo",
+        "/review",
+        f"/agreements/{qb['agreement'].code}/reports",
     ]
     problems = {}
     for path in pages:
@@ -153,16 +170,29 @@ def test_field_staff_pages_fit_a_phone(app, db, server_url, browser):
     w = factories.world()
     qb = w["qb"]
     today = local_today()
-    qb["agreement"].period_start, qb["agreement"].period_end = today - timedelta(days=200), today + timedelta(days=900)
+    qb["agreement"].period_start, qb["agreement"].period_end = (
+        today - timedelta(days=200),
+        today + timedelta(days=900),
+    )
     db.session.flush()
-    period = next(p for p in services.generate_periods(qb["agreement"]) if p.starts_on <= today <= p.deadline_on)
+    period = next(
+        p
+        for p in services.generate_periods(qb["agreement"])
+        if p.starts_on <= today <= p.deadline_on
+    )
     db.session.commit()
-    page = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
+    page = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    ).new_page()
     sign_in(page, server_url, qb["vnpt"].email)
-    for path in ("/todo", f"/commitments/{qb['commitment'].id}",
-                 f"/commitments/{qb['commitment'].id}/reports/{period.id}",
-                 f"/agreements/{qb['agreement'].code}",
-                 f"/agreements/{qb['agreement'].code}/dashboard", "/directives"):
+    for path in (
+        "/todo",
+        f"/commitments/{qb['commitment'].id}",
+        f"/commitments/{qb['commitment'].id}/reports/{period.id}",
+        f"/agreements/{qb['agreement'].code}",
+        f"/agreements/{qb['agreement'].code}/dashboard",
+        "/directives",
+    ):
         page.goto(server_url + path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} is {width}px wide"

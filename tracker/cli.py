@@ -122,7 +122,7 @@ def five_year_command(agreement_code, out, lang, date_from, date_to, issued_on, 
     from pathlib import Path
 
     from tracker.agreements.models import Agreement
-    from tracker.db import Invalid
+    from tracker.errors import InvalidValue
     from tracker.reports import services
     from tracker.reports.models import GeneratedReport
     from tracker.reports.pdf.five_year import ReviewOptions
@@ -151,7 +151,7 @@ def five_year_command(agreement_code, out, lang, date_from, date_to, issued_on, 
         record = services.generate_review(
             agreement, user=None, options=options, date_from=start, date_to=end
         )
-    except Invalid as exc:
+    except InvalidValue as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     from tracker import storage

@@ -56,22 +56,6 @@ class VersionedMixin(TimestampMixin):
         return {"version_id_col": cls.__table__.c.version}
 
 
-class StaleEdit(Exception):
-    """Someone else saved the record since the form was loaded."""
-
-    def __init__(self, obj):
-        super().__init__(f"{type(obj).__name__} {getattr(obj, 'id', None)} changed meanwhile")
-        self.obj = obj
-
-
-def check_version(obj, version) -> None:
-    """Raise StaleEdit when the version the user edited is not the stored one."""
-    if version is None or str(version) == "":
-        return
-    if int(version) != obj.version:
-        raise StaleEdit(obj)
-
-
 def nfc(value):
     """Text normalised to NFC (Vietnamese typed on some systems arrives decomposed)."""
     if isinstance(value, str):
@@ -265,16 +249,3 @@ def configure_sqlite(engine) -> None:
         if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
             return
         dbapi_connection.execute("BEGIN IMMEDIATE")
-
-
-class Invalid(ValueError):
-    """A change a service refuses, with a user-facing message and the form field it concerns."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
-
-
-class Forbidden(Exception):
-    """The user may not do this to this object (the view answers 403 or 404)."""

@@ -257,7 +257,7 @@ def save_with(form, action, *, stale_obj=None) -> bool:
     from sqlalchemy.exc import IntegrityError
     from sqlalchemy.orm.exc import StaleDataError
 
-    from tracker.db import Forbidden, Invalid, StaleEdit
+    from tracker.errors import InvalidValue, NotAllowed, NotFound, StaleVersion
     from tracker.extensions import db
     from tracker.i18n import _
 
@@ -266,13 +266,13 @@ def save_with(form, action, *, stale_obj=None) -> bool:
         action()
         db.session.commit()
         return True
-    except Invalid as exc:
+    except InvalidValue as exc:
         db.session.rollback()
         if exc.field and exc.field in form:
             form[exc.field].errors = [*form[exc.field].errors, str(exc.message)]
         else:
             form.form_errors.append(str(exc.message))
-    except (StaleEdit, StaleDataError):
+    except (StaleVersion, StaleDataError):
         db.session.rollback()
         form.form_errors.append(
             _(
@@ -291,9 +291,12 @@ def save_with(form, action, *, stale_obj=None) -> bool:
                 "a duplicate number). Check the values and try again."
             )
         )
-    except Forbidden:
+    except NotAllowed:
         db.session.rollback()
         abort(403)
+    except NotFound:
+        db.session.rollback()
+        abort(404)
     return False
 
 
@@ -304,17 +307,20 @@ def commit_or_flash(action) -> bool:
     answered 403."""
     from flask import abort, flash
 
-    from tracker.db import Forbidden, Invalid
+    from tracker.errors import InvalidValue, NotAllowed, NotFound
     from tracker.extensions import db
 
     try:
         action()
         db.session.commit()
         return True
-    except Invalid as exc:
+    except InvalidValue as exc:
         db.session.rollback()
         flash(str(exc.message), "danger")
-    except Forbidden:
+    except NotAllowed:
         db.session.rollback()
         abort(403)
+    except NotFound:
+        db.session.rollback()
+        abort(404)
     return False

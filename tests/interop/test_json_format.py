@@ -31,7 +31,7 @@ from tracker.agreements.models import (
     StatusChange,
 )
 from tracker.auth.models import Role
-from tracker.db import Invalid
+from tracker.errors import InvalidValue
 from tracker.extensions import db as _db
 from tracker.interop import json_format as jf
 from tracker.org.models import Province, Side, Unit, UnitKind
@@ -314,7 +314,7 @@ def test_an_update_is_one_transaction(db):
     # The mistake comes last: everything before it must be rolled back too.
     document["agreement"]["directives"][0]["assignee"] = "NOT-THERE"
     with pytest.raises(
-        Invalid, match=r"agreement\.directives\[0\]\.assignee: đơn vị 'NOT-THERE' không có"
+        InvalidValue, match=r"agreement\.directives\[0\]\.assignee: đơn vị 'NOT-THERE' không có"
     ):
         jf.run_import(document)
     db.session.rollback()
@@ -384,7 +384,7 @@ def test_an_import_never_deletes_what_reports_refer_to(db):
     db.session.commit()
     document = jf.export_agreement(agreement)
     document["agreement"]["areas"][0]["commitments"] = []
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(InvalidValue) as refused:
         jf.run_import(document)
     assert str(refused.value).startswith("agreement.areas[0].commitments: Cam kết '1.1 ")
     assert "không có trong tệp nhưng đang được báo cáo tiến độ" in str(refused.value)
@@ -399,12 +399,12 @@ def test_imports_from_the_app_follow_the_permissions(db):
     document = jf.export_agreement(w["qb"]["agreement"])
     document["agreement"]["title"] = "Sửa bởi người ngoài"
     for user in (w["vl"]["dic"], w["qb"]["vnpt"], w["qb"]["leader"]):
-        with pytest.raises(Invalid, match="QB-2020"):
+        with pytest.raises(InvalidValue, match="QB-2020"):
             jf.run_import(copy.deepcopy(document), user=user)
     summary = jf.run_import(copy.deepcopy(document), user=w["qb"]["dic"], dry_run=True)
     assert summary.counts["agreement"]["update"] == 1
     # Only an administrator may bring in a province the system does not know.
-    with pytest.raises(Invalid):
+    with pytest.raises(InvalidValue):
         jf.run_import(documented_only(), user=w["qb"]["dic"])
     assert jf.run_import(documented_only(), user=w["admin"], dry_run=True).created
     assert w["admin"].role == Role.admin
@@ -540,7 +540,7 @@ def test_bad_files_are_refused_precisely_and_nothing_is_written(db, case):
     w = factories.world()
     data, expected = BAD_FILES[case]
     before = counts()
-    with pytest.raises(Invalid) as refused:
+    with pytest.raises(InvalidValue) as refused:
         jf.run_import(jf.load_json(data))
     db.session.rollback()
     assert expected in str(refused.value)

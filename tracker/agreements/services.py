@@ -26,7 +26,8 @@ from tracker.auth.permissions import (
     can_record_directive,
     in_scope,
 )
-from tracker.db import REASON, Forbidden, Invalid, check_version, local_today
+from tracker.db import REASON, local_today
+from tracker.errors import InvalidValue, NotAllowed, check_version
 from tracker.extensions import db
 from tracker.i18n import _
 from tracker.org.models import Province, Unit
@@ -34,13 +35,13 @@ from tracker.org.models import Province, Unit
 
 def _require(allowed: bool) -> None:
     if not allowed:
-        raise Forbidden()
+        raise NotAllowed()
 
 
 def _require_editable(user, agreement: Agreement) -> None:
     _require(can_edit_agreement(user, agreement))
     if not agreement.editable:
-        raise Invalid(_("A closed agreement cannot be changed."))
+        raise InvalidValue(_("A closed agreement cannot be changed."))
 
 
 def _assign(obj, fields: dict) -> None:
@@ -53,14 +54,14 @@ def save_agreement(agreement: Agreement | None, *, user, version=None, **fields)
     province = fields.get("province") or db.session.get(Province, fields.pop("province_id", 0) or 0)
     fields["province"] = province
     if province is None:
-        raise Invalid(_("Choose a province."), "province_id")
+        raise InvalidValue(_("Choose a province."), "province_id")
     if agreement is None:
         _require(can_create_agreement(user) and in_scope(user, province.id))
     else:
         _require_editable(user, agreement)
         check_version(agreement, version)
         if not in_scope(user, province.id):
-            raise Invalid(
+            raise InvalidValue(
                 _("You cannot move an agreement to a province outside your scope."), "province_id"
             )
     code = fields["code"]
@@ -71,14 +72,14 @@ def save_agreement(agreement: Agreement | None, *, user, version=None, **fields)
         )
     )
     if clash is not None:
-        raise Invalid(
+        raise InvalidValue(
             _("The code %(code)s is already used by another agreement.", code=code), "code"
         )
     if fields["period_end"] <= fields["period_start"]:
-        raise Invalid(_("The end must be after the start."), "period_end")
+        raise InvalidValue(_("The end must be after the start."), "period_end")
     vision = fields.get("vision_year")
     if vision and vision < fields["period_end"].year:
-        raise Invalid(
+        raise InvalidValue(
             _("The orientation year cannot be before the end of the period."), "vision_year"
         )
     predecessor = fields.get("predecessor")
@@ -86,7 +87,7 @@ def save_agreement(agreement: Agreement | None, *, user, version=None, **fields)
         node, seen = predecessor, set()
         while node is not None:
             if agreement is not None and node.id == agreement.id:
-                raise Invalid(_("An agreement cannot renew itself."), "predecessor_id")
+                raise InvalidValue(_("An agreement cannot renew itself."), "predecessor_id")
             if node.id in seen:
                 break
             seen.add(node.id)
@@ -121,12 +122,12 @@ def change_status(
     _require(can_edit_agreement(user, agreement))
     check_version(agreement, version)
     if to_status not in allowed_transitions(agreement.status, signed=agreement.is_signed):
-        raise Invalid(_("This status change is not allowed."), "to_status")
+        raise InvalidValue(_("This status change is not allowed."), "to_status")
     if on > local_today():
-        raise Invalid(_("The date cannot be in the future."), "changed_on")
+        raise InvalidValue(_("The date cannot be in the future."), "changed_on")
     last = max((c.changed_on for c in agreement.status_changes), default=None)
     if last and on < last:
-        raise Invalid(_("The date cannot be before the previous status change."), "changed_on")
+        raise InvalidValue(_("The date cannot be before the previous status change."), "changed_on")
     change = StatusChange(
         from_status=agreement.status,
         to_status=to_status,
@@ -144,7 +145,9 @@ def change_status(
 
 def _unit_allowed(agreement: Agreement, unit: Unit | None, field: str) -> Unit:
     if unit is None or unit.id not in {u.id for u in units_for_agreement(agreement)}:
-        raise Invalid(_("Choose a unit of this agreement's province or a national unit."), field)
+        raise InvalidValue(
+            _("Choose a unit of this agreement's province or a national unit."), field
+        )
     return unit
 
 
@@ -167,7 +170,7 @@ def save_area(area: Area | None, *, agreement: Agreement, user, version=None, **
         )
     )
     if clash is not None:
-        raise Invalid(
+        raise InvalidValue(
             _("Another area of this agreement has the number %(code)s.", code=fields["code"]),
             "code",
         )
@@ -198,14 +201,14 @@ def save_commitment(
     if commitment is not None:
         check_version(commitment, version)
     if area is None or area.agreement_id != agreement.id:
-        raise Invalid(_("Choose an area of this agreement."), "area_id")
+        raise InvalidValue(_("Choose an area of this agreement."), "area_id")
     _unit_allowed(agreement, lead_unit, "lead_unit_id")
     for unit in support_units:
         _unit_allowed(agreement, unit, "support_unit_ids")
     if lead_unit in support_units:
-        raise Invalid(_("The lead unit cannot also be a supporting unit."), "support_unit_ids")
+        raise InvalidValue(_("The lead unit cannot also be a supporting unit."), "support_unit_ids")
     if (fields.get("budget_vnd") or 0) < 0:
-        raise Invalid(_("An amount cannot be negative."), "budget_vnd")
+        raise InvalidValue(_("An amount cannot be negative."), "budget_vnd")
     clash = db.session.scalar(
         sa.select(Commitment.id).where(
             Commitment.agreement_id == agreement.id,
@@ -214,7 +217,7 @@ def save_commitment(
         )
     )
     if clash is not None:
-        raise Invalid(
+        raise InvalidValue(
             _("Another commitment of this agreement has the number %(code)s.", code=fields["code"]),
             "code",
         )
@@ -249,12 +252,12 @@ def save_milestone(
         check_version(milestone, version)
     done = fields.get("done_on")
     if done and done > local_today():
-        raise Invalid(_("The date met cannot be in the future."), "done_on")
+        raise InvalidValue(_("The date met cannot be in the future."), "done_on")
     met = fields.get("status") in (MilestoneStatus.met, MilestoneStatus.partially_met)
     if met and done is None:
-        raise Invalid(_("Enter the date the milestone was met."), "done_on")
+        raise InvalidValue(_("Enter the date the milestone was met."), "done_on")
     if done is not None and not met:
-        raise Invalid(_("A date met needs the status 'Met' or 'Partially met'."), "done_on")
+        raise InvalidValue(_("A date met needs the status 'Met' or 'Partially met'."), "done_on")
     if milestone is None:
         milestone = Milestone(commitment=commitment, **fields)
         db.session.add(milestone)
@@ -282,7 +285,7 @@ def save_indicator(
         changed = indicator.baseline != fields["baseline"] or indicator.target != fields["target"]
         if changed and agreement.is_signed:
             if not reason.strip():
-                raise Invalid(
+                raise InvalidValue(
                     _(
                         "The agreement is signed: give the reason for changing the baseline or target."
                     ),
@@ -305,9 +308,9 @@ def add_measurement(
     """Record a dated value of an indicator (one per date)."""
     _require_editable(user, indicator.commitment.agreement)
     if measured_on > local_today():
-        raise Invalid(_("The date cannot be in the future."), "measured_on")
+        raise InvalidValue(_("The date cannot be in the future."), "measured_on")
     if any(m.measured_on == measured_on for m in indicator.measurements):
-        raise Invalid(_("There is already a value for this date."), "measured_on")
+        raise InvalidValue(_("There is already a value for this date."), "measured_on")
     measurement = Measurement(
         indicator=indicator,
         measured_on=measured_on,
@@ -335,9 +338,9 @@ def save_directive(
         check_version(directive, version)
     _unit_allowed(agreement, assignee, "assignee_unit_id")
     if fields["issued_on"] > local_today():
-        raise Invalid(_("The date cannot be in the future."), "issued_on")
+        raise InvalidValue(_("The date cannot be in the future."), "issued_on")
     if fields.get("done_on") and fields["done_on"] > local_today():
-        raise Invalid(_("The date done cannot be in the future."), "done_on")
+        raise InvalidValue(_("The date done cannot be in the future."), "done_on")
     with db.session.no_autoflush:
         if directive is None:
             directive = Directive(agreement=agreement, assignee=assignee, **fields)
@@ -376,9 +379,9 @@ def delete_record(obj, *, agreement: Agreement, user) -> None:
     else:
         _require_editable(user, agreement)
     if isinstance(obj, Area) and obj.commitments:
-        raise Invalid(_("Move or delete the area's commitments first."))
+        raise InvalidValue(_("Move or delete the area's commitments first."))
     if isinstance(obj, Commitment) and _has_reports(Commitment.id == obj.id):
-        raise Invalid(
+        raise InvalidValue(
             _("This commitment has progress reports, which are kept: mark it withdrawn instead.")
         )
     db.session.delete(obj)
@@ -389,9 +392,9 @@ def delete_agreement(agreement: Agreement, *, user) -> None:
     """Only a draft can be deleted; anything later is kept for the record."""
     _require(can_edit_agreement(user, agreement))
     if agreement.status != AgreementStatus.draft:
-        raise Invalid(_("Only a draft agreement can be deleted."))
+        raise InvalidValue(_("Only a draft agreement can be deleted."))
     if _has_reports(Commitment.agreement_id == agreement.id):
-        raise Invalid(
+        raise InvalidValue(
             _("This agreement has progress reports, which are kept: it cannot be deleted.")
         )
     db.session.delete(agreement)

@@ -39,7 +39,8 @@ from tracker.auth.permissions import (
     can_record_directive,
     can_view_agreement,
 )
-from tracker.db import Invalid, local_today
+from tracker.db import local_today
+from tracker.errors import InvalidValue
 from tracker.extensions import db
 from tracker.forms import commit_or_flash, options, save_with
 from tracker.i18n import _
@@ -726,7 +727,7 @@ def new_document(code):
         try:
             stored = storage.store(form.file.data)
         except storage.UploadError as exc:
-            raise Invalid(str(exc), "file") from None
+            raise InvalidValue(str(exc), "file") from None
         services.attach_document(
             agreement,
             user=current_user,

@@ -16,7 +16,7 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 
 from tracker.agreements.models import Agreement
-from tracker.db import Invalid
+from tracker.errors import InvalidValue
 from tracker.extensions import db
 
 
@@ -119,7 +119,7 @@ def import_command(file, dry_run, agreement_code):
                 if agreement is None:
                     raise click.ClickException(f"No agreement with code {agreement_code!r}.")
                 summary = import_commitments(agreement, data, dry_run=dry_run)
-        except Invalid as exc:
+        except InvalidValue as exc:
             db.session.rollback()
             problems = getattr(exc, "errors", None) or [exc.message]
             click.echo(

@@ -35,7 +35,8 @@ from tracker.agreements.models import (
     StatusChange,
 )
 from tracker.config import ROOT
-from tracker.db import Invalid, jsonable
+from tracker.db import jsonable
+from tracker.errors import InvalidValue
 from tracker.extensions import db
 from tracker.i18n import _, _l, fmt_number
 from tracker.org.models import Province, Side, Unit, UnitKind
@@ -49,7 +50,7 @@ MAX_JSON_BYTES = 10 * 1024 * 1024
 MAX_REPORTED_ERRORS = 50
 
 
-class DocumentError(Invalid):
+class DocumentError(InvalidValue):
     """A refused document, with every problem found as "JSON path: reason".
 
     The reasons are in the language of the request (gettext), the JSON paths as they are: build
@@ -648,7 +649,7 @@ _FORBIDDEN_CHARS = re.compile(r"[\x00\ud800-\udfff]")
 def _check_text(path: str, value: str) -> None:
     """Refuse text no database can store: NUL characters and lone surrogates."""
     if _FORBIDDEN_CHARS.search(value):
-        raise Invalid(
+        raise InvalidValue(
             _problem(path, _("contains a NUL character or an invalid Unicode code point"))
         )
 
@@ -659,7 +660,7 @@ class _Reader:
     def __init__(self, path: str, data):
         self.path, self.data = path, data
         if not isinstance(data, dict):
-            raise Invalid(_problem(path, _("expected an object")))
+            raise InvalidValue(_problem(path, _("expected an object")))
 
     def at(self, key):
         return f"{self.path}.{key}"
@@ -668,32 +669,34 @@ class _Reader:
         value = self.data.get(key)
         if value is None or value == "":
             if required:
-                raise Invalid(_problem(self.at(key), _("required")))
+                raise InvalidValue(_problem(self.at(key), _("required")))
             return None
         if not isinstance(value, str):
-            raise Invalid(_problem(self.at(key), _("expected text")))
+            raise InvalidValue(_problem(self.at(key), _("expected text")))
         _check_text(self.at(key), value)
         value = value.strip()
         if not value:
             if required:
-                raise Invalid(_problem(self.at(key), _("required")))
+                raise InvalidValue(_problem(self.at(key), _("required")))
             return None
         if max_len and len(value) > max_len:
-            raise Invalid(_problem(self.at(key), _("longer than %(max)s characters", max=max_len)))
+            raise InvalidValue(
+                _problem(self.at(key), _("longer than %(max)s characters", max=max_len))
+            )
         return value
 
     def date(self, key, *, required=False):
         value = self.data.get(key)
         if value is None:
             if required:
-                raise Invalid(_problem(self.at(key), _("required")))
+                raise InvalidValue(_problem(self.at(key), _("required")))
             return None
         if not isinstance(value, str):
-            raise Invalid(_problem(self.at(key), _("expected an ISO date")))
+            raise InvalidValue(_problem(self.at(key), _("expected an ISO date")))
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise Invalid(
+            raise InvalidValue(
                 _problem(
                     self.at(key),
                     _("%(value)s is not a valid date (YYYY-MM-DD)", value=repr(value)),
@@ -704,11 +707,11 @@ class _Reader:
         value = self.data.get(key)
         if value is None:
             if required and default is None:
-                raise Invalid(_problem(self.at(key), _("required")))
+                raise InvalidValue(_problem(self.at(key), _("required")))
             return default
         if value not in enum_cls.__members__:
             allowed = ", ".join(enum_cls.__members__)
-            raise Invalid(
+            raise InvalidValue(
                 _problem(
                     self.at(key),
                     _(
@@ -725,34 +728,34 @@ class _Reader:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            raise Invalid(_problem(self.at(key), _("expected a whole number of VND")))
+            raise InvalidValue(_problem(self.at(key), _("expected a whole number of VND")))
         if value < 0:
-            raise Invalid(_problem(self.at(key), _("cannot be negative")))
+            raise InvalidValue(_problem(self.at(key), _("cannot be negative")))
         return value
 
     def number(self, key, *, required=True):
         value = self.data.get(key)
         if value is None:
             if required:
-                raise Invalid(_problem(self.at(key), _("required")))
+                raise InvalidValue(_problem(self.at(key), _("required")))
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise Invalid(_problem(self.at(key), _("expected a number")))
+            raise InvalidValue(_problem(self.at(key), _("expected a number")))
         try:
             return Decimal(str(value)).quantize(Decimal("0.0001"))
         except InvalidOperation:
-            raise Invalid(_problem(self.at(key), _("expected a number"))) from None
+            raise InvalidValue(_problem(self.at(key), _("expected a number"))) from None
 
     def list(self, key):
         value = self.data.get(key) or []
         if not isinstance(value, list):
-            raise Invalid(_problem(self.at(key), _("expected a list")))
+            raise InvalidValue(_problem(self.at(key), _("expected a list")))
         return value
 
     def bool(self, key, default=False):
         value = self.data.get(key, default)
         if not isinstance(value, bool):
-            raise Invalid(_problem(self.at(key), _("expected true or false")))
+            raise InvalidValue(_problem(self.at(key), _("expected true or false")))
         return value
 
 
@@ -801,7 +804,7 @@ def _refuse_if_in_use(obj, path) -> None:
     elif isinstance(obj, Directive):
         used = count(Evidence, Evidence.directive_id, [obj.id])
     if used:
-        raise Invalid(
+        raise InvalidValue(
             _problem(
                 path or "agreement",
                 _(
@@ -821,7 +824,7 @@ def _resolve_units(reader: _Reader, province: Province) -> dict[str, Unit]:
         r = _Reader(f"{reader.at('units')}[{i}]", raw)
         code = r.str("code", max_len=40)
         if code in codes:
-            raise Invalid(
+            raise InvalidValue(
                 _problem(r.at("code"), _("duplicated unit code %(code)s", code=repr(code)))
             )
         unit = db.session.scalar(sa.select(Unit).where(Unit.code == code))
@@ -860,26 +863,26 @@ def _check_allowed(user, agreement: Agreement | None, province: Province | None)
 
     if agreement is not None:
         if not can_edit_agreement(user, agreement):
-            raise Invalid(
+            raise InvalidValue(
                 _("You may not change the agreement %(code)s.", code=agreement.code), "file"
             )
         if not agreement.editable:
-            raise Invalid(_("A closed agreement cannot be changed."), "file")
+            raise InvalidValue(_("A closed agreement cannot be changed."), "file")
     elif not can_create_agreement(user):
-        raise Invalid(_("You may not create agreements."), "file")
+        raise InvalidValue(_("You may not create agreements."), "file")
     if province is None:
         if not user.is_admin:
-            raise Invalid(
+            raise InvalidValue(
                 _("The province of the file does not exist; only an administrator can add it."),
                 "file",
             )
     elif not in_scope(user, province.id):
-        raise Invalid(_("The file's province is outside your scope."), "file")
+        raise InvalidValue(_("The file's province is outside your scope."), "file")
 
 
 def _import(document, user=None) -> Agreement:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise Invalid(_not_a_tracker_file(document))
+        raise InvalidValue(_not_a_tracker_file(document))
     r = _Reader("agreement", document.get("agreement"))
     code = r.str("code", max_len=40)
     province_code = r.str("province", max_len=40)
@@ -899,7 +902,7 @@ def _import(document, user=None) -> Agreement:
 
     def unit(ref, path):
         if ref not in units:
-            raise Invalid(
+            raise InvalidValue(
                 _problem(path, _("unit %(unit)s is not in agreement.units", unit=repr(ref)))
             )
         return units[ref]
@@ -914,7 +917,7 @@ def _import(document, user=None) -> Agreement:
         r.date("period_end", required=True),
     )
     if period_end <= period_start:
-        raise Invalid(_problem(r.at("period_end"), _("must be after period_start")))
+        raise InvalidValue(_problem(r.at("period_end"), _("must be after period_start")))
     predecessor_code = r.str("predecessor", required=False)
     predecessor = None
     if predecessor_code:
@@ -922,7 +925,7 @@ def _import(document, user=None) -> Agreement:
             sa.select(Agreement).where(Agreement.code == predecessor_code)
         )
         if predecessor is None:
-            raise Invalid(
+            raise InvalidValue(
                 _problem(
                     r.at("predecessor"),
                     _("no agreement with code %(code)s", code=repr(predecessor_code)),
@@ -930,10 +933,10 @@ def _import(document, user=None) -> Agreement:
             )
     vision = r.data.get("vision_year")
     if vision is not None and (not isinstance(vision, int) or isinstance(vision, bool)):
-        raise Invalid(_problem(r.at("vision_year"), _("expected a year")))
+        raise InvalidValue(_problem(r.at("vision_year"), _("expected a year")))
     legal = r.list("legal_bases")
     if not all(isinstance(x, str) for x in legal):
-        raise Invalid(_problem(r.at("legal_bases"), _("expected a list of text")))
+        raise InvalidValue(_problem(r.at("legal_bases"), _("expected a list of text")))
     for i, basis in enumerate(legal):
         _check_text(f"{r.at('legal_bases')}[{i}]", basis)
     agreement.title = r.str("title", max_len=500)
@@ -951,7 +954,7 @@ def _import(document, user=None) -> Agreement:
     )
     days = r.data.get("report_deadline_days", 6)
     if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= 90:
-        raise Invalid(
+        raise InvalidValue(
             _problem(r.at("report_deadline_days"), _("expected a number of days from 0 to 90"))
         )
     agreement.report_deadline_days = days
@@ -1013,7 +1016,7 @@ def _import(document, user=None) -> Agreement:
     for item in areas_in:
         if item["__key__"] in seen_areas:
             first = seen_areas[item["__key__"]]
-            raise Invalid(
+            raise InvalidValue(
                 _problem(
                     item["reader"].at("code"),
                     _(
@@ -1039,7 +1042,7 @@ def _import(document, user=None) -> Agreement:
             c = _Reader(f"{a.at('commitments')}[{j}]", raw_c)
             c_code = c.str("code", max_len=20)
             if c_code in seen_commitments:
-                raise Invalid(
+                raise InvalidValue(
                     _problem(
                         c.at("code"),
                         _(
@@ -1085,7 +1088,7 @@ def _import(document, user=None) -> Agreement:
         for k, ref in enumerate(c.list("support_units")):
             u = unit(ref, f"{c.at('support_units')}[{k}]")
             if u is commitment.lead_unit or u in supports:
-                raise Invalid(
+                raise InvalidValue(
                     _problem(
                         f"{c.at('support_units')}[{k}]",
                         _("%(unit)s is already the lead or listed twice", unit=repr(ref)),
@@ -1105,7 +1108,7 @@ def _import(document, user=None) -> Agreement:
             m = _Reader(f"{c.at('milestones')}[{k}]", raw_m)
             milestones_in.append({"__key__": m.str("title", max_len=500), "reader": m})
         if len({x["__key__"] for x in milestones_in}) != len(milestones_in):
-            raise Invalid(_problem(c.at("milestones"), _("duplicated milestone title")))
+            raise InvalidValue(_problem(c.at("milestones"), _("duplicated milestone title")))
         commitment.milestones = _sync(
             commitment.milestones,
             milestones_in,
@@ -1121,7 +1124,7 @@ def _import(document, user=None) -> Agreement:
                 {"__key__": ind.str("name", max_len=500), "reader": ind, "position": k}
             )
         if len({x["__key__"] for x in indicators_in}) != len(indicators_in):
-            raise Invalid(_problem(c.at("indicators"), _("duplicated indicator name")))
+            raise InvalidValue(_problem(c.at("indicators"), _("duplicated indicator name")))
         commitment.indicators = _sync(
             commitment.indicators,
             indicators_in,
@@ -1148,11 +1151,11 @@ def _import(document, user=None) -> Agreement:
         indicator.target_on = i.date("target_on")
         indicator.direction = i.enum("direction", Direction, default=Direction.increase)
         if indicator.direction == Direction.increase and indicator.target < indicator.baseline:
-            raise Invalid(
+            raise InvalidValue(
                 _problem(i.at("target"), _("below the baseline for an increasing indicator"))
             )
         if indicator.direction == Direction.decrease and indicator.target > indicator.baseline:
-            raise Invalid(
+            raise InvalidValue(
                 _problem(i.at("target"), _("above the baseline for a decreasing indicator"))
             )
         values_in = []
@@ -1160,7 +1163,7 @@ def _import(document, user=None) -> Agreement:
             v = _Reader(f"{i.at('measurements')}[{k}]", raw_v)
             values_in.append({"__key__": v.date("on", required=True), "reader": v})
         if len({x["__key__"] for x in values_in}) != len(values_in):
-            raise Invalid(_problem(i.at("measurements"), _("two values on the same date")))
+            raise InvalidValue(_problem(i.at("measurements"), _("two values on the same date")))
 
         def upd_value(measurement: Measurement, item):
             v = item["reader"]

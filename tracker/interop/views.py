@@ -34,7 +34,7 @@ from tracker.auth.permissions import (
     can_view_agreement,
     roles_required,
 )
-from tracker.db import Invalid
+from tracker.errors import InvalidValue
 from tracker.extensions import db
 from tracker.forms import BaseForm
 from tracker.i18n import _, _l
@@ -199,7 +199,7 @@ def _kind(data: bytes, file_name: str) -> str:
     if data.startswith(b"PK\x03\x04"):
         return "xlsx"
     if file_name.lower().endswith((".xlsx", ".xlsm", ".xls")):
-        raise Invalid(_("The file is not an Excel workbook (.xlsx)."), "file")
+        raise InvalidValue(_("The file is not an Excel workbook (.xlsx)."), "file")
     return "json"
 
 
@@ -208,7 +208,9 @@ def _run(kind: str, data: bytes, agreement_code: str | None, *, dry_run: bool):
         return run_import(load_json(data), dry_run=dry_run, user=current_user)
     agreement = db.session.scalar(sa.select(Agreement).where(Agreement.code == agreement_code))
     if agreement is None or not can_view_agreement(current_user, agreement):
-        raise Invalid(_("Choose the agreement the workbook's commitments go into."), "agreement")
+        raise InvalidValue(
+            _("Choose the agreement the workbook's commitments go into."), "agreement"
+        )
     return xlsx.import_commitments(agreement, data, dry_run=dry_run, user=current_user)
 
 
@@ -259,21 +261,21 @@ def import_file():
     file_name = upload.filename or ""
     try:
         if len(data) > limit:
-            raise Invalid(
+            raise InvalidValue(
                 _("The file is larger than %(mb)d MB.", mb=limit // (1024 * 1024)), "file"
             )
         if not data:
-            raise Invalid(_("The file is empty."), "file")
+            raise InvalidValue(_("The file is empty."), "file")
         kind = _kind(data, file_name)
         target = form.agreement.data
         if kind == "xlsx" and not target:
             target = xlsx.agreement_code_in(data)  # exports and templates name their agreement
             if not target:
-                raise Invalid(
+                raise InvalidValue(
                     _("Choose the agreement the workbook's commitments go into."), "agreement"
                 )
         summary = _run(kind, data, target, dry_run=True)
-    except Invalid as exc:
+    except InvalidValue as exc:
         db.session.rollback()
         errors = [str(e) for e in getattr(exc, "errors", None) or [exc.message]]
         return _page(form, errors=errors, status=422)
@@ -296,7 +298,7 @@ def confirm_import():
     try:
         summary = _run(meta["kind"], data, meta.get("agreement"), dry_run=False)
         db.session.commit()
-    except Invalid as exc:
+    except InvalidValue as exc:
         db.session.rollback()
         errors = [str(e) for e in getattr(exc, "errors", None) or [exc.message]]
         upload_form = ImportForm(formdata=None)

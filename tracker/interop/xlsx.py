@@ -24,7 +24,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from tracker.agreements.models import Agreement, Area, Commitment, Directive, FundingSource
-from tracker.db import Invalid, fold, local_today
+from tracker.db import fold, local_today
+from tracker.errors import InvalidValue
 from tracker.extensions import db
 from tracker.i18n import _
 from tracker.interop.json_format import KINDS, ChangeCollector, ImportSummary
@@ -515,7 +516,7 @@ class CellError:
         )
 
 
-class WorkbookError(Invalid):
+class WorkbookError(InvalidValue):
     """A refused workbook, with every problem found."""
 
     def __init__(self, errors: list):
@@ -794,7 +795,7 @@ def import_commitments(agreement: Agreement, data: bytes, *, dry_run=False, user
     wb = open_workbook(data)
     try:
         plan = _plan(agreement, wb)
-    except Invalid:
+    except InvalidValue:
         raise
     except Exception:  # a read-only workbook parses its sheets while they are read
         raise WorkbookError(

@@ -13,7 +13,7 @@ from tracker.auth.services import (
     normalise_email,
     password_problem,
 )
-from tracker.db import Invalid, check_version
+from tracker.errors import InvalidValue, check_version
 from tracker.extensions import db
 from tracker.forms import options, save_with
 from tracker.i18n import _
@@ -46,7 +46,7 @@ def _unique(model, code: str, own_id):
         )
     )
     if clash is not None:
-        raise Invalid(_("The code %(code)s is already used.", code=code), "code")
+        raise InvalidValue(_("The code %(code)s is already used.", code=code), "code")
 
 
 def _no_cycle(obj, successor_id):
@@ -54,7 +54,9 @@ def _no_cycle(obj, successor_id):
     node = db.session.get(type(obj), successor_id) if successor_id else None
     while node is not None:
         if node.id in seen:
-            raise Invalid(_("The successor chain would loop back to this record."), "successor_id")
+            raise InvalidValue(
+                _("The successor chain would loop back to this record."), "successor_id"
+            )
         seen.add(node.id)
         node = node.successor
 
@@ -218,18 +220,18 @@ def new_user(user_id=None):
             check_version(account, form.version.data)
         email = normalise_email(form.email.data)
         if not EMAIL_RE.match(email):
-            raise Invalid(_("Enter a valid e-mail address."), "email")
+            raise InvalidValue(_("Enter a valid e-mail address."), "email")
         clash = db.session.scalar(
             sa.select(User.id).where(User.email == email, User.id != (user_id or -1))
         )
         if clash is not None:
-            raise Invalid(_("An account with this e-mail address already exists."), "email")
+            raise InvalidValue(_("An account with this e-mail address already exists."), "email")
         if account is None and not form.password.data:
-            raise Invalid(_("This field is required."), "password")
+            raise InvalidValue(_("This field is required."), "password")
         if form.password.data:
             problem = password_problem(form.password.data, email=form.email.data or "")
             if problem:
-                raise Invalid(problem, "password")
+                raise InvalidValue(problem, "password")
             target.set_password(form.password.data)
             target.renew_session_token()
         role = Role(form.role.data)
@@ -237,13 +239,13 @@ def new_user(user_id=None):
         try:
             check_role_unit(role, unit)
         except AccountError as exc:
-            raise Invalid(str(exc), "unit_id") from None
+            raise InvalidValue(str(exc), "unit_id") from None
         if (
             account is not None
             and account.id == _current_user_id()
             and (role != Role.admin or not form.active.data)
         ):
-            raise Invalid(
+            raise InvalidValue(
                 _("You cannot remove your own administrator rights or disable yourself."), "role"
             )
         target.email, target.full_name, target.role, target.unit = (

@@ -18,7 +18,8 @@ from tracker.agreements.models import (
 )
 from tracker.agreements.models import MilestoneStatus as MS
 from tracker.auth.permissions import can_edit_agreement, unit_acts_for
-from tracker.db import REASON, Forbidden, Invalid, check_version, local_today, utcnow
+from tracker.db import REASON, local_today, utcnow
+from tracker.errors import InvalidValue, NotAllowed, check_version
 from tracker.extensions import db
 from tracker.i18n import _
 from tracker.progress.models import (
@@ -42,7 +43,7 @@ EDITABLE = (ReportStatus.draft, ReportStatus.returned)
 
 def _require(allowed: bool) -> None:
     if not allowed:
-        raise Forbidden()
+        raise NotAllowed()
 
 
 # -- periods ----------------------------------------------------------------------------------
@@ -105,7 +106,7 @@ def effective_deadlines(periods, commitment_id: int) -> dict[int, date]:
 
 def _require_open(period: ReportingPeriod, commitment_id: int) -> None:
     if not period.accepts_reports(deadline=effective_deadline(period, commitment_id)):
-        raise Invalid(
+        raise InvalidValue(
             _(
                 "The reporting period %(period)s is closed. Ask the DIC to reopen it or to "
                 "extend your deadline.",
@@ -118,9 +119,9 @@ def reopen_period(period: ReportingPeriod, *, user, until: date, reason: str) ->
     """The DIC reopens a locked period until a date; the reason goes into the audit log."""
     _require(can_verify(user, period.agreement))
     if not reason.strip():
-        raise Invalid(_("Give the reason for reopening the period."), "reason")
+        raise InvalidValue(_("Give the reason for reopening the period."), "reason")
     if until < local_today():
-        raise Invalid(_("The date cannot be in the past."), "until")
+        raise InvalidValue(_("The date cannot be in the past."), "until")
     period.reopened_until = until
     db.session.info[REASON] = reason.strip()
     db.session.flush()
@@ -160,31 +161,33 @@ def save_report(
     (status or None, date met)."""
     _require(can_report(user, commitment))
     if period.agreement_id != commitment.agreement_id:
-        raise Invalid(_("This period belongs to another agreement."))
+        raise InvalidValue(_("This period belongs to another agreement."))
     if report is not None:
         check_version(report, version)
         if report.status not in EDITABLE:
-            raise Invalid(_("A submitted report can no longer be changed."))
+            raise InvalidValue(_("A submitted report can no longer be changed."))
     _require_open(period, commitment.id)
     if not 0 <= percent_complete <= 100:
-        raise Invalid(_("Enter a percentage from 0 to 100."), "percent_complete")
+        raise InvalidValue(_("Enter a percentage from 0 to 100."), "percent_complete")
     if spent_vnd is not None and spent_vnd < 0:
-        raise Invalid(_("An amount cannot be negative."), "spent_vnd")
+        raise InvalidValue(_("An amount cannot be negative."), "spent_vnd")
     if completion == Completion.complete and percent_complete != 100:
-        raise Invalid(_("A complete commitment must have a percentage of 100."), "percent_complete")
+        raise InvalidValue(
+            _("A complete commitment must have a percentage of 100."), "percent_complete"
+        )
     indicators = {i.id: i for i in commitment.indicators}
     own_milestones = {m.id: m for m in commitment.milestones}
     today = local_today()
     for mid, (status, done_on) in milestones.items():
         if mid not in own_milestones:
-            raise Invalid(_("A milestone of another commitment cannot be reported here."))
+            raise InvalidValue(_("A milestone of another commitment cannot be reported here."))
         if status is not None and done_on is None:
-            raise Invalid(_("Enter the date the milestone was met."), f"m_{mid}_done_on")
+            raise InvalidValue(_("Enter the date the milestone was met."), f"m_{mid}_done_on")
         if done_on is not None and done_on > today:
-            raise Invalid(_("The date met cannot be in the future."), f"m_{mid}_done_on")
+            raise InvalidValue(_("The date met cannot be in the future."), f"m_{mid}_done_on")
     for iid in values:
         if iid not in indicators:
-            raise Invalid(_("An indicator of another commitment cannot be reported here."))
+            raise InvalidValue(_("An indicator of another commitment cannot be reported here."))
     with db.session.no_autoflush:
         if report is None:
             report = ProgressReport(
@@ -223,7 +226,7 @@ def submit_report(report: ProgressReport, *, user, version=None) -> ProgressRepo
     _require(can_report(user, report.commitment))
     check_version(report, version)
     if report.status not in EDITABLE:
-        raise Invalid(_("This report has already been submitted."))
+        raise InvalidValue(_("This report has already been submitted."))
     _require_open(report.period, report.commitment_id)
     report.status = ReportStatus.submitted
     report.submitted_by_id, report.submitted_at = user.id, utcnow()
@@ -243,21 +246,23 @@ def _require_reviewable(report: ProgressReport, user, version) -> None:
     _require(can_verify(user, report.commitment.agreement))
     check_version(report, version)
     if report.status != ReportStatus.submitted:
-        raise Invalid(
+        raise InvalidValue(
             _(
                 "This report is not awaiting verification (it may just have been handled "
                 "by someone else)."
             )
         )
     if user.id in _submitters(report):
-        raise Invalid(_("You submitted this report, so someone else must verify or return it."))
+        raise InvalidValue(
+            _("You submitted this report, so someone else must verify or return it.")
+        )
 
 
 def return_report(report: ProgressReport, *, user, reason: str, version=None) -> ProgressReport:
     """Send a report back for revision, with a reason kept in its history."""
     _require_reviewable(report, user, version)
     if not (reason or "").strip():
-        raise Invalid(_("Give the reason for returning the report."), "reason")
+        raise InvalidValue(_("Give the reason for returning the report."), "reason")
     report.status = ReportStatus.returned
     report.events.append(
         ReportEvent(action=ReportAction.returned, actor_id=user.id, reason=reason.strip())
@@ -336,7 +341,7 @@ def add_evidence(
     """Attach a stored file to a report that is still being written."""
     _require(can_report(user, report.commitment))
     if report.status not in EDITABLE:
-        raise Invalid(_("A submitted report can no longer be changed."))
+        raise InvalidValue(_("A submitted report can no longer be changed."))
     return _new_evidence(
         stored,
         thumbnail_sha256,
@@ -357,7 +362,7 @@ def supersede_evidence(
         and (can_report(user, report.commitment) or can_verify(user, report.commitment.agreement))
     )
     if old.superseded_by_id is not None:
-        raise Invalid(_("This file has already been superseded."))
+        raise InvalidValue(_("This file has already been superseded."))
     new = _new_evidence(
         stored,
         thumbnail_sha256,
@@ -377,15 +382,15 @@ def delete_evidence(evidence: Evidence, *, user) -> None:
     if report is not None:
         _require(can_report(user, report.commitment))
         if report.status == ReportStatus.verified:
-            raise Invalid(
+            raise InvalidValue(
                 _("Verified evidence cannot be deleted; upload a newer file to supersede it.")
             )
         if report.status not in EDITABLE:
-            raise Invalid(_("A submitted report can no longer be changed."))
+            raise InvalidValue(_("A submitted report can no longer be changed."))
     else:
         _require(can_complete_directive(user, evidence.directive))
         if evidence.directive.done_on is not None:
-            raise Invalid(_("Evidence of a completed directive cannot be deleted."))
+            raise InvalidValue(_("Evidence of a completed directive cannot be deleted."))
     db.session.delete(evidence)
     db.session.flush()
 
@@ -415,9 +420,9 @@ def complete_directive(directive: Directive, *, user, done_on: date, version=Non
     _require(can_complete_directive(user, directive))
     check_version(directive, version)
     if done_on > local_today():
-        raise Invalid(_("The date done cannot be in the future."), "done_on")
+        raise InvalidValue(_("The date done cannot be in the future."), "done_on")
     if done_on < directive.issued_on:
-        raise Invalid(_("The date done cannot be before the date issued."), "done_on")
+        raise InvalidValue(_("The date done cannot be before the date issued."), "done_on")
     directive.done_on = done_on
     db.session.flush()
     return directive
@@ -438,13 +443,13 @@ def request_extension(
     """Ask for more time for a milestone or for a period's report (at most twice per item)."""
     _require(can_request_extension(user, commitment))
     if (milestone is None) == (period is None):
-        raise Invalid(_("Choose a milestone or a reporting period."))
+        raise InvalidValue(_("Choose a milestone or a reporting period."))
     if milestone is not None and milestone.commitment_id != commitment.id:
-        raise Invalid(_("A milestone of another commitment cannot be extended here."))
+        raise InvalidValue(_("A milestone of another commitment cannot be extended here."))
     if period is not None and period.agreement_id != commitment.agreement_id:
-        raise Invalid(_("This period belongs to another agreement."))
+        raise InvalidValue(_("This period belongs to another agreement."))
     if not (reason or "").strip():
-        raise Invalid(_("Give the reason for the extension."), "reason")
+        raise InvalidValue(_("Give the reason for the extension."), "reason")
     item = (
         (Extension.milestone_id == milestone.id)
         if milestone
@@ -460,7 +465,7 @@ def request_extension(
         )
     )
     if used >= MAX_EXTENSIONS:
-        raise Invalid(
+        raise InvalidValue(
             _(
                 "This deadline has already been extended (or asked to be) %(n)d times, the "
                 "most allowed.",
@@ -468,10 +473,10 @@ def request_extension(
             )
         )
     if milestone is not None and milestone.done_on is not None:
-        raise Invalid(_("This milestone has already been met."))
+        raise InvalidValue(_("This milestone has already been met."))
     current = milestone.due_on if milestone else effective_deadline(period, commitment.id)
     if requested_on <= current:
-        raise Invalid(
+        raise InvalidValue(
             _(
                 "The new date must be after the current one (%(date)s).",
                 date=current.strftime("%d/%m/%Y"),
@@ -497,11 +502,11 @@ def decide_extension(extension: Extension, *, user, approve: bool, note: str = "
     keeps the original one."""
     _require(can_verify(user, extension.commitment.agreement))
     if extension.status != ExtensionStatus.pending:
-        raise Invalid(_("This request has already been decided."))
+        raise InvalidValue(_("This request has already been decided."))
     if extension.requested_by_id == user.id:
-        raise Invalid(_("You asked for this extension, so someone else must decide on it."))
+        raise InvalidValue(_("You asked for this extension, so someone else must decide on it."))
     if not approve and not (note or "").strip():
-        raise Invalid(_("Give the reason for refusing."), "note")
+        raise InvalidValue(_("Give the reason for refusing."), "note")
     extension.status = ExtensionStatus.approved if approve else ExtensionStatus.refused
     extension.decided_by_id, extension.decided_at = user.id, utcnow()
     extension.decision_note = (note or "").strip() or None

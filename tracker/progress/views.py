@@ -15,7 +15,8 @@ from tracker.auth.permissions import (
     can_view_agreement,
     roles_required,
 )
-from tracker.db import Invalid, local_today
+from tracker.db import local_today
+from tracker.errors import InvalidValue
 from tracker.extensions import db
 from tracker.forms import commit_or_flash, save_with
 from tracker.i18n import _
@@ -59,12 +60,12 @@ def _store(upload):
     try:
         stored = storage.store(upload)
     except storage.UploadError as exc:
-        raise Invalid(str(exc), "file") from None
+        raise InvalidValue(str(exc), "file") from None
     try:
         return stored, storage.make_thumbnail(stored)
     except storage.UploadError as exc:
         storage.remove_if_unreferenced(stored.sha256, _file_in_use(stored.sha256))
-        raise Invalid(str(exc), "file") from None
+        raise InvalidValue(str(exc), "file") from None
 
 
 def _upload(form, service, target, **fields):

@@ -8,7 +8,7 @@ from flask_babel import force_locale
 from tracker import storage
 from tracker.auth.models import Role
 from tracker.auth.permissions import can_view_agreement
-from tracker.db import Forbidden, Invalid
+from tracker.errors import InvalidValue, NotAllowed
 from tracker.extensions import db
 from tracker.i18n import _
 from tracker.reports.data import review_data
@@ -36,9 +36,9 @@ def render_review(
 ) -> tuple[bytes, int, str]:
     """PDF bytes, page count and data fingerprint (no permission check, nothing recorded)."""
     if date_to < date_from:
-        raise Invalid(_("The end must be after the start."), "date_to")
+        raise InvalidValue(_("The end must be after the start."), "date_to")
     if options.lang not in ("vi", "en"):
-        raise Invalid(_("Not a valid choice."), "lang")
+        raise InvalidValue(_("Not a valid choice."), "lang")
     data = review_data(agreement, date_from, date_to)
     with force_locale(options.lang):
         pdf, pages = build_review(data, options)
@@ -50,7 +50,7 @@ def generate_review(
 ) -> GeneratedReport:
     """Build a review, store it and record who made it, when, with what, from which data."""
     if user is not None and not can_generate(user, agreement):
-        raise Forbidden()
+        raise NotAllowed()
     pdf, pages, fingerprint = render_review(agreement, options, date_from, date_to)
     stored = storage.store_bytes(
         pdf,

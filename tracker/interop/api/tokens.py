@@ -11,7 +11,8 @@ from flask_login import current_user, login_required
 from wtforms import SelectField, StringField
 
 from tracker.auth.tokens import ApiToken, hash_token, new_token
-from tracker.db import Invalid, local_today, utcnow
+from tracker.db import local_today, utcnow
+from tracker.errors import InvalidValue
 from tracker.extensions import db
 from tracker.forms import BaseForm, max_length, options, required
 from tracker.i18n import _, _l
@@ -53,7 +54,7 @@ def create_token(user, *, name: str, days: int | None) -> tuple[ApiToken, str]:
     """A new token for the user; returns the record and the token itself (shown once)."""
     active = [t for t in tokens_of(user) if t.active]
     if len(active) >= MAX_ACTIVE_TOKENS:
-        raise Invalid(
+        raise InvalidValue(
             _(
                 "You already have %(n)d active tokens; revoke one you no longer use.",
                 n=MAX_ACTIVE_TOKENS,
@@ -75,7 +76,7 @@ def create_token(user, *, name: str, days: int | None) -> tuple[ApiToken, str]:
 def revoke_token(token: ApiToken, *, user) -> ApiToken:
     """Revoke one of the user's own tokens (revoking twice changes nothing)."""
     if token.user_id != user.id:
-        raise Invalid(_("This token is not yours."))
+        raise InvalidValue(_("This token is not yours."))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         db.session.flush()
@@ -140,7 +141,7 @@ def create():
             current_user, name=form.name.data, days=int(form.expires.data) or None
         )
         db.session.commit()
-    except Invalid as exc:
+    except InvalidValue as exc:
         db.session.rollback()
         form.form_errors.append(str(exc.message))
         return _page(form, status=400)

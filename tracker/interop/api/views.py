@@ -35,9 +35,10 @@ from tracker.agreements.queries import search_agreements
 from tracker.auth.models import User
 from tracker.auth.permissions import can_view_agreement
 from tracker.auth.tokens import TOKEN_PREFIX, ApiToken, hash_token
-from tracker.db import ACTOR, Forbidden, Invalid, StaleEdit, local_today, utcnow
+from tracker.db import ACTOR, local_today, utcnow
+from tracker.errors import InvalidValue, NotAllowed, NotFound, Refusal, StaleVersion
 from tracker.extensions import csrf, db
-from tracker.i18n import _
+from tracker.i18n import _, _l
 from tracker.interop.api import openapi
 from tracker.interop.json_format import (
     encoding_problem,
@@ -175,28 +176,31 @@ def _max_mb() -> int:
     return current_app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
 
 
-@bp.errorhandler(Forbidden)
-def _forbidden(exc):
+#: What the API says when a refusal carries no message of its own.
+_DEFAULT_MESSAGES = {
+    NotAllowed: _l("You are not allowed to do this."),
+    NotFound: _l("Not found."),
+    StaleVersion: _l("Someone else changed this record since you read it; read it again and retry."),
+    Refusal: _l("You are not allowed to do this."),
+}
+
+
+@bp.errorhandler(Refusal)
+def _refused(exc: Refusal):
+    """Every refusal of a service, mapped once: its class gives the status and the code."""
     db.session.rollback()
-    return error_response(403, "forbidden", _("You are not allowed to do this."))
+    details = dict(exc.details)
+    if exc.field:
+        details["field"] = exc.field
+    message = exc.message
+    if message is None:
+        message = next(m for cls, m in _DEFAULT_MESSAGES.items() if isinstance(exc, cls))
+    return error_response(exc.status, exc.code, str(message), details)
 
 
-@bp.errorhandler(Invalid)
-def _invalid(exc: Invalid):
-    db.session.rollback()
-    details = {"field": exc.field} if exc.field else {}
-    return error_response(422, "unprocessable", exc.message, details)
-
-
-@bp.errorhandler(StaleEdit)
 @bp.errorhandler(StaleDataError)
 def _stale(exc):
-    db.session.rollback()
-    return error_response(
-        409,
-        "stale",
-        _("Someone else changed this record since you read it; read it again and retry."),
-    )
+    return _refused(StaleVersion())
 
 
 @bp.errorhandler(IntegrityError)
