@@ -150,6 +150,46 @@ def enum_column(enum_cls, **kwargs):
     )
 
 
+# -- labels -------------------------------------------------------------------------------------
+#
+# What a reader calls a column or a record is declared where it is declared, once: a column says
+# ``mapped_column(..., info={"label": _l("Due date")})`` (a relationship the same way), a model
+# ``__label__ = _l("Commitment")``. Forms, the history of changes and exports read them here.
+# ``info={"in_history": False}`` leaves a column out of the history of changes (the record's
+# place in its parent, which the page shows, ordering and technical fields); ``__display__``
+# names the column that shows a record where another one refers to it (a unit by its name).
+
+
+def _info(attribute) -> dict:
+    """The ``info`` of a column, a model attribute (``Commitment.due_on``) or a relationship."""
+    prop = getattr(attribute, "property", attribute)  # an instrumented attribute -> its property
+    if isinstance(prop, sa.orm.ColumnProperty):
+        return prop.columns[0].info
+    return prop.info
+
+
+def label_of(attribute):
+    """The lazily translated label a column or relationship declares (``info["label"]``)."""
+    try:
+        return _info(attribute)["label"]
+    except KeyError:
+        raise LookupError(f"{attribute} declares no label (info={{'label': ...}})") from None
+
+
+def kind_label(model_or_obj):
+    """What a record of this model is called (its ``__label__``), lazily translated."""
+    cls = model_or_obj if isinstance(model_or_obj, type) else type(model_or_obj)
+    try:
+        return cls.__dict__["__label__"]
+    except KeyError:
+        raise LookupError(f"{cls.__name__} declares no __label__") from None
+
+
+def in_history(column) -> bool:
+    """Whether the history of changes shows changes to this column."""
+    return _info(column).get("in_history", True)
+
+
 def local_today() -> date:
     """Today's date in Vietnam (deadlines are local dates, the server may run in UTC)."""
     return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()

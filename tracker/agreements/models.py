@@ -143,28 +143,49 @@ class Agreement(VersionedMixin, Base):
 
     __tablename__ = "agreements"
     __audited__ = True
+    __label__ = _l("Agreement")
+    #: What shows the record where another one refers to it (the history of changes).
+    __display__ = "code"
     __audited_collections__ = ("units",)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
-    title: Mapped[str] = mapped_column(sa.String(500))
-    province_id: Mapped[int] = mapped_column(sa.ForeignKey("provinces.id"), index=True)
-    partner: Mapped[str] = mapped_column(sa.String(255))
-    province_signatory: Mapped[str | None] = mapped_column(sa.String(255))
-    partner_signatory: Mapped[str | None] = mapped_column(sa.String(255))
-    signed_on: Mapped[date | None]
-    period_start: Mapped[date]
-    period_end: Mapped[date]
-    vision_year: Mapped[int | None]
-    status: Mapped[AgreementStatus] = enum_column(AgreementStatus, default=AgreementStatus.draft)
-    description: Mapped[str | None] = mapped_column(sa.Text)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True, info={"label": _l("Code")})
+    title: Mapped[str] = mapped_column(sa.String(500), info={"label": _l("Title")})
+    province_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("provinces.id"), index=True, info={"label": _l("Province")}
+    )
+    partner: Mapped[str] = mapped_column(sa.String(255), info={"label": _l("Partner")})
+    province_signatory: Mapped[str | None] = mapped_column(
+        sa.String(255), info={"label": _l("Signatory for the province")}
+    )
+    partner_signatory: Mapped[str | None] = mapped_column(
+        sa.String(255), info={"label": _l("Signatory for the partner")}
+    )
+    signed_on: Mapped[date | None] = mapped_column(info={"label": _l("Signed on")})
+    period_start: Mapped[date] = mapped_column(info={"label": _l("Period start")})
+    period_end: Mapped[date] = mapped_column(info={"label": _l("Period end")})
+    vision_year: Mapped[int | None] = mapped_column(info={"label": _l("Orientation to year")})
+    status: Mapped[AgreementStatus] = enum_column(
+        AgreementStatus, default=AgreementStatus.draft, info={"label": _l("Status")}
+    )
+    description: Mapped[str | None] = mapped_column(
+        sa.Text, info={"label": _l("Objectives and notes")}
+    )
     #: Legal bases, one citation per item, in the order they are cited.
-    legal_bases: Mapped[list] = mapped_column(sa.JSON, default=list)
+    legal_bases: Mapped[list] = mapped_column(
+        sa.JSON, default=list, info={"label": _l("Legal bases")}
+    )
     #: The agreement this one renews.
-    predecessor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("agreements.id"))
+    predecessor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("agreements.id"), info={"label": _l("Renews agreement")}
+    )
     #: How often responsible units report, and how many days after the cut-off reports are due.
-    reporting_frequency: Mapped[PeriodKind] = enum_column(PeriodKind, default=PeriodKind.quarter)
-    report_deadline_days: Mapped[int] = mapped_column(default=6)
+    reporting_frequency: Mapped[PeriodKind] = enum_column(
+        PeriodKind, default=PeriodKind.quarter, info={"label": _l("Reporting frequency")}
+    )
+    report_deadline_days: Mapped[int] = mapped_column(
+        default=6, info={"label": _l("Days to report after the period")}
+    )
     #: Folded code, title, province and partner, so search ignores case and diacritics.
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
 
@@ -173,7 +194,9 @@ class Agreement(VersionedMixin, Base):
     areas: Mapped[list["Area"]] = relationship(
         back_populates="agreement", order_by="Area.position", cascade="all, delete-orphan"
     )
-    units: Mapped[list[Unit]] = relationship(secondary=agreement_units, order_by=Unit.code)
+    units: Mapped[list[Unit]] = relationship(
+        secondary=agreement_units, order_by=Unit.code, info={"label": _l("Participating units")}
+    )
     directives: Mapped[list["Directive"]] = relationship(
         back_populates="agreement",
         order_by="(Directive.issued_on, Directive.id)",
@@ -222,9 +245,11 @@ class StatusChange(Base):
         sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True
     )
     from_status: Mapped[AgreementStatus | None] = enum_column(AgreementStatus, nullable=True)
-    to_status: Mapped[AgreementStatus] = enum_column(AgreementStatus)
-    changed_on: Mapped[date]
-    note: Mapped[str | None] = mapped_column(sa.Text)
+    to_status: Mapped[AgreementStatus] = enum_column(
+        AgreementStatus, info={"label": _l("New status")}
+    )
+    changed_on: Mapped[date] = mapped_column(info={"label": _l("Date")})
+    note: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Note")})
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
@@ -239,19 +264,24 @@ class Document(TimestampMixin, Base):
 
     __tablename__ = "agreement_documents"
     __audited__ = True
+    __label__ = _l("Document")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("agreements.id", ondelete="CASCADE"),
+        index=True,
+        info={"label": _l("Agreement"), "in_history": False},
     )
-    title: Mapped[str] = mapped_column(sa.String(300))
-    issued_on: Mapped[date | None]
+    title: Mapped[str] = mapped_column(sa.String(300), info={"label": _l("Title")})
+    issued_on: Mapped[date | None] = mapped_column(info={"label": _l("Date of the document")})
     #: The name the file had when uploaded, kept for download.
-    file_name: Mapped[str] = mapped_column(sa.String(255))
+    file_name: Mapped[str] = mapped_column(sa.String(255), info={"label": _l("File")})
     #: SHA-256 of the content; also the stored file's name.
-    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
-    size: Mapped[int] = mapped_column(sa.BigInteger)
-    content_type: Mapped[str] = mapped_column(sa.String(120))
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True, info={"label": "SHA-256"})
+    size: Mapped[int] = mapped_column(sa.BigInteger, info={"label": _l("Size")})
+    content_type: Mapped[str] = mapped_column(
+        sa.String(120), info={"label": _l("File type"), "in_history": False}
+    )
 
     agreement: Mapped[Agreement] = relationship(back_populates="documents")
 
@@ -265,16 +295,21 @@ class Area(VersionedMixin, Base):
 
     __tablename__ = "areas"
     __audited__ = True
+    __label__ = _l("Area")
     __table_args__ = (sa.UniqueConstraint("agreement_id", "code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("agreements.id", ondelete="CASCADE"),
+        index=True,
+        info={"label": _l("Agreement"), "in_history": False},
     )
-    code: Mapped[str] = mapped_column(sa.String(20))
-    position: Mapped[int] = mapped_column(default=0)
-    title: Mapped[str] = mapped_column(sa.String(500))
-    description: Mapped[str | None] = mapped_column(sa.Text)
+    code: Mapped[str] = mapped_column(sa.String(20), info={"label": _l("Number")})
+    position: Mapped[int] = mapped_column(
+        default=0, info={"label": _l("Order"), "in_history": False}
+    )
+    title: Mapped[str] = mapped_column(sa.String(500), info={"label": _l("Title")})
+    description: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Description")})
 
     agreement: Mapped[Agreement] = relationship(back_populates="areas")
     commitments: Mapped[list["Commitment"]] = relationship(
@@ -301,6 +336,7 @@ class Commitment(VersionedMixin, Base):
 
     __tablename__ = "commitments"
     __audited__ = True
+    __label__ = _l("Commitment")
     __audited_collections__ = ("support_units",)
     __table_args__ = (
         sa.UniqueConstraint("agreement_id", "code"),
@@ -310,28 +346,46 @@ class Commitment(VersionedMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Denormalised from the area, so codes are unique per agreement and scope checks are one join.
     agreement_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("agreements.id", ondelete="CASCADE"),
+        index=True,
+        info={"label": _l("Agreement"), "in_history": False},
     )
-    area_id: Mapped[int] = mapped_column(sa.ForeignKey("areas.id", ondelete="CASCADE"), index=True)
-    code: Mapped[str] = mapped_column(sa.String(20))
-    position: Mapped[int] = mapped_column(default=0)
-    title: Mapped[str] = mapped_column(sa.String(500))
-    description: Mapped[str | None] = mapped_column(sa.Text)
-    committed_by: Mapped[Side] = enum_column(Side)
-    lead_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
-    due_on: Mapped[date | None]
-    budget_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)
-    funding_source: Mapped[FundingSource | None] = enum_column(FundingSource, nullable=True)
-    priority: Mapped[bool] = mapped_column(default=False)
-    completion: Mapped[Completion] = enum_column(Completion, default=Completion.not_started)
+    area_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("areas.id", ondelete="CASCADE"),
+        index=True,
+        info={"label": _l("Area"), "in_history": False},
+    )
+    code: Mapped[str] = mapped_column(sa.String(20), info={"label": _l("Number")})
+    position: Mapped[int] = mapped_column(
+        default=0, info={"label": _l("Order"), "in_history": False}
+    )
+    title: Mapped[str] = mapped_column(sa.String(500), info={"label": _l("Commitment")})
+    description: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Description")})
+    committed_by: Mapped[Side] = enum_column(Side, info={"label": _l("Committed by")})
+    lead_unit_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("units.id"), index=True, info={"label": _l("Lead unit")}
+    )
+    due_on: Mapped[date | None] = mapped_column(info={"label": _l("Due date")})
+    budget_vnd: Mapped[int | None] = mapped_column(
+        sa.BigInteger, info={"label": _l("Planned budget")}
+    )
+    funding_source: Mapped[FundingSource | None] = enum_column(
+        FundingSource, nullable=True, info={"label": _l("Funding source")}
+    )
+    priority: Mapped[bool] = mapped_column(default=False, info={"label": _l("Priority")})
+    completion: Mapped[Completion] = enum_column(
+        Completion, default=Completion.not_started, info={"label": _l("Completion")}
+    )
     #: Official percent complete: from the last verified progress report.
-    percent_complete: Mapped[int] = mapped_column(default=0)
+    percent_complete: Mapped[int] = mapped_column(default=0, info={"label": _l("Percent complete")})
 
     agreement: Mapped[Agreement] = relationship()
     area: Mapped[Area] = relationship(back_populates="commitments")
     lead_unit: Mapped[Unit] = relationship(foreign_keys=[lead_unit_id], lazy="joined")
     support_units: Mapped[list[Unit]] = relationship(
-        secondary=commitment_support_units, order_by=Unit.code
+        secondary=commitment_support_units,
+        order_by=Unit.code,
+        info={"label": _l("Supporting units")},
     )
     milestones: Mapped[list["Milestone"]] = relationship(
         back_populates="commitment",
@@ -364,18 +418,23 @@ class Milestone(VersionedMixin, Base):
 
     __tablename__ = "milestones"
     __audited__ = True
+    __label__ = _l("Milestone")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     commitment_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("commitments.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("commitments.id", ondelete="CASCADE"),
+        index=True,
+        info={"label": _l("Commitment"), "in_history": False},
     )
-    title: Mapped[str] = mapped_column(sa.String(500))
-    due_on: Mapped[date]
+    title: Mapped[str] = mapped_column(sa.String(500), info={"label": _l("Milestone")})
+    due_on: Mapped[date] = mapped_column(info={"label": _l("Due date")})
     #: The due date as first agreed, kept when an extension moves `due_on`.
-    original_due_on: Mapped[date | None]
-    done_on: Mapped[date | None]
+    original_due_on: Mapped[date | None] = mapped_column(info={"label": _l("Original due date")})
+    done_on: Mapped[date | None] = mapped_column(info={"label": _l("Date met")})
     status: Mapped[MilestoneStatus] = enum_column(
-        MilestoneStatus, default=MilestoneStatus.scheduled
+        MilestoneStatus,
+        default=MilestoneStatus.scheduled,
+        info={"label": _l("Status")},
     )
 
     commitment: Mapped[Commitment] = relationship(back_populates="milestones")
@@ -398,19 +457,28 @@ class Indicator(VersionedMixin, Base):
 
     __tablename__ = "indicators"
     __audited__ = True
+    __label__ = _l("Indicator")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     commitment_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("commitments.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("commitments.id", ondelete="CASCADE"),
+        index=True,
+        info={"label": _l("Commitment"), "in_history": False},
     )
-    position: Mapped[int] = mapped_column(default=0)
-    name: Mapped[str] = mapped_column(sa.String(500))
+    position: Mapped[int] = mapped_column(
+        default=0, info={"label": _l("Order"), "in_history": False}
+    )
+    name: Mapped[str] = mapped_column(sa.String(500), info={"label": _l("Indicator")})
     #: Unit of measure: "%", "xã", "trạm BTS"…
-    unit: Mapped[str] = mapped_column(sa.String(40))
-    baseline: Mapped[Decimal] = mapped_column(sa.Numeric(20, 4), default=0)
-    target: Mapped[Decimal] = mapped_column(sa.Numeric(20, 4))
-    target_on: Mapped[date | None]
-    direction: Mapped[Direction] = enum_column(Direction, default=Direction.increase)
+    unit: Mapped[str] = mapped_column(sa.String(40), info={"label": _l("Unit of measure")})
+    baseline: Mapped[Decimal] = mapped_column(
+        sa.Numeric(20, 4), default=0, info={"label": _l("Baseline")}
+    )
+    target: Mapped[Decimal] = mapped_column(sa.Numeric(20, 4), info={"label": _l("Target")})
+    target_on: Mapped[date | None] = mapped_column(info={"label": _l("Target date")})
+    direction: Mapped[Direction] = enum_column(
+        Direction, default=Direction.increase, info={"label": _l("Direction")}
+    )
 
     commitment: Mapped[Commitment] = relationship(back_populates="indicators")
     measurements: Mapped[list["Measurement"]] = relationship(
@@ -435,19 +503,24 @@ class Measurement(VersionedMixin, Base):
 
     __tablename__ = "measurements"
     __audited__ = True
+    __label__ = _l("Value")
     __table_args__ = (sa.UniqueConstraint("indicator_id", "measured_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     indicator_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("indicators.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("indicators.id", ondelete="CASCADE"),
+        index=True,
+        info={"label": _l("Indicator"), "in_history": False},
     )
-    measured_on: Mapped[date]
-    value: Mapped[Decimal] = mapped_column(sa.Numeric(20, 4))
-    verified: Mapped[bool] = mapped_column(default=False)
-    note: Mapped[str | None] = mapped_column(sa.Text)
+    measured_on: Mapped[date] = mapped_column(info={"label": _l("Date of the value")})
+    value: Mapped[Decimal] = mapped_column(sa.Numeric(20, 4), info={"label": _l("Value")})
+    verified: Mapped[bool] = mapped_column(default=False, info={"label": _l("Verified by the DIC")})
+    note: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Source or note")})
     #: The verified progress report the value came from (None when recorded by the DIC).
     report_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("progress_reports.id", ondelete="SET NULL"), index=True
+        sa.ForeignKey("progress_reports.id", ondelete="SET NULL"),
+        index=True,
+        info={"label": _l("Progress report"), "in_history": False},
     )
 
     indicator: Mapped[Indicator] = relationship(back_populates="measurements")
@@ -463,19 +536,26 @@ class Directive(VersionedMixin, Base):
 
     __tablename__ = "directives"
     __audited__ = True
+    __label__ = _l("Directive")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("agreements.id", ondelete="CASCADE"),
+        index=True,
+        info={"label": _l("Agreement"), "in_history": False},
     )
-    issued_on: Mapped[date]
+    issued_on: Mapped[date] = mapped_column(info={"label": _l("Issued on")})
     #: Free text: the leader and their title.
-    issued_by: Mapped[str] = mapped_column(sa.String(255))
-    meeting: Mapped[str | None] = mapped_column(sa.String(500))
-    text: Mapped[str] = mapped_column(sa.Text)
-    assignee_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
-    due_on: Mapped[date | None]
-    done_on: Mapped[date | None]
+    issued_by: Mapped[str] = mapped_column(sa.String(255), info={"label": _l("Issued by")})
+    meeting: Mapped[str | None] = mapped_column(
+        sa.String(500), info={"label": _l("Meeting or document")}
+    )
+    text: Mapped[str] = mapped_column(sa.Text, info={"label": _l("Directive")})
+    assignee_unit_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("units.id"), index=True, info={"label": _l("Assigned to")}
+    )
+    due_on: Mapped[date | None] = mapped_column(info={"label": _l("Due date")})
+    done_on: Mapped[date | None] = mapped_column(info={"label": _l("Done on")})
 
     agreement: Mapped[Agreement] = relationship(back_populates="directives")
     assignee: Mapped[Unit] = relationship(foreign_keys=[assignee_unit_id], lazy="joined")

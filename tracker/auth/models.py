@@ -37,15 +37,20 @@ class User(UserMixin, VersionedMixin, Base):
 
     __tablename__ = "users"
     __audited__ = True
+    __label__ = _l("Account")
+    #: What shows the record where another one refers to it (the history of changes).
+    __display__ = "full_name"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
-    full_name: Mapped[str] = mapped_column(sa.String(120))
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True, info={"label": _l("E-mail")})
+    full_name: Mapped[str] = mapped_column(sa.String(120), info={"label": _l("Full name")})
     password_hash: Mapped[str] = mapped_column(sa.String(255))
-    role: Mapped[Role] = enum_column(Role)
-    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    role: Mapped[Role] = enum_column(Role, info={"label": _l("Role")})
+    unit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("units.id"), index=True, info={"label": _l("Unit")}
+    )
     #: Disabled accounts cannot sign in.
-    active: Mapped[bool] = mapped_column(default=True)
+    active: Mapped[bool] = mapped_column(default=True, info={"label": _l("Active")})
     last_login_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     #: The generation of the account's sessions: part of every session's id. Renewed at a
     #: password change or when the account is disabled, which ends every session at once.

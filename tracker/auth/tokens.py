@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.db import Base, local_today, utcnow
+from tracker.i18n import _l
 
 #: Tokens look like "trk_<43 url-safe characters>"; the prefix makes leaked tokens easy to spot.
 TOKEN_PREFIX = "trk_"  # noqa: S105  (a prefix, not a secret)
@@ -28,17 +29,26 @@ class ApiToken(Base):
 
     __tablename__ = "api_tokens"
     __audited__ = True
+    __label__ = _l("API token")
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(sa.String(100))
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True, info={"label": _l("Account")}
+    )
+    name: Mapped[str] = mapped_column(sa.String(100), info={"label": _l("Name")})
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     #: The first characters, shown so the owner can tell tokens apart.
-    hint: Mapped[str] = mapped_column(sa.String(12))
+    hint: Mapped[str] = mapped_column(
+        sa.String(12), info={"label": _l("First characters"), "in_history": False}
+    )
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
-    last_used_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    expires_on: Mapped[date | None]
-    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    last_used_at: Mapped[datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), info={"label": _l("Last used at")}
+    )
+    expires_on: Mapped[date | None] = mapped_column(info={"label": _l("Expires on")})
+    revoked_at: Mapped[datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), info={"label": _l("Revoked at")}
+    )
 
     user = relationship("User")
 

@@ -80,16 +80,23 @@ class Province(_Succession, VersionedMixin, Base):
 
     __tablename__ = "provinces"
     __audited__ = True
+    __label__ = _l("Province")
+    #: What shows the record where another one refers to it (the history of changes).
+    __display__ = "name"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(120))
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True, info={"label": _l("Code")})
+    name: Mapped[str] = mapped_column(sa.String(120), info={"label": _l("Name")})
     #: True for the centrally-run cities (thành phố trực thuộc trung ương).
-    is_city: Mapped[bool] = mapped_column(default=False)
-    valid_from: Mapped[date | None]
-    valid_to: Mapped[date | None]
-    successor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provinces.id"))
-    change_kind: Mapped[ChangeKind | None] = enum_column(ChangeKind, nullable=True)
+    is_city: Mapped[bool] = mapped_column(default=False, info={"label": _l("Centrally-run city")})
+    valid_from: Mapped[date | None] = mapped_column(info={"label": _l("Valid from")})
+    valid_to: Mapped[date | None] = mapped_column(info={"label": _l("Valid until")})
+    successor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("provinces.id"), info={"label": _l("Carried on by")}
+    )
+    change_kind: Mapped[ChangeKind | None] = enum_column(
+        ChangeKind, nullable=True, info={"label": _l("How it changed")}
+    )
 
     #: Loaded on demand; pages that show many units call `preload()` first, after which these
     #: many-to-one lookups are served from the session's identity map without SQL.
@@ -109,19 +116,30 @@ class Unit(_Succession, VersionedMixin, Base):
 
     __tablename__ = "units"
     __audited__ = True
+    __label__ = _l("Unit")
+    #: What shows the record where another one refers to it (the history of changes).
+    __display__ = "name"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
-    name: Mapped[str] = mapped_column(sa.String(300))
-    short_name: Mapped[str | None] = mapped_column(sa.String(80))
-    kind: Mapped[UnitKind] = enum_column(UnitKind, default=UnitKind.other)
-    side: Mapped[Side] = enum_column(Side)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True, info={"label": _l("Code")})
+    name: Mapped[str] = mapped_column(sa.String(300), info={"label": _l("Name")})
+    short_name: Mapped[str | None] = mapped_column(sa.String(80), info={"label": _l("Short name")})
+    kind: Mapped[UnitKind] = enum_column(
+        UnitKind, default=UnitKind.other, info={"label": _l("Unit kind")}
+    )
+    side: Mapped[Side] = enum_column(Side, info={"label": _l("Side")})
     #: None for national units (VNPT headquarters).
-    province_id: Mapped[int | None] = mapped_column(sa.ForeignKey("provinces.id"), index=True)
-    valid_from: Mapped[date | None]
-    valid_to: Mapped[date | None]
-    successor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
-    change_kind: Mapped[ChangeKind | None] = enum_column(ChangeKind, nullable=True)
+    province_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("provinces.id"), index=True, info={"label": _l("Province")}
+    )
+    valid_from: Mapped[date | None] = mapped_column(info={"label": _l("Valid from")})
+    valid_to: Mapped[date | None] = mapped_column(info={"label": _l("Valid until")})
+    successor_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("units.id"), info={"label": _l("Carried on by")}
+    )
+    change_kind: Mapped[ChangeKind | None] = enum_column(
+        ChangeKind, nullable=True, info={"label": _l("How it changed")}
+    )
 
     province: Mapped[Province | None] = relationship()
     successor: Mapped["Unit | None"] = relationship(remote_side=[id])

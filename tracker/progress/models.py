@@ -34,22 +34,25 @@ class ReportingPeriod(TimestampMixin, Base):
 
     __tablename__ = "reporting_periods"
     __audited__ = True
+    __label__ = _l("Period")
     __table_args__ = (sa.UniqueConstraint("agreement_id", "kind", "year", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("agreements.id", ondelete="CASCADE"),
+        index=True,
+        info={"label": _l("Agreement"), "in_history": False},
     )
-    kind: Mapped[PeriodKind] = enum_column(PeriodKind)
-    year: Mapped[int]
+    kind: Mapped[PeriodKind] = enum_column(PeriodKind, info={"label": _l("Reporting frequency")})
+    year: Mapped[int] = mapped_column(info={"label": _l("Year")})
     #: 1–4 for quarters, 1–2 for half-years, 1 for a year.
-    number: Mapped[int]
+    number: Mapped[int] = mapped_column(info={"label": _l("Number")})
     #: First and last day of the data cut-off window (15th of the month before → 14th).
-    starts_on: Mapped[date]
-    ends_on: Mapped[date]
-    deadline_on: Mapped[date]
+    starts_on: Mapped[date] = mapped_column(info={"label": _l("Starts on")})
+    ends_on: Mapped[date] = mapped_column(info={"label": _l("Ends on")})
+    deadline_on: Mapped[date] = mapped_column(info={"label": _l("Reporting deadline")})
     #: Set when the DIC reopens a locked period: reports are accepted until this date.
-    reopened_until: Mapped[date | None]
+    reopened_until: Mapped[date | None] = mapped_column(info={"label": _l("Accept reports until")})
 
     agreement = relationship("Agreement")
 
@@ -100,6 +103,7 @@ class ProgressReport(VersionedMixin, Base):
 
     __tablename__ = "progress_reports"
     __audited__ = True
+    __label__ = _l("Progress report")
     __table_args__ = (
         sa.UniqueConstraint("commitment_id", "period_id"),
         sa.CheckConstraint("percent_complete BETWEEN 0 AND 100", name="percent_range"),
@@ -108,23 +112,45 @@ class ProgressReport(VersionedMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     commitment_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("commitments.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("commitments.id", ondelete="CASCADE"),
+        index=True,
+        info={"label": _l("Commitment"), "in_history": False},
     )
     period_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("reporting_periods.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("reporting_periods.id", ondelete="CASCADE"),
+        index=True,
+        info={"label": _l("Period"), "in_history": False},
     )
-    status: Mapped[ReportStatus] = enum_column(ReportStatus, default=ReportStatus.draft)
-    percent_complete: Mapped[int] = mapped_column(default=0)
-    completion: Mapped[Completion] = enum_column(Completion, default=Completion.not_started)
+    status: Mapped[ReportStatus] = enum_column(
+        ReportStatus, default=ReportStatus.draft, info={"label": _l("Status")}
+    )
+    percent_complete: Mapped[int] = mapped_column(default=0, info={"label": _l("Percent complete")})
+    completion: Mapped[Completion] = enum_column(
+        Completion, default=Completion.not_started, info={"label": _l("Completion")}
+    )
     #: Money spent during the period, in VND.
-    spent_vnd: Mapped[int | None] = mapped_column(sa.BigInteger)
-    narrative: Mapped[str | None] = mapped_column(sa.Text)
+    spent_vnd: Mapped[int | None] = mapped_column(
+        sa.BigInteger, info={"label": _l("Spent in the period")}
+    )
+    narrative: Mapped[str | None] = mapped_column(
+        sa.Text, info={"label": _l("Results, difficulties and next steps")}
+    )
     #: The unit the report was made for (the author's unit).
-    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
-    submitted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    submitted_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    verified_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    verified_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    unit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("units.id"), info={"label": _l("Unit")}
+    )
+    submitted_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id"), info={"label": _l("Submitted by")}
+    )
+    submitted_at: Mapped[datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), info={"label": _l("Submitted at")}
+    )
+    verified_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id"), info={"label": _l("Verified by")}
+    )
+    verified_at: Mapped[datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), info={"label": _l("Verified at")}
+    )
 
     commitment: Mapped[Commitment] = relationship()
     period: Mapped[ReportingPeriod] = relationship()
@@ -162,8 +188,8 @@ class ReportValue(Base):
     indicator_id: Mapped[int] = mapped_column(
         sa.ForeignKey("indicators.id", ondelete="CASCADE"), index=True
     )
-    value: Mapped[Decimal] = mapped_column(sa.Numeric(20, 4))
-    note: Mapped[str | None] = mapped_column(sa.Text)
+    value: Mapped[Decimal] = mapped_column(sa.Numeric(20, 4), info={"label": _l("Value")})
+    note: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Source or note")})
 
     report: Mapped[ProgressReport] = relationship(back_populates="values")
     indicator: Mapped[Indicator] = relationship()
@@ -182,8 +208,8 @@ class ReportMilestone(Base):
     milestone_id: Mapped[int] = mapped_column(
         sa.ForeignKey("milestones.id", ondelete="CASCADE"), index=True
     )
-    status: Mapped[MilestoneStatus] = enum_column(MilestoneStatus)
-    done_on: Mapped[date]
+    status: Mapped[MilestoneStatus] = enum_column(MilestoneStatus, info={"label": _l("Status")})
+    done_on: Mapped[date] = mapped_column(info={"label": _l("Date met")})
 
     report: Mapped[ProgressReport] = relationship(back_populates="milestones")
     milestone: Mapped[Milestone] = relationship()
@@ -244,23 +270,40 @@ class Evidence(TimestampMixin, Base):
 
     __tablename__ = "evidence"
     __audited__ = True
+    __label__ = _l("Evidence")
+    #: What shows the record where another one refers to it (the history of changes).
+    __display__ = "title"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("progress_reports.id"), index=True)
-    directive_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("directives.id", ondelete="CASCADE"), index=True
+    report_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("progress_reports.id"),
+        index=True,
+        info={"label": _l("Progress report"), "in_history": False},
     )
-    title: Mapped[str] = mapped_column(sa.String(300))
-    kind: Mapped[EvidenceKind] = enum_column(EvidenceKind, default=EvidenceKind.other)
-    issued_on: Mapped[date | None]
-    file_name: Mapped[str] = mapped_column(sa.String(255))
-    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
-    size: Mapped[int] = mapped_column(sa.BigInteger)
-    content_type: Mapped[str] = mapped_column(sa.String(120))
+    directive_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("directives.id", ondelete="CASCADE"),
+        index=True,
+        info={"label": _l("Directive"), "in_history": False},
+    )
+    title: Mapped[str] = mapped_column(sa.String(300), info={"label": _l("Title")})
+    kind: Mapped[EvidenceKind] = enum_column(
+        EvidenceKind, default=EvidenceKind.other, info={"label": _l("Evidence kind")}
+    )
+    issued_on: Mapped[date | None] = mapped_column(info={"label": _l("Date of the document")})
+    file_name: Mapped[str] = mapped_column(sa.String(255), info={"label": _l("File")})
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True, info={"label": "SHA-256"})
+    size: Mapped[int] = mapped_column(sa.BigInteger, info={"label": _l("Size")})
+    content_type: Mapped[str] = mapped_column(
+        sa.String(120), info={"label": _l("File type"), "in_history": False}
+    )
     #: SHA-256 of the stored thumbnail (images only).
-    thumbnail_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    thumbnail_sha256: Mapped[str | None] = mapped_column(
+        sa.String(64), info={"label": _l("Thumbnail"), "in_history": False}
+    )
     #: Verified evidence is never deleted; a newer file supersedes it.
-    superseded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("evidence.id"))
+    superseded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("evidence.id"), info={"label": _l("Replaced by")}
+    )
 
     report: Mapped[ProgressReport | None] = relationship(
         back_populates="evidence", foreign_keys=[report_id]
@@ -296,26 +339,40 @@ class Extension(TimestampMixin, Base):
 
     __tablename__ = "extensions"
     __audited__ = True
+    __label__ = _l("Extension request")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     commitment_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("commitments.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("commitments.id", ondelete="CASCADE"),
+        index=True,
+        info={"label": _l("Commitment"), "in_history": False},
     )
     milestone_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("milestones.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("milestones.id", ondelete="CASCADE"),
+        index=True,
+        info={"label": _l("Milestone"), "in_history": False},
     )
     period_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("reporting_periods.id", ondelete="CASCADE")
+        sa.ForeignKey("reporting_periods.id", ondelete="CASCADE"),
+        info={"label": _l("Period"), "in_history": False},
     )
     #: The date before this extension.
-    original_on: Mapped[date]
-    requested_on: Mapped[date]
-    reason: Mapped[str] = mapped_column(sa.Text)
-    status: Mapped[ExtensionStatus] = enum_column(ExtensionStatus, default=ExtensionStatus.pending)
-    requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    decided_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    decision_note: Mapped[str | None] = mapped_column(sa.Text)
+    original_on: Mapped[date] = mapped_column(info={"label": _l("Original date")})
+    requested_on: Mapped[date] = mapped_column(info={"label": _l("New date")})
+    reason: Mapped[str] = mapped_column(sa.Text, info={"label": _l("Reason")})
+    status: Mapped[ExtensionStatus] = enum_column(
+        ExtensionStatus, default=ExtensionStatus.pending, info={"label": _l("Status")}
+    )
+    requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id"), info={"label": _l("Requested by")}
+    )
+    decided_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id"), info={"label": _l("Decided by")}
+    )
+    decided_at: Mapped[datetime | None] = mapped_column(
+        sa.DateTime(timezone=True), info={"label": _l("Decided at")}
+    )
+    decision_note: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Decision note")})
 
     commitment: Mapped[Commitment] = relationship()
     milestone: Mapped[Milestone | None] = relationship()

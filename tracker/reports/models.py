@@ -27,22 +27,29 @@ class GeneratedReport(Base):
 
     __tablename__ = "generated_reports"
     __audited__ = True
+    __label__ = _l("Generated review")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("agreements.id", ondelete="CASCADE"),
+        index=True,
+        info={"label": _l("Agreement"), "in_history": False},
     )
-    kind: Mapped[ReviewKind] = enum_column(ReviewKind)
-    lang: Mapped[str] = mapped_column(sa.String(5))
-    date_from: Mapped[date]
-    date_to: Mapped[date]
+    kind: Mapped[ReviewKind] = enum_column(ReviewKind, info={"label": _l("Kind of review")})
+    lang: Mapped[str] = mapped_column(sa.String(5), info={"label": _l("Language")})
+    date_from: Mapped[date] = mapped_column(info={"label": _l("From")})
+    date_to: Mapped[date] = mapped_column(info={"label": _l("To")})
     #: Everything the user chose or wrote: narrative sections, signer, recipients, number.
-    options: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    options: Mapped[dict] = mapped_column(
+        sa.JSON, default=dict, info={"label": _l("Options"), "in_history": False}
+    )
     #: SHA-256 of the verified data the document was built from (same data → same fingerprint).
-    data_fingerprint: Mapped[str] = mapped_column(sa.String(64))
-    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
-    size: Mapped[int] = mapped_column(sa.BigInteger)
-    pages: Mapped[int] = mapped_column(default=0)
+    data_fingerprint: Mapped[str] = mapped_column(
+        sa.String(64), info={"label": _l("Data fingerprint"), "in_history": False}
+    )
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True, info={"label": "SHA-256"})
+    size: Mapped[int] = mapped_column(sa.BigInteger, info={"label": _l("Size")})
+    pages: Mapped[int] = mapped_column(default=0, info={"label": _l("Number of pages")})
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
