@@ -168,12 +168,16 @@ def _info(attribute) -> dict:
     return prop.info
 
 
-def label_of(attribute):
-    """The lazily translated label a column or relationship declares (``info["label"]``)."""
-    try:
-        return _info(attribute)["label"]
-    except KeyError:
-        raise LookupError(f"{attribute} declares no label (info={{'label': ...}})") from None
+_NO_DEFAULT = object()
+
+
+def label_of(attribute, default=_NO_DEFAULT):
+    """The lazily translated label a column or relationship declares (``info["label"]``);
+    `default` if it declares none, or LookupError when no default is given."""
+    label = _info(attribute).get("label", default)
+    if label is _NO_DEFAULT:
+        raise LookupError(f"{attribute} declares no label (info={{'label': ...}})")
+    return label
 
 
 def kind_label(model_or_obj):

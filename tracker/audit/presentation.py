@@ -1,0 +1,147 @@
+"""Audit entries as a reader sees them: the record kinds, field labels and values in the reader's
+language (dates dd/mm/yyyy, amounts in đồng, enum labels, yes/no, names of the records referred
+to instead of their ids).
+
+Everything comes from what the models declare (`__label__`, ``info={"label": ...}``,
+``info={"in_history": False}``, `__display__`; see tracker/db.py), so no feature package is
+imported here."""
+
+import functools
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from tracker.db import Base, fold, in_history, kind_label, label_of
+from tracker.extensions import db
+from tracker.i18n import _, fmt_date, fmt_datetime, fmt_number, fmt_vnd
+
+
+@dataclass(frozen=True)
+class _Field:
+    """A recorded attribute of an audited model: its column (None for a collection), its label
+    and whether the history shows it."""
+
+    column: sa.Column | None
+    label: object
+    shown: bool
+
+
+def _audited_models() -> list[type]:
+    return [m.class_ for m in Base.registry.mappers if getattr(m.class_, "__audited__", False)]
+
+
+@functools.cache
+def _fields() -> dict[tuple[str, str], _Field]:
+    """(class name, attribute) -> field, for every column and audited collection of the audited
+    models."""
+    fields = {}
+    for model in _audited_models():
+        mapper = sa.inspect(model)
+        for attr in mapper.column_attrs:
+            column = attr.columns[0]
+            label = label_of(column, default=attr.key)
+            fields[model.__name__, attr.key] = _Field(column, label, in_history(column))
+        for key in getattr(model, "__audited_collections__", ()):
+            fields[model.__name__, key] = _Field(None, label_of(mapper.relationships[key]), True)
+    return fields
+
+
+@functools.cache
+def _model_of_table() -> dict[sa.Table, type]:
+    return {mapper.local_table: mapper.class_ for mapper in Base.registry.mappers}
+
+
+def _display(target: sa.Column):
+    """The column that names the records a foreign key points to (the model's `__display__`),
+    or None when the model declares none (the record is then shown by its id)."""
+    model = _model_of_table().get(target.table)
+    name = getattr(model, "__display__", None)
+    return getattr(model, name) if name else None
+
+
+def _names(entries, fields) -> dict[sa.Column, dict]:
+    """The names of the records the entries refer to (units, accounts, provinces, agreements…),
+    by referenced column and id, read in one query per table."""
+    wanted: dict[sa.Column, set] = {}
+    for e in entries:
+        for key, pair in (e.changes or {}).items():
+            field = fields.get((e.entity_type, key))
+            for fk in field.column.foreign_keys if field and field.column is not None else ():
+                if _display(fk.column) is not None:
+                    ids = wanted.setdefault(fk.column, set())
+                    ids |= {v for v in pair if isinstance(v, int)}
+    return {
+        target: dict(
+            db.session.execute(sa.select(target, _display(target)).where(target.in_(ids))).all()
+        )
+        for target, ids in wanted.items()
+        if ids
+    }
+
+
+def _show(value, column, names) -> str:
+    """One stored value as the reader expects it: dates dd/mm/yyyy, amounts in đồng, enum
+    labels, yes/no, names instead of ids."""
+    if value is None:
+        return "—"
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value) or "—"
+    if column is None:
+        return str(value)
+    for fk in column.foreign_keys:
+        return names.get(fk.column, {}).get(value) or f"#{value}"
+    kind = column.type
+    try:
+        if isinstance(kind, sa.Enum) and kind.enum_class is not None:
+            member = kind.enum_class(value)
+            return member.text if hasattr(member, "text") else str(member.value)
+        if isinstance(kind, sa.Boolean):
+            return _("yes") if value else _("no")
+        if isinstance(kind, sa.DateTime):
+            return fmt_datetime(datetime.fromisoformat(value))
+        if isinstance(kind, sa.Date):
+            return fmt_date(date.fromisoformat(value))
+        if column.key.endswith("_vnd"):  # money is an integer number of đồng
+            return fmt_vnd(int(value))
+        if column.key == "size":  # of a file, as the evidence lists show it
+            return f"{fmt_number(-(-int(value) // 1024))} KB"
+        if isinstance(kind, sa.Numeric | sa.Integer) and not isinstance(value, bool):
+            return fmt_number(Decimal(str(value)))
+    except (ValueError, TypeError, ArithmeticError):
+        pass  # a value from before a change of type: shown as stored
+    return str(value)
+
+
+def present(entries) -> dict[int, list[tuple[str, str, str]]]:
+    """Each entry's changes as (field label, before, after) in the reader's language, hidden
+    fields left out."""
+    entries = list(entries)
+    if not entries:
+        return {}
+    fields = _fields()
+    names = _names(entries, fields)
+    out = {}
+    for e in entries:
+        rows = []
+        for key, pair in (e.changes or {}).items():
+            field = fields.get((e.entity_type, key))
+            if field is not None and not field.shown:
+                continue
+            column = field.column if field else None
+            before, after = (_show(v, column, names) for v in pair)
+            rows.append((str(field.label if field else key), before, after))
+        out[e.id] = rows
+    return out
+
+
+def labels(entries=()) -> dict:
+    """Translated names for the audit table (record kinds, sorted by name, and actions) and each
+    entry's changes as the reader should see them (see `present`)."""
+    kinds = {model.__name__: str(kind_label(model)) for model in _audited_models()}
+    return {
+        "entity_labels": dict(sorted(kinds.items(), key=lambda kv: fold(kv[1]))),
+        "action_labels": {"create": _("created"), "update": _("changed"), "delete": _("deleted")},
+        "changes": present(entries),
+    }
