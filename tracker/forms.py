@@ -17,6 +17,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from tracker.db import label_of
 from tracker.i18n import _l
 
 #: WTForms' own messages, listed so they are extracted into our catalog and translated.
@@ -324,3 +325,10 @@ def commit_or_flash(action) -> bool:
         db.session.rollback()
         abort(404)
     return False
+
+
+def model_label(attribute):
+    """The label of the column (or relationship) a field edits, as the model declares it, so the
+    form, the history of changes and exports say the same word: ``DateField(model_label(
+    Commitment.due_on))``. Lazily translated, like the other form labels."""
+    return label_of(attribute)

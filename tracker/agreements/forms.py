@@ -13,7 +13,21 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Regexp, ValidationError
 
-from tracker.agreements.models import Completion, Direction, FundingSource, MilestoneStatus
+from tracker.agreements.models import (
+    Agreement,
+    Area,
+    Commitment,
+    Completion,
+    Direction,
+    Directive,
+    Document,
+    FundingSource,
+    Indicator,
+    Measurement,
+    Milestone,
+    MilestoneStatus,
+    StatusChange,
+)
 from tracker.forms import (
     BaseForm,
     DecimalText,
@@ -22,6 +36,7 @@ from tracker.forms import (
     VNDField,
     input_required,
     max_length,
+    model_label,
     not_after,
     optional,
     options,
@@ -45,41 +60,43 @@ class AgreementForm(BaseForm):
     """The agreement's record."""
 
     code = StringField(
-        _l("Code"),
+        model_label(Agreement.code),
         description=_l("A short unique code, e.g. QB-VNPT-2020."),
         validators=[required(), max_length(40), code_format],
     )
-    title = TextAreaField(_l("Title"), validators=[required(), max_length(500)])
-    province_id = SelectField(_l("Province"), coerce=int, validators=[required()])
-    partner = StringField(_l("Partner"), validators=[required(), max_length(255)])
+    title = TextAreaField(model_label(Agreement.title), validators=[required(), max_length(500)])
+    province_id = SelectField(
+        model_label(Agreement.province_id), coerce=int, validators=[required()]
+    )
+    partner = StringField(model_label(Agreement.partner), validators=[required(), max_length(255)])
     province_signatory = StringField(
-        _l("Signatory for the province"), validators=[optional(), max_length(255)]
+        model_label(Agreement.province_signatory), validators=[optional(), max_length(255)]
     )
     partner_signatory = StringField(
-        _l("Signatory for the partner"), validators=[optional(), max_length(255)]
+        model_label(Agreement.partner_signatory), validators=[optional(), max_length(255)]
     )
-    period_start = DateField(_l("Period start"), validators=[required_date()])
+    period_start = DateField(model_label(Agreement.period_start), validators=[required_date()])
     period_end = DateField(
-        _l("Period end"),
+        model_label(Agreement.period_end),
         validators=[
             required_date(),
             not_after("period_start", _l("The end must be after the start.")),
         ],
     )
     vision_year = IntegerField(
-        _l("Orientation to year"),
+        model_label(Agreement.vision_year),
         validators=[
             optional(),
             NumberRange(min=2000, max=2100, message=_l("Enter a year between 2000 and 2100.")),
         ],
     )
-    predecessor_id = SelectField(_l("Renews agreement"), coerce=int, default=0)
+    predecessor_id = SelectField(model_label(Agreement.predecessor_id), coerce=int, default=0)
     legal_bases = TextAreaField(
-        _l("Legal bases"),
+        model_label(Agreement.legal_bases),
         description=_l("One citation per line, e.g. Nghị quyết số 36a/NQ-CP ngày 14/10/2015."),
         validators=[max_length(10000)],
     )
-    description = TextAreaField(_l("Objectives and notes"), validators=[max_length(20000)])
+    description = TextAreaField(model_label(Agreement.description), validators=[max_length(20000)])
     version = VersionField()
 
     def validate_period_end(self, field):
@@ -100,9 +117,9 @@ class AgreementForm(BaseForm):
 class StatusForm(BaseForm):
     """A step of the agreement's life cycle."""
 
-    to_status = SelectField(_l("New status"), validators=[required()])
-    changed_on = DateField(_l("Date"), validators=[required_date()])
-    note = TextAreaField(_l("Note"), validators=[max_length(2000)])
+    to_status = SelectField(model_label(StatusChange.to_status), validators=[required()])
+    changed_on = DateField(model_label(StatusChange.changed_on), validators=[required_date()])
+    note = TextAreaField(model_label(StatusChange.note), validators=[max_length(2000)])
     version = VersionField()
 
 
@@ -110,55 +127,61 @@ class AreaForm(BaseForm):
     """An area of cooperation."""
 
     code = StringField(
-        _l("Number"),
+        model_label(Area.code),
         description=_l("I, II, III…"),
         validators=[required(), max_length(20), code_format],
     )
-    title = TextAreaField(_l("Title"), validators=[required(), max_length(500)])
+    title = TextAreaField(model_label(Area.title), validators=[required(), max_length(500)])
     position = IntegerField(
-        _l("Order"),
+        model_label(Area.position),
         default=0,
         validators=[
             optional(),
             NumberRange(min=0, max=10000, message=_l("Enter a number from 0 to 10000.")),
         ],
     )
-    description = TextAreaField(_l("Description"), validators=[max_length(20000)])
+    description = TextAreaField(model_label(Area.description), validators=[max_length(20000)])
     version = VersionField()
 
 
 class CommitmentForm(BaseForm):
     """A commitment with its responsible units and money."""
 
-    area_id = SelectField(_l("Area"), coerce=int, validators=[required()])
+    area_id = SelectField(model_label(Commitment.area_id), coerce=int, validators=[required()])
     code = StringField(
-        _l("Number"),
+        model_label(Commitment.code),
         description=_l("e.g. 1.2"),
         validators=[required(), max_length(20), code_format],
     )
-    title = TextAreaField(_l("Commitment"), validators=[required(), max_length(500)])
-    description = TextAreaField(_l("Description"), validators=[max_length(20000)])
+    title = TextAreaField(model_label(Commitment.title), validators=[required(), max_length(500)])
+    description = TextAreaField(model_label(Commitment.description), validators=[max_length(20000)])
     committed_by = SelectField(
-        _l("Committed by"), choices=options(Side.choices()), validators=[required()]
+        model_label(Commitment.committed_by),
+        choices=options(Side.choices()),
+        validators=[required()],
     )
-    lead_unit_id = SelectField(_l("Lead unit"), coerce=int, validators=[required()])
-    support_unit_ids = MultiSelect(_l("Supporting units"), coerce=int)
-    due_on = DateField(_l("Due date"), validators=[optional()])
+    lead_unit_id = SelectField(
+        model_label(Commitment.lead_unit_id), coerce=int, validators=[required()]
+    )
+    support_unit_ids = MultiSelect(model_label(Commitment.support_units), coerce=int)
+    due_on = DateField(model_label(Commitment.due_on), validators=[optional()])
     budget_vnd = VNDField(
-        _l("Planned budget (VND)"), description=_l("Whole đồng, e.g. 7.000.000.000.")
+        model_label(Commitment.budget_vnd), description=_l("Whole đồng, e.g. 7.000.000.000.")
     )
     funding_source = SelectField(
-        _l("Funding source"),
+        model_label(Commitment.funding_source),
         choices=options([("", "—"), *FundingSource.choices()]),
         filters=[_blank_to_none],
         validate_choice=False,
     )
-    priority = BooleanField(_l("Priority"))
+    priority = BooleanField(model_label(Commitment.priority))
     completion = SelectField(
-        _l("Completion"), choices=options(Completion.choices()), default="not_started"
+        model_label(Commitment.completion),
+        choices=options(Completion.choices()),
+        default="not_started",
     )
     position = IntegerField(
-        _l("Order"),
+        model_label(Commitment.position),
         default=0,
         validators=[
             optional(),
@@ -179,12 +202,14 @@ class CommitmentForm(BaseForm):
 class MilestoneForm(BaseForm):
     """A dated step of a commitment."""
 
-    title = TextAreaField(_l("Milestone"), validators=[required(), max_length(500)])
-    due_on = DateField(_l("Due date"), validators=[required_date()])
+    title = TextAreaField(model_label(Milestone.title), validators=[required(), max_length(500)])
+    due_on = DateField(model_label(Milestone.due_on), validators=[required_date()])
     status = SelectField(
-        _l("Status"), choices=options(MilestoneStatus.choices()), default="scheduled"
+        model_label(Milestone.status),
+        choices=options(MilestoneStatus.choices()),
+        default="scheduled",
     )
-    done_on = DateField(_l("Date met"), validators=[optional()])
+    done_on = DateField(model_label(Milestone.done_on), validators=[optional()])
     version = VersionField()
 
     def validate(self, extra_validators=None):
@@ -209,18 +234,18 @@ class MilestoneForm(BaseForm):
 class IndicatorForm(BaseForm):
     """A measurable target."""
 
-    name = TextAreaField(_l("Indicator"), validators=[required(), max_length(500)])
+    name = TextAreaField(model_label(Indicator.name), validators=[required(), max_length(500)])
     unit = StringField(
-        _l("Unit of measure"),
+        model_label(Indicator.unit),
         description=_l("e.g. %, xã, trạm BTS"),
         validators=[required(), max_length(40)],
     )
-    baseline = DecimalText(_l("Baseline"), validators=[input_required()])
-    target = DecimalText(_l("Target"), validators=[input_required()])
+    baseline = DecimalText(model_label(Indicator.baseline), validators=[input_required()])
+    target = DecimalText(model_label(Indicator.target), validators=[input_required()])
     direction = SelectField(
-        _l("Direction"), choices=options(Direction.choices()), default="increase"
+        model_label(Indicator.direction), choices=options(Direction.choices()), default="increase"
     )
-    target_on = DateField(_l("Target date"), validators=[optional()])
+    target_on = DateField(model_label(Indicator.target_on), validators=[optional()])
     reason = TextAreaField(
         _l("Reason for the change"),
         description=_l("Required when the baseline or target of a signed agreement changes."),
@@ -249,33 +274,35 @@ class IndicatorForm(BaseForm):
 class MeasurementForm(BaseForm):
     """A dated value of an indicator recorded by the DIC."""
 
-    measured_on = DateField(_l("Date"), validators=[required_date()])
-    value = DecimalText(_l("Value"), validators=[input_required()])
-    verified = BooleanField(_l("Verified by the DIC"), default=True)
-    note = TextAreaField(_l("Source or note"), validators=[max_length(2000)])
+    measured_on = DateField(model_label(Measurement.measured_on), validators=[required_date()])
+    value = DecimalText(model_label(Measurement.value), validators=[input_required()])
+    verified = BooleanField(model_label(Measurement.verified), default=True)
+    note = TextAreaField(model_label(Measurement.note), validators=[max_length(2000)])
 
 
 class DirectiveForm(BaseForm):
     """A leadership directive."""
 
-    issued_on = DateField(_l("Issued on"), validators=[required_date()])
+    issued_on = DateField(model_label(Directive.issued_on), validators=[required_date()])
     issued_by = StringField(
-        _l("Issued by"),
+        model_label(Directive.issued_by),
         description=_l("e.g. Phó Chủ tịch UBND tỉnh Đặng Minh Thông"),
         validators=[required(), max_length(255)],
     )
-    meeting = StringField(_l("Meeting or document"), validators=[optional(), max_length(500)])
-    text = TextAreaField(_l("Directive"), validators=[required(), max_length(5000)])
-    assignee_unit_id = SelectField(_l("Assigned to"), coerce=int, validators=[required()])
+    meeting = StringField(model_label(Directive.meeting), validators=[optional(), max_length(500)])
+    text = TextAreaField(model_label(Directive.text), validators=[required(), max_length(5000)])
+    assignee_unit_id = SelectField(
+        model_label(Directive.assignee_unit_id), coerce=int, validators=[required()]
+    )
     due_on = DateField(
-        _l("Due date"),
+        model_label(Directive.due_on),
         validators=[
             optional(),
             not_after("issued_on", _l("The due date cannot be before the date issued.")),
         ],
     )
     done_on = DateField(
-        _l("Done on"),
+        model_label(Directive.done_on),
         validators=[
             optional(),
             not_after("issued_on", _l("The date done cannot be before the date issued.")),
@@ -287,9 +314,11 @@ class DirectiveForm(BaseForm):
 class DocumentForm(BaseForm):
     """A file attached to an agreement."""
 
-    title = StringField(_l("Title"), validators=[required(), max_length(300)])
-    issued_on = DateField(_l("Date of the document"), validators=[optional()])
-    file = FileField(_l("File"), validators=[FileRequired(message=_l("Choose a file."))])
+    title = StringField(model_label(Document.title), validators=[required(), max_length(300)])
+    issued_on = DateField(model_label(Document.issued_on), validators=[optional()])
+    file = FileField(
+        model_label(Document.file_name), validators=[FileRequired(message=_l("Choose a file."))]
+    )
 
 
 class DeleteForm(BaseForm):

@@ -3,15 +3,15 @@
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import EqualTo
 
-from tracker.auth.models import Role
-from tracker.forms import BaseForm, VersionField, max_length, options, required
+from tracker.auth.models import Role, User
+from tracker.forms import BaseForm, VersionField, max_length, model_label, options, required
 from tracker.i18n import _l
 
 
 class LoginForm(BaseForm):
     """E-mail and password."""
 
-    email = EmailField(_l("E-mail"), validators=[required(), max_length(254)])
+    email = EmailField(model_label(User.email), validators=[required(), max_length(254)])
     password = PasswordField(_l("Password"), validators=[required(), max_length(256)])
     remember = BooleanField(_l("Keep me signed in on this device"))
 
@@ -19,11 +19,13 @@ class LoginForm(BaseForm):
 class UserForm(BaseForm):
     """An admin creates or edits an account."""
 
-    email = EmailField(_l("E-mail"), validators=[required(), max_length(254)])
-    full_name = StringField(_l("Full name"), validators=[required(), max_length(120)])
-    role = SelectField(_l("Role"), choices=options(Role.choices()), validators=[required()])
-    unit_id = SelectField(_l("Unit"), coerce=int, validate_choice=True)
-    active = BooleanField(_l("Active"), default=True)
+    email = EmailField(model_label(User.email), validators=[required(), max_length(254)])
+    full_name = StringField(model_label(User.full_name), validators=[required(), max_length(120)])
+    role = SelectField(
+        model_label(User.role), choices=options(Role.choices()), validators=[required()]
+    )
+    unit_id = SelectField(model_label(User.unit_id), coerce=int, validate_choice=True)
+    active = BooleanField(model_label(User.active), default=True)
     password = PasswordField(
         _l("Password"),
         description=_l("At least 12 characters; a long phrase is best. Leave empty to keep."),

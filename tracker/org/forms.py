@@ -8,13 +8,14 @@ from tracker.forms import (
     BaseForm,
     VersionField,
     max_length,
+    model_label,
     not_after,
     optional,
     options,
     required,
 )
 from tracker.i18n import _l
-from tracker.org.models import ChangeKind, Side, UnitKind
+from tracker.org.models import ChangeKind, Province, Side, Unit, UnitKind
 
 
 def _blank_to_none(value):
@@ -22,14 +23,14 @@ def _blank_to_none(value):
 
 
 class _SuccessionFields:
-    valid_from = DateField(_l("Valid from"), validators=[optional()])
+    valid_from = DateField(model_label(Province.valid_from), validators=[optional()])
     valid_to = DateField(
-        _l("Valid until"),
+        model_label(Province.valid_to),
         validators=[optional(), not_after("valid_from", _l("The end must be after the start."))],
     )
-    successor_id = SelectField(_l("Carried on by"), coerce=int, default=0)
+    successor_id = SelectField(model_label(Province.successor_id), coerce=int, default=0)
     change_kind = SelectField(
-        _l("How it changed"),
+        model_label(Province.change_kind),
         choices=options([("", "—"), *ChangeKind.choices()]),
         filters=[_blank_to_none],
         validate_choice=False,
@@ -49,24 +50,28 @@ class _SuccessionFields:
 class ProvinceForm(_SuccessionFields, BaseForm):
     """A province or centrally-run city."""
 
-    code = StringField(_l("Code"), validators=[required(), max_length(40), code_format])
-    name = StringField(_l("Name"), validators=[required(), max_length(120)])
-    is_city = BooleanField(_l("Centrally-run city"))
+    code = StringField(
+        model_label(Province.code), validators=[required(), max_length(40), code_format]
+    )
+    name = StringField(model_label(Province.name), validators=[required(), max_length(120)])
+    is_city = BooleanField(model_label(Province.is_city))
     version = VersionField()
 
 
 class UnitForm(_SuccessionFields, BaseForm):
     """A responsible unit."""
 
-    code = StringField(_l("Code"), validators=[required(), max_length(40), code_format])
-    name = StringField(_l("Name"), validators=[required(), max_length(300)])
-    short_name = StringField(_l("Short name"), validators=[optional(), max_length(80)])
+    code = StringField(model_label(Unit.code), validators=[required(), max_length(40), code_format])
+    name = StringField(model_label(Unit.name), validators=[required(), max_length(300)])
+    short_name = StringField(model_label(Unit.short_name), validators=[optional(), max_length(80)])
     kind = SelectField(
-        _l("Unit kind"), choices=options(UnitKind.choices()), validators=[required()]
+        model_label(Unit.kind), choices=options(UnitKind.choices()), validators=[required()]
     )
-    side = SelectField(_l("Side"), choices=options(Side.choices()), validators=[required()])
+    side = SelectField(
+        model_label(Unit.side), choices=options(Side.choices()), validators=[required()]
+    )
     province_id = SelectField(
-        _l("Province"),
+        model_label(Unit.province_id),
         coerce=int,
         default=0,
         description=_l("Empty for national units (VNPT headquarters)."),

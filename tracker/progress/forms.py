@@ -4,7 +4,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import NumberRange
 
-from tracker.agreements.models import Completion, MilestoneStatus
+from tracker.agreements.models import Completion, Directive, MilestoneStatus
 from tracker.forms import (
     BaseForm,
     DecimalText,
@@ -12,13 +12,22 @@ from tracker.forms import (
     VNDField,
     input_required,
     max_length,
+    model_label,
     optional,
     options,
     required,
     required_date,
 )
 from tracker.i18n import _l
-from tracker.progress.models import EvidenceKind
+from tracker.progress.models import (
+    Evidence,
+    EvidenceKind,
+    Extension,
+    ProgressReport,
+    ReportingPeriod,
+    ReportMilestone,
+    ReportValue,
+)
 
 
 class ReportForm(BaseForm):
@@ -26,21 +35,21 @@ class ReportForm(BaseForm):
     per milestone of the commitment."""
 
     percent_complete = IntegerField(
-        _l("Percent complete"),
+        model_label(ProgressReport.percent_complete),
         validators=[
             input_required(),
             NumberRange(min=0, max=100, message=_l("Enter a percentage from 0 to 100.")),
         ],
     )
     completion = SelectField(
-        _l("Completion"), choices=options(Completion.choices()), default="limited"
+        model_label(ProgressReport.completion),
+        choices=options(Completion.choices()),
+        default="limited",
     )
     spent_vnd = VNDField(
-        _l("Spent in the period (VND)"), description=_l("Whole đồng, e.g. 1.500.000.000.")
+        model_label(ProgressReport.spent_vnd), description=_l("Whole đồng, e.g. 1.500.000.000.")
     )
-    narrative = TextAreaField(
-        _l("Results, difficulties and next steps"), validators=[max_length(20000)]
-    )
+    narrative = TextAreaField(model_label(ProgressReport.narrative), validators=[max_length(20000)])
     version = VersionField()
 
 
@@ -63,7 +72,7 @@ def report_form_for(commitment, *args, **kwargs) -> ReportForm:
             _Form,
             f"v_{indicator.id}",
             DecimalText(
-                _l("Value"),
+                model_label(ReportValue.value),
                 description=f"{indicator.name} ({indicator.unit})",
                 validators=[optional()],
             ),
@@ -71,20 +80,22 @@ def report_form_for(commitment, *args, **kwargs) -> ReportForm:
         setattr(
             _Form,
             f"vn_{indicator.id}",
-            StringField(_l("Source or note"), validators=[max_length(500)]),
+            StringField(model_label(ReportValue.note), validators=[max_length(500)]),
         )
     for milestone in commitment.milestones:
         setattr(
             _Form,
             f"m_{milestone.id}_status",
             SelectField(
-                _l("Status"),
+                model_label(ReportMilestone.status),
                 choices=options((c, str(label)) for c, label in MILESTONE_CHOICES),
                 default="",
             ),
         )
         setattr(
-            _Form, f"m_{milestone.id}_done_on", DateField(_l("Date met"), validators=[optional()])
+            _Form,
+            f"m_{milestone.id}_done_on",
+            DateField(model_label(ReportMilestone.done_on), validators=[optional()]),
         )
     return _Form(*args, **kwargs)
 
@@ -92,13 +103,13 @@ def report_form_for(commitment, *args, **kwargs) -> ReportForm:
 class EvidenceForm(BaseForm):
     """Upload a piece of evidence."""
 
-    title = StringField(_l("Title"), validators=[required(), max_length(300)])
+    title = StringField(model_label(Evidence.title), validators=[required(), max_length(300)])
     kind = SelectField(
-        _l("Evidence kind"), choices=options(EvidenceKind.choices()), default="other"
+        model_label(Evidence.kind), choices=options(EvidenceKind.choices()), default="other"
     )
-    issued_on = DateField(_l("Date of the document"), validators=[optional()])
+    issued_on = DateField(model_label(Evidence.issued_on), validators=[optional()])
     file = FileField(
-        _l("File"),
+        model_label(Evidence.file_name),
         description=_l("PDF, image, Office document or ZIP archive of those."),
         validators=[FileRequired(message=_l("Choose a file."))],
     )
@@ -122,8 +133,8 @@ class VerifyForm(BaseForm):
 class ExtensionForm(BaseForm):
     """Ask for more time."""
 
-    requested_on = DateField(_l("New date"), validators=[required_date()])
-    reason = TextAreaField(_l("Reason"), validators=[required(), max_length(5000)])
+    requested_on = DateField(model_label(Extension.requested_on), validators=[required_date()])
+    reason = TextAreaField(model_label(Extension.reason), validators=[required(), max_length(5000)])
 
 
 class DecisionForm(BaseForm):
@@ -133,21 +144,23 @@ class DecisionForm(BaseForm):
         _l("Decision"), choices=options([("approve", _l("Approve")), ("refuse", _l("Refuse"))])
     )
     note = TextAreaField(
-        _l("Note"), description=_l("Required when refusing."), validators=[max_length(5000)]
+        model_label(Extension.decision_note),
+        description=_l("Required when refusing."),
+        validators=[max_length(5000)],
     )
 
 
 class ReopenForm(BaseForm):
     """Reopen a locked reporting period."""
 
-    until = DateField(_l("Accept reports until"), validators=[required_date()])
+    until = DateField(model_label(ReportingPeriod.reopened_until), validators=[required_date()])
     reason = TextAreaField(_l("Reason"), validators=[required(), max_length(2000)])
 
 
 class CompleteDirectiveForm(BaseForm):
     """Report a directive done."""
 
-    done_on = DateField(_l("Done on"), validators=[required_date()])
+    done_on = DateField(model_label(Directive.done_on), validators=[required_date()])
     version = VersionField()
 
 

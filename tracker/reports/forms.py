@@ -2,22 +2,26 @@
 
 from wtforms import DateField, SelectField, StringField, TextAreaField
 
-from tracker.forms import BaseForm, max_length, optional, options, required_date
+from tracker.forms import BaseForm, max_length, model_label, optional, options, required_date
 from tracker.i18n import _l
-from tracker.reports.models import ReviewKind
+from tracker.reports.models import GeneratedReport, ReviewKind
 
 
 class ReviewForm(BaseForm):
     """Range, language, and the sections the editors write."""
 
     kind = SelectField(
-        _l("Kind of review"), choices=options(ReviewKind.choices()), default="five_year"
+        model_label(GeneratedReport.kind),
+        choices=options(ReviewKind.choices()),
+        default="five_year",
     )
     lang = SelectField(
-        _l("Language"), choices=options([("vi", "Tiếng Việt"), ("en", "English")]), default="vi"
+        model_label(GeneratedReport.lang),
+        choices=options([("vi", "Tiếng Việt"), ("en", "English")]),
+        default="vi",
     )
-    date_from = DateField(_l("From"), validators=[required_date()])
-    date_to = DateField(_l("To"), validators=[required_date()])
+    date_from = DateField(model_label(GeneratedReport.date_from), validators=[required_date()])
+    date_to = DateField(model_label(GeneratedReport.date_to), validators=[required_date()])
     issued_on = DateField(_l("Date of the document"), validators=[required_date()])
     issuer_parent = StringField(_l("Parent agency"), validators=[optional(), max_length(200)])
     issuer = StringField(_l("Issuing agency"), validators=[optional(), max_length(200)])
