@@ -115,8 +115,9 @@ def test_a_form_field_is_labelled_as_the_column_it_edits(form_class, field, attr
 
 
 def test_the_history_names_records_and_kinds_as_the_models_declare(client, auth, db):
-    """The audit log shows a unit's successor by name, its kind of change translated, hides an
-    area's position, and offers every kind of record under its Vietnamese name."""
+    """The audit log shows a unit's successor by name, its kind of change translated, a year as
+    a year, hides an area's position, and offers every kind of record under its Vietnamese
+    name."""
     w = factories.world()
     qb = w["qb"]
     branch = qb["branch"]
@@ -125,6 +126,7 @@ def test_the_history_names_records_and_kinds_as_the_models_declare(client, auth,
     branch.change_kind = org_models.ChangeKind.merged
     qb["area"].position = 7
     qb["area"].title = "Hạ tầng số"
+    qb["agreement"].vision_year = 2035
     db.session.commit()
     auth.login(w["admin"].email)
 
@@ -133,6 +135,10 @@ def test_the_history_names_records_and_kinds_as_the_models_declare(client, auth,
     assert "Hình thức thay đổi : — → sáp nhập vào" in units
     assert "Hiệu lực đến ngày : — → 30/06/2025" in units
     assert "Đơn vị #" in units and "merged" not in units
+
+    agreements = text_of(client.get("/admin/history?entity=Agreement"))
+    assert "Định hướng đến năm : — → 2035" in agreements  # a year, not 2.035
+    assert "Định hướng đến năm : 2030 Trạng thái : Dự thảo" in agreements  # as created
 
     areas = text_of(client.get("/admin/history?entity=Area"))
     assert "Lĩnh vực #" in areas and "→ Hạ tầng số" in areas
@@ -143,7 +149,7 @@ def test_the_history_names_records_and_kinds_as_the_models_declare(client, auth,
     assert {key: kinds.get(key) for key in ("User", "ApiToken", "Measurement", "Unit")} == {
         "User": "Tài khoản",
         "ApiToken": "Mã truy cập API",
-        "Measurement": "Giá trị",
+        "Measurement": "Số liệu chỉ tiêu",
         "Unit": "Đơn vị",
     }
     assert set(kinds) == {model.__name__ for model in AUDITED}

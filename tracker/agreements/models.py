@@ -503,7 +503,7 @@ class Measurement(VersionedMixin, Base):
 
     __tablename__ = "measurements"
     __audited__ = True
-    __label__ = _l("Value")
+    __label__ = _l("Indicator value")
     __table_args__ = (sa.UniqueConstraint("indicator_id", "measured_on"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -536,7 +536,7 @@ class Directive(VersionedMixin, Base):
 
     __tablename__ = "directives"
     __audited__ = True
-    __label__ = _l("Directive")
+    __label__ = _l("Leadership directive")
 
     id: Mapped[int] = mapped_column(primary_key=True)
     agreement_id: Mapped[int] = mapped_column(

@@ -107,6 +107,8 @@ def _show(value, column, names) -> str:
             return fmt_vnd(int(value))
         if column.key == "size":  # of a file, as the evidence lists show it
             return f"{fmt_number(-(-int(value) // 1024))} KB"
+        if column.key == "year" or column.key.endswith("_year"):
+            return str(value)  # 2030, not 2.030
         if isinstance(kind, sa.Numeric | sa.Integer) and not isinstance(value, bool):
             return fmt_number(Decimal(str(value)))
     except (ValueError, TypeError, ArithmeticError):
