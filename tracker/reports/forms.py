@@ -1,6 +1,7 @@
 """The "Xuất báo cáo" form."""
 
 from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import ValidationError
 
 from tracker.forms import BaseForm, max_length, model_label, optional, options, required_date
 from tracker.i18n import _l
@@ -49,7 +50,5 @@ class ReviewForm(BaseForm):
     )
 
     def validate_date_to(self, field):
-        from wtforms.validators import ValidationError
-
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(_l("The end must be after the start."))
