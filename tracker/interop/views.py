@@ -39,7 +39,7 @@ from tracker.extensions import db
 from tracker.forms import BaseForm
 from tracker.i18n import _, _l
 from tracker.interop import xlsx
-from tracker.interop.json_format import (
+from tracker.interop.json import (
     MAX_JSON_BYTES,
     document_bytes,
     export_agreement,

@@ -28,7 +28,7 @@ from tracker.db import fold, local_today
 from tracker.errors import InvalidValue
 from tracker.extensions import db
 from tracker.i18n import _
-from tracker.interop.json_format import KINDS, ChangeCollector, ImportSummary
+from tracker.interop.changes import KINDS, ChangeCollector, ImportSummary
 from tracker.org.models import Side, Unit, UnitKind
 
 #: Largest workbook accepted for import, checked before it is opened.

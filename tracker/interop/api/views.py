@@ -40,7 +40,7 @@ from tracker.errors import InvalidValue, NotAllowed, NotFound, Refusal, StaleVer
 from tracker.extensions import csrf, db
 from tracker.i18n import _, _l
 from tracker.interop.api import openapi
-from tracker.interop.json_format import (
+from tracker.interop.json import (
     encoding_problem,
     explain,
     export_agreement,
