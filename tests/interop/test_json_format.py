@@ -163,7 +163,9 @@ def generated_agreements(seed: int) -> list[Agreement]:
     rng = random.Random(seed)
     province = factories.province("Quảng Trị", code=f"gen-{seed}")
     units = [
-        factories.unit(province, code=f"G{seed}-P{i}", name=f"Sở ngành {i} — {rng.choice(TRICKY_LINE)}")
+        factories.unit(
+            province, code=f"G{seed}-P{i}", name=f"Sở ngành {i} — {rng.choice(TRICKY_LINE)}"
+        )
         for i in range(3)
     ] + [
         factories.unit(
@@ -204,7 +206,10 @@ def generated_agreements(seed: int) -> list[Agreement]:
         ][: rng.randrange(3)]
         for i in range(rng.randint(1, 4)):
             area = factories.area(
-                agreement, code=ROMAN[i], title=f"Lĩnh vực {i} {rng.choice(TRICKY_LINE)}", position=i
+                agreement,
+                code=ROMAN[i],
+                title=f"Lĩnh vực {i} {rng.choice(TRICKY_LINE)}",
+                position=i,
             )
             for j in range(rng.randint(0, 4)):
                 lead = rng.choice(units)

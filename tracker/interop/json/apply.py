@@ -54,6 +54,8 @@ def _not_found(field: str, code: str) -> str:
     if field == "predecessor_id":
         return _("no agreement %(code)s was found", code=repr(code))
     return _("no unit %(code)s was found", code=repr(code))
+
+
 #: The reason recorded in the history when an import changes a signed indicator's figures.
 IMPORT_REASON = _l("Changed by importing a tracker.agreement/v1 file.")
 
@@ -206,9 +208,7 @@ class _Import:
         history = plan.history if plan.history is not None else stored_history(agreement)
         if stored_history(agreement) != history or stored_status(agreement) != plan.status:
             with self.at(plan.agreement):
-                services.record_status_history(
-                    agreement, user=user, history=history, **plan.status
-                )
+                services.record_status_history(agreement, user=user, history=history, **plan.status)
         db.session.flush()
         return agreement
 

@@ -299,9 +299,10 @@ def plan_import(document) -> Plan:
                 _commitment(c, area_code, c_position, stored_commitments, unit_ref, reported)
             )
 
-    directives, stored_directives = [], {
-        (d.issued_on, d.text): d for d in (agreement.directives if agreement else [])
-    }
+    directives, stored_directives = (
+        [],
+        {(d.issued_on, d.text): d for d in (agreement.directives if agreement else [])},
+    )
     for d in r.each("directives"):
         key = (d.date("issued_on", required=True), d.str("text", max_len=5000, multiline=True))
         directives.append(
