@@ -426,3 +426,49 @@ def test_cell_text_reads_without_evaluating():
     assert excel.cell_text(7000000000.0) == "7000000000"
     assert xlsx.safe_text("=1+1") == "'=1+1"
     assert xlsx.safe_text("a\x01b") == "ab"
+
+
+@pytest.mark.parametrize("column", ["G", "H"])
+def test_a_unit_of_another_province_reads_as_not_found(db, w, column):
+    """Another province's unit gets the same answer as a code that exists nowhere, even when
+    the units sheet lists it."""
+    agreement = w["qb"]["agreement"]
+    lead, support = ("DIC-vl", None) if column == "G" else ("VNPT-qb", "DIC-vl")
+    row = ["I", None, "9.1", "Tiêu đề", None, "VNPT", lead, support]
+    data = filled_template(agreement, [row], units=[["DIC-vl", "Sở Vĩnh Long", "Tỉnh"]])
+    before = _commitment_count()
+    with pytest.raises(excel.WorkbookError) as refused:
+        excel.import_commitments(agreement, data, user=w["qb"]["dic"])
+    [error] = refused.value.errors
+    assert (error.row, error.column) == (2, column)
+    assert error.message.startswith("Không tìm thấy đơn vị DIC-vl")
+    nowhere = filled_template(
+        agreement,
+        [[*row[:6], "KHONG-CO" if column == "G" else lead, "KHONG-CO" if column == "H" else None]],
+    )
+    with pytest.raises(excel.WorkbookError) as other:
+        excel.import_commitments(agreement, nowhere, user=w["qb"]["dic"])
+    assert other.value.errors[0].message == error.message.replace("DIC-vl", "KHONG-CO")
+    db.session.rollback()
+    assert _commitment_count() == before
+
+
+def test_the_service_rules_hold_for_a_row(db, w):
+    """A rule of the commitment form (the lead unit cannot also support) refuses the row, at its
+    column, and nothing of the workbook is written."""
+    agreement = w["qb"]["agreement"]
+    data = filled_template(
+        agreement,
+        [
+            ["I", None, "9.1", "Cam kết tốt", None, "VNPT", "VNPT-qb"],
+            ["I", None, "9.2", "Cam kết sai", None, "VNPT", "VNPT-qb", "VNPT-qb"],
+        ],
+    )
+    before = _commitment_count()
+    with pytest.raises(excel.WorkbookError) as refused:
+        excel.import_commitments(agreement, data, user=w["qb"]["dic"])
+    [error] = refused.value.errors
+    assert (error.sheet, error.row, error.column) == ("Lĩnh vực - Cam kết", 3, "H")
+    assert "chủ trì" in error.message
+    db.session.rollback()
+    assert _commitment_count() == before

@@ -353,6 +353,8 @@ def save_commitment(
         _unit_allowed(agreement, unit, "support_unit_ids", index=index)
     if lead_unit in support_units:
         raise InvalidValue(_("The lead unit cannot also be a supporting unit."), "support_unit_ids")
+    if len(set(support_units)) != len(support_units):
+        raise InvalidValue(_("A supporting unit is listed twice."), "support_unit_ids")
     if (fields.get("budget_vnd") or 0) < 0:
         raise InvalidValue(_("An amount cannot be negative."), "budget_vnd")
     clash = db.session.scalar(

@@ -157,8 +157,8 @@ class _Import:
             if index is not None:
                 at = f"{at}[{index}]" + (".on" if exc.field == "history" else "")
             return problem(at, message)
-        if record is self.plan.agreement:
-            return str(message)
+        if record is self.plan.agreement or isinstance(exc, WrongState):
+            return str(message)  # about the whole agreement (a closed one, say)
         return problem(path, message)
 
     # -- carrying the plan out -----------------------------------------------------------------
