@@ -42,7 +42,14 @@ class Record:
 
     def changed(self, stored) -> bool:
         """Whether the file changes the record (`stored` reads it as `fields` says it)."""
-        return self.obj is None or stored(self.obj) != self.fields
+        return self.obj is None or stored(self.obj) != _comparable(self.fields)
+
+
+def _comparable(fields: dict) -> dict:
+    """The fields as stored reads them: supporting units are a set (listed by code)."""
+    if "support_units" in fields:
+        return {**fields, "support_units": sorted(fields["support_units"])}
+    return fields
 
 
 @dataclass
