@@ -295,9 +295,12 @@ def save_with(form, action, *, stale_obj=None) -> bool:
     except NotAllowed:
         db.session.rollback()
         abort(403)
-    except NotFound:
+    except NotFound as exc:
         db.session.rollback()
-        abort(404)
+        if not (exc.field and exc.field in form):
+            abort(404)
+        # A record the form names (a unit, an agreement) that is not one the user may choose.
+        form[exc.field].errors = [*form[exc.field].errors, str(exc.message)]
     return False
 
 

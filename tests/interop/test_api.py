@@ -13,7 +13,7 @@ from tests.interop import client_for, reporting_world, with_interop
 from tracker.agreements.models import Measurement
 from tracker.auth.tokens import ApiToken
 from tracker.db import local_today, utcnow
-from tracker.interop import json_format as jf
+from tracker.interop import json as jf
 from tracker.interop.api.openapi import document
 from tracker.interop.api.tokens import create_token, revoke_token
 from tracker.progress.models import Evidence, ProgressReport, ReportStatus

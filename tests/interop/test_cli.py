@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from tests import factories
 from tests.interop import documented_only, end_transaction, with_interop
 from tracker.agreements.models import Agreement, Commitment
-from tracker.interop import json_format as jf
+from tracker.interop import json as jf
 from tracker.interop import xlsx
 from tracker.interop.cli import export_command, import_command
 

@@ -33,7 +33,7 @@ from tracker.agreements.models import (
 from tracker.auth.models import Role
 from tracker.errors import InvalidValue
 from tracker.extensions import db as _db
-from tracker.interop import json_format as jf
+from tracker.interop import json as jf
 from tracker.org.models import Province, Side, Unit, UnitKind
 
 
@@ -153,6 +153,8 @@ TRICKY = [
     "@VNPT thông báo",
     'Dòng có "ngoặc kép"\nvà xuống dòng',
 ]
+#: One-line text (codes, names, titles) keeps no line break: the tricky texts that fit on a line.
+TRICKY_LINE = [t for t in TRICKY if "\n" not in t]
 
 
 def generated_agreements(seed: int) -> list[Agreement]:
@@ -161,7 +163,9 @@ def generated_agreements(seed: int) -> list[Agreement]:
     rng = random.Random(seed)
     province = factories.province("Quảng Trị", code=f"gen-{seed}")
     units = [
-        factories.unit(province, code=f"G{seed}-P{i}", name=f"Sở ngành {i} — {rng.choice(TRICKY)}")
+        factories.unit(
+            province, code=f"G{seed}-P{i}", name=f"Sở ngành {i} — {rng.choice(TRICKY_LINE)}"
+        )
         for i in range(3)
     ] + [
         factories.unit(
@@ -180,7 +184,7 @@ def generated_agreements(seed: int) -> list[Agreement]:
         agreement = factories.agreement(
             province,
             code=f"GEN-{seed}-{n}",
-            title=f"Thỏa thuận sinh ngẫu nhiên {seed}/{n} {rng.choice(TRICKY)}",
+            title=f"Thỏa thuận sinh ngẫu nhiên {seed}/{n} {rng.choice(TRICKY_LINE)}",
             status=AgreementStatus.closed if n == 0 else AgreementStatus.in_force,
             period_start=start,
             period_end=start + timedelta(days=5 * 365),
@@ -202,7 +206,10 @@ def generated_agreements(seed: int) -> list[Agreement]:
         ][: rng.randrange(3)]
         for i in range(rng.randint(1, 4)):
             area = factories.area(
-                agreement, code=ROMAN[i], title=f"Lĩnh vực {i} {rng.choice(TRICKY)}", position=i
+                agreement,
+                code=ROMAN[i],
+                title=f"Lĩnh vực {i} {rng.choice(TRICKY_LINE)}",
+                position=i,
             )
             for j in range(rng.randint(0, 4)):
                 lead = rng.choice(units)
@@ -211,7 +218,7 @@ def generated_agreements(seed: int) -> list[Agreement]:
                     area,
                     lead,
                     code=f"{i + 1}.{j + 1}",
-                    title=f"Cam kết {i}.{j}: {rng.choice(TRICKY)}",
+                    title=f"Cam kết {i}.{j}: {rng.choice(TRICKY_LINE)}",
                     support_units=rng.sample(others, rng.randint(0, 2)),
                     position=j,
                     budget_vnd=rng.choice([None, 0, rng.randrange(10**13)]),
@@ -225,7 +232,7 @@ def generated_agreements(seed: int) -> list[Agreement]:
                     done = rng.random() < 0.5
                     factories.milestone(
                         commitment,
-                        title=f"Mốc {k} {rng.choice(TRICKY)}",
+                        title=f"Mốc {k} {rng.choice(TRICKY_LINE)}",
                         due_on=start + timedelta(days=rng.randrange(2000)),
                         done_on=start + timedelta(days=rng.randrange(2000)) if done else None,
                         status=MilestoneStatus.met if done else MilestoneStatus.scheduled,
@@ -234,7 +241,7 @@ def generated_agreements(seed: int) -> list[Agreement]:
                     baseline = Decimal(rng.randrange(0, 50))
                     indicator = factories.indicator(
                         commitment,
-                        name=f"Chỉ tiêu {k} {rng.choice(TRICKY)}",
+                        name=f"Chỉ tiêu {k} {rng.choice(TRICKY_LINE)}",
                         unit=rng.choice(["%", "xã", "trạm BTS"]),
                         baseline=baseline,
                         target=baseline + Decimal(rng.randrange(1, 100)) + Decimal("0.25"),
@@ -524,13 +531,10 @@ BAD_FILES = {
         _mutate(lambda a: a.pop("title")),
         "agreement.title: bắt buộc",
     ),
+    # The service's rule, worded as the form words it, at the JSON path.
     "end before start": (
         _mutate(lambda a: a.update(period_end="2024-01-01")),
-        "agreement.period_end: phải sau period_start",
-    ),
-    "NUL character": (
-        _mutate(lambda a: a.update(partner="VN\u0000PT")),
-        "agreement.partner: chứa ký tự NUL hoặc điểm mã Unicode không hợp lệ",
+        "agreement.period_end: Ngày kết thúc phải sau ngày bắt đầu.",
     ),
 }
 
@@ -579,3 +583,121 @@ def test_the_demo_files_validate():
 
     for path in sorted((DATA / "agreements").glob("*.json")):
         jf.validate_document(json.loads(path.read_text(encoding="utf-8")))
+
+
+# -- the rules of the forms hold for a file ---------------------------------------------------------
+
+
+def _vl_file(w, change) -> dict:
+    """The Vĩnh Long agreement as exported, with a change made to it."""
+    document = jf.export_agreement(w["vl"]["agreement"])
+    change(document["agreement"], w)
+    return document
+
+
+def _refusal(document, user) -> str:
+    before = counts()
+    with pytest.raises(InvalidValue) as refused:
+        jf.run_import(document, user=user)
+    _db.session.rollback()
+    assert counts() == before, "nothing is half-saved"
+    return str(refused.value)
+
+
+def test_a_predecessor_of_another_province_reads_as_not_found(db):
+    """The refusal is the same whether the code exists in another province or nowhere."""
+    w = factories.world()
+    vl_title = w["vl"]["agreement"].title
+    elsewhere = _refusal(
+        _vl_file(w, lambda a, w: a.update(predecessor="QB-2020", title="Đổi")), w["vl"]["dic"]
+    )
+    nowhere = _refusal(
+        _vl_file(w, lambda a, w: a.update(predecessor="XX-2020", title="Đổi")), w["vl"]["dic"]
+    )
+    assert elsewhere == "agreement.predecessor: không tìm thấy thỏa thuận 'QB-2020'"
+    assert nowhere == elsewhere.replace("QB-2020", "XX-2020")
+    agreement = _db.session.get(Agreement, w["vl"]["agreement"].id)
+    assert agreement.predecessor is None and agreement.title == vl_title
+    # The command line (no user) follows the same rule: provinces do not renew each other's.
+    assert _refusal(_vl_file(w, lambda a, w: a.update(predecessor="QB-2020")), None) == elsewhere
+
+
+def _other_province_unit(where):
+    def change(a, w):
+        a["units"].append({"code": "VNPT-qb", "name": "VNPT Quảng Bình", "side": "vnpt"})
+        commitment = a["areas"][0]["commitments"][0]
+        if where == "lead_unit":
+            commitment["lead_unit"] = "VNPT-qb"
+        elif where == "support_units":
+            commitment["support_units"] = [*commitment["support_units"], "VNPT-qb"]
+        elif where == "assignee":
+            a["directives"][0]["assignee"] = "VNPT-qb"
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("where", "path"),
+    [
+        ("lead_unit", "agreement.areas[0].commitments[0].lead_unit"),
+        ("support_units", "agreement.areas[0].commitments[0].support_units[1]"),
+        ("assignee", "agreement.directives[0].assignee"),
+        ("units", "agreement.units[3].code"),
+    ],
+)
+def test_a_unit_of_another_province_reads_as_not_found(db, where, path):
+    w = factories.world()
+    message = _refusal(_vl_file(w, _other_province_unit(where)), w["vl"]["dic"])
+    assert message == f"{path}: không tìm thấy đơn vị 'VNPT-qb'"
+    commitment = _db.session.get(Commitment, w["vl"]["commitment"].id)
+    assert commitment.lead_unit.code == "VNPT-vl"
+    assert "VNPT-qb" not in {u.code for u in commitment.agreement.units}
+
+
+@pytest.mark.parametrize("who", ["vnpt", "leader", "other province"])
+def test_only_those_who_may_edit_the_agreement_import_it(db, who):
+    w = factories.world()
+    user = w["vl"][who] if who != "other province" else w["qb"]["dic"]
+    document = _vl_file(w, lambda a, w: a.update(title="Sửa qua tệp"))
+    message = _refusal(document, user)
+    assert message == "Bạn không có quyền thay đổi thỏa thuận VL-2020."
+
+
+def test_a_closed_agreement_is_not_changed_by_a_file(db):
+    w = factories.world()
+    w["vl"]["agreement"].status = AgreementStatus.closed
+    _db.session.commit()
+    document = _vl_file(w, lambda a, w: a["areas"][0].update(title="Đổi tên"))
+    assert _refusal(document, w["vl"]["dic"]) == "Không thể thay đổi thỏa thuận đã kết thúc."
+    # Nor by the command line: the state rule holds for everyone.
+    assert _refusal(copy.deepcopy(document), None) == "Không thể thay đổi thỏa thuận đã kết thúc."
+
+
+def test_an_indicator_target_below_its_baseline_is_refused_as_the_form_does(db):
+    w = factories.world()
+
+    def change(a, w):
+        indicator = a["areas"][0]["commitments"][0]["indicators"][0]
+        indicator.update(baseline=50, target=10, direction="increase")
+
+    message = _refusal(_vl_file(w, change), w["vl"]["dic"])
+    assert message == (
+        "agreement.areas[0].commitments[0].indicators[0].target: Mục tiêu của chỉ tiêu tăng "
+        "không được thấp hơn giá trị cơ sở."
+    )
+
+
+def test_control_characters_are_cleaned_as_every_entry_point_cleans_them(db):
+    document = documented_only()
+    document["agreement"]["partner"] = "VN\u0000PT"
+    document["agreement"]["title"] = "Thỏa thuận\tmới\nhai dòng"
+    document["agreement"]["description"] = "Dòng một\r\nDòng hai\u0007"
+    jf.run_import(document)
+    db.session.commit()
+    agreement = db.session.scalar(sa.select(Agreement).where(Agreement.code == "QT-VNPT-2025"))
+    assert agreement.partner == "VN PT"  # in one-line text a control character is a space
+    assert agreement.title == "Thỏa thuận mới hai dòng"
+    assert agreement.description == "Dòng một\nDòng hai"
+    # The export of what was stored imports back without a change.
+    again = jf.run_import(jf.load_json(jf.document_bytes(jf.export_agreement(agreement))))
+    assert again.changes == []

@@ -13,7 +13,7 @@ from tests.conftest import text_of
 from tests.interop import client_for, documented_only, with_interop
 from tracker.agreements.models import Agreement, Commitment
 from tracker.auth.tokens import ApiToken, hash_token
-from tracker.interop import json_format as jf
+from tracker.interop import json as jf
 from tracker.interop import xlsx
 
 

@@ -15,7 +15,7 @@ from tests import factories
 from tests.interop import with_interop
 from tracker.agreements.models import AgreementStatus, Commitment, FundingSource
 from tracker.extensions import db as _db
-from tracker.interop import xlsx
+from tracker.interop import excel, xlsx
 from tracker.org.models import Side, Unit
 
 
@@ -175,7 +175,7 @@ def test_the_evidence_register(db, w):
 
 def test_an_export_imports_back_without_changes(w):
     data = xlsx.export_workbook(w["qb"]["agreement"])
-    summary = xlsx.import_commitments(w["qb"]["agreement"], data, dry_run=True)
+    summary = excel.import_commitments(w["qb"]["agreement"], data, dry_run=True)
     assert summary.changes == []
 
 
@@ -196,15 +196,15 @@ def test_the_template(w):
     data = xlsx.template_workbook(w["qb"]["agreement"])
     wb = load_workbook(io.BytesIO(data))
     assert wb.sheetnames == ["Lĩnh vực - Cam kết", "Đơn vị", "Hướng dẫn", "Thông tin chung"]
-    assert xlsx.agreement_code_in(data) == "QB-2020"
-    assert xlsx.agreement_code_in(xlsx.export_workbook(w["qb"]["agreement"])) == "QB-2020"
+    assert excel.agreement_code_in(data) == "QB-2020"
+    assert excel.agreement_code_in(xlsx.export_workbook(w["qb"]["agreement"])) == "QB-2020"
     generic = xlsx.template_workbook()
     assert load_workbook(io.BytesIO(generic)).sheetnames == [
         "Lĩnh vực - Cam kết",
         "Đơn vị",
         "Hướng dẫn",
     ]
-    assert xlsx.agreement_code_in(generic) is None
+    assert excel.agreement_code_in(generic) is None
     assert header(wb["Lĩnh vực - Cam kết"]) == [c.header for c in xlsx.COMMITMENT_COLUMNS]
     codes = {row[0] for row in wb["Đơn vị"].iter_rows(min_row=2, values_only=True)}
     assert {"DIC-qb", "VNPT-qb", "UBND-qb", "VNPT"} <= codes
@@ -249,7 +249,7 @@ def test_a_filled_template_imports(db, w):
         ],
         units=[["TTCNTT-qb", "Trung tâm CNTT Quảng Bình", "Tỉnh"]],
     )
-    summary = xlsx.import_commitments(agreement, data)
+    summary = excel.import_commitments(agreement, data)
     db.session.commit()
     assert summary.counts == {
         "unit": {"create": 1, "update": 0, "delete": 0},
@@ -299,8 +299,8 @@ def test_every_bad_row_is_reported_and_nothing_is_written(db, w):
             ["I", None, "9.10", "Tiêu đề", None, "VNPT", "VNPT-qb", None, None, "Xổ số"],  # 11
         ],
     )
-    with pytest.raises(xlsx.WorkbookError) as refused:
-        xlsx.import_commitments(agreement, data)
+    with pytest.raises(excel.WorkbookError) as refused:
+        excel.import_commitments(agreement, data)
     found = {(e.sheet, e.row, e.column) for e in refused.value.errors}
     s = "Lĩnh vực - Cam kết"
     assert found == {
@@ -332,8 +332,8 @@ def test_bad_rows_of_the_units_sheet_are_reported_too(db, w):
         [["I", None, "9.1", "Tiêu đề", None, "VNPT", "MOI"]],
         units=[["MOI", None, "Tỉnh"], ["MOI2", "Tên", "Không rõ"]],
     )
-    with pytest.raises(xlsx.WorkbookError) as refused:
-        xlsx.import_commitments(w["qb"]["agreement"], data)
+    with pytest.raises(excel.WorkbookError) as refused:
+        excel.import_commitments(w["qb"]["agreement"], data)
     found = {(e.sheet, e.row, e.column) for e in refused.value.errors}
     row_units = len(list(load_workbook(io.BytesIO(data))["Đơn vị"].iter_rows())) - 1
     assert ("Đơn vị", row_units, "B") in found and ("Đơn vị", row_units + 1, "C") in found
@@ -345,13 +345,13 @@ def test_missing_columns_and_sheets_are_named(w):
     wb.active.append(["Mã lĩnh vực", "Mã cam kết"])
     buffer = io.BytesIO()
     wb.save(buffer)
-    with pytest.raises(xlsx.WorkbookError, match="Nội dung cam kết"):
-        xlsx.import_commitments(w["qb"]["agreement"], buffer.getvalue())
+    with pytest.raises(excel.WorkbookError, match="Nội dung cam kết"):
+        excel.import_commitments(w["qb"]["agreement"], buffer.getvalue())
     wb.active.title = "Trang khác"
     buffer = io.BytesIO()
     wb.save(buffer)
-    with pytest.raises(xlsx.WorkbookError, match="Lĩnh vực - Cam kết"):
-        xlsx.import_commitments(w["qb"]["agreement"], buffer.getvalue())
+    with pytest.raises(excel.WorkbookError, match="Lĩnh vực - Cam kết"):
+        excel.import_commitments(w["qb"]["agreement"], buffer.getvalue())
 
 
 def _zip(files: dict) -> bytes:
@@ -379,8 +379,8 @@ def _zip(files: dict) -> bytes:
 )
 def test_files_that_are_not_workbooks_are_refused(db, w, data, expected):
     before = _commitment_count()
-    with force_locale("en"), pytest.raises(xlsx.WorkbookError, match=expected):
-        xlsx.import_commitments(w["qb"]["agreement"], data)
+    with force_locale("en"), pytest.raises(excel.WorkbookError, match=expected):
+        excel.import_commitments(w["qb"]["agreement"], data)
     assert _commitment_count() == before
 
 
@@ -394,8 +394,8 @@ def test_a_workbook_with_a_damaged_sheet_is_refused(db, w):
                 content = content[: len(content) // 2]  # cut in the middle of the XML
             target.writestr(item, content)
     before = _commitment_count()
-    with force_locale("en"), pytest.raises(xlsx.WorkbookError, match="could not be read"):
-        xlsx.import_commitments(w["qb"]["agreement"], buffer.getvalue())
+    with force_locale("en"), pytest.raises(excel.WorkbookError, match="could not be read"):
+        excel.import_commitments(w["qb"]["agreement"], buffer.getvalue())
     assert _commitment_count() == before
 
 
@@ -404,23 +404,71 @@ def test_a_closed_agreement_is_not_changed(db, w):
     data = xlsx.export_workbook(agreement)
     agreement.status = AgreementStatus.closed
     db.session.commit()
-    with pytest.raises(xlsx.WorkbookError):
-        xlsx.import_commitments(agreement, data)
+    with pytest.raises(excel.WorkbookError):
+        excel.import_commitments(agreement, data)
 
 
 def test_only_editors_may_import(w):
     data = xlsx.export_workbook(w["qb"]["agreement"])
     for user in (w["vl"]["dic"], w["qb"]["vnpt"], w["qb"]["leader"]):
-        with pytest.raises(xlsx.WorkbookError):
-            xlsx.import_commitments(w["qb"]["agreement"], data, user=user)
-    summary = xlsx.import_commitments(w["qb"]["agreement"], data, user=w["qb"]["dic"], dry_run=True)
+        with pytest.raises(excel.WorkbookError):
+            excel.import_commitments(w["qb"]["agreement"], data, user=user)
+    summary = excel.import_commitments(
+        w["qb"]["agreement"], data, user=w["qb"]["dic"], dry_run=True
+    )
     assert summary.changes == []
 
 
 def test_cell_text_reads_without_evaluating():
-    assert xlsx.cell_text("'=SUM(A1:A2)") == "=SUM(A1:A2)"
-    assert xlsx.cell_text("=SUM(A1:A2)") == "=SUM(A1:A2)"
-    assert xlsx.cell_text("'bình thường") == "'bình thường"
-    assert xlsx.cell_text(7000000000.0) == "7000000000"
+    assert excel.cell_text("'=SUM(A1:A2)") == "=SUM(A1:A2)"
+    assert excel.cell_text("=SUM(A1:A2)") == "=SUM(A1:A2)"
+    assert excel.cell_text("'bình thường") == "'bình thường"
+    assert excel.cell_text(7000000000.0) == "7000000000"
     assert xlsx.safe_text("=1+1") == "'=1+1"
     assert xlsx.safe_text("a\x01b") == "ab"
+
+
+@pytest.mark.parametrize("column", ["G", "H"])
+def test_a_unit_of_another_province_reads_as_not_found(db, w, column):
+    """Another province's unit gets the same answer as a code that exists nowhere, even when
+    the units sheet lists it."""
+    agreement = w["qb"]["agreement"]
+    lead, support = ("DIC-vl", None) if column == "G" else ("VNPT-qb", "DIC-vl")
+    row = ["I", None, "9.1", "Tiêu đề", None, "VNPT", lead, support]
+    data = filled_template(agreement, [row], units=[["DIC-vl", "Sở Vĩnh Long", "Tỉnh"]])
+    before = _commitment_count()
+    with pytest.raises(excel.WorkbookError) as refused:
+        excel.import_commitments(agreement, data, user=w["qb"]["dic"])
+    [error] = refused.value.errors
+    assert (error.row, error.column) == (2, column)
+    assert error.message.startswith("Không tìm thấy đơn vị DIC-vl")
+    nowhere = filled_template(
+        agreement,
+        [[*row[:6], "KHONG-CO" if column == "G" else lead, "KHONG-CO" if column == "H" else None]],
+    )
+    with pytest.raises(excel.WorkbookError) as other:
+        excel.import_commitments(agreement, nowhere, user=w["qb"]["dic"])
+    assert other.value.errors[0].message == error.message.replace("DIC-vl", "KHONG-CO")
+    db.session.rollback()
+    assert _commitment_count() == before
+
+
+def test_the_service_rules_hold_for_a_row(db, w):
+    """A rule of the commitment form (the lead unit cannot also support) refuses the row, at its
+    column, and nothing of the workbook is written."""
+    agreement = w["qb"]["agreement"]
+    data = filled_template(
+        agreement,
+        [
+            ["I", None, "9.1", "Cam kết tốt", None, "VNPT", "VNPT-qb"],
+            ["I", None, "9.2", "Cam kết sai", None, "VNPT", "VNPT-qb", "VNPT-qb"],
+        ],
+    )
+    before = _commitment_count()
+    with pytest.raises(excel.WorkbookError) as refused:
+        excel.import_commitments(agreement, data, user=w["qb"]["dic"])
+    [error] = refused.value.errors
+    assert (error.sheet, error.row, error.column) == ("Lĩnh vực - Cam kết", 3, "H")
+    assert "chủ trì" in error.message
+    db.session.rollback()
+    assert _commitment_count() == before

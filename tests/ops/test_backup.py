@@ -100,7 +100,7 @@ def populate(app):
 def state(app) -> dict:
     """Everything a restore must give back: full exports, every row of every table, the files."""
     from tracker.agreements.models import Agreement
-    from tracker.interop.json_format import export_agreement
+    from tracker.interop.json import export_agreement
 
     with app.app_context():
         # One connection for everything: on SQLite every transaction holds the write lock.

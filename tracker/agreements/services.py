@@ -10,6 +10,7 @@ from tracker.agreements.models import (
     AgreementStatus,
     Area,
     Commitment,
+    Direction,
     Directive,
     Document,
     Indicator,
@@ -24,24 +25,55 @@ from tracker.auth.permissions import (
     can_create_agreement,
     can_edit_agreement,
     can_record_directive,
+    can_view_agreement,
     in_scope,
 )
 from tracker.db import REASON, local_today
-from tracker.errors import InvalidValue, NotAllowed, check_version
+from tracker.errors import InvalidValue, NotAllowed, NotFound, WrongState, check_version
 from tracker.extensions import db
 from tracker.i18n import _
-from tracker.org.models import Province, Unit
+from tracker.org.models import Province, Side, Unit, UnitKind
+
+# `user=None` is the system: the command line and the demo loader act for nobody in particular
+# and are not limited by a role or a scope; every other rule holds for them too.
 
 
-def _require(allowed: bool) -> None:
-    if not allowed:
+def _require(user, check, *args) -> None:
+    if user is not None and not check(user, *args):
         raise NotAllowed()
 
 
 def _require_editable(user, agreement: Agreement) -> None:
-    _require(can_edit_agreement(user, agreement))
+    _require(user, can_edit_agreement, agreement)
     if not agreement.editable:
-        raise InvalidValue(_("A closed agreement cannot be changed."))
+        raise WrongState(_("A closed agreement cannot be changed."))
+
+
+def require_editable(agreement: Agreement, *, user) -> None:
+    """Refuse unless the user may change the agreement and it is not closed (an import into
+    an agreement is a change of it, even when the file turns out to change nothing)."""
+    _require_editable(user, agreement)
+
+
+def _actor_id(user) -> int | None:
+    return user.id if user is not None else None
+
+
+def _lineage(province: Province) -> set[int]:
+    """The province and those it carries on or that carry it on (after a merger)."""
+    today_id = province.current().id
+    provinces = db.session.scalars(sa.select(Province)).all()
+    return {p.id for p in provinces if p.current().id == today_id} | {province.id}
+
+
+def _check_predecessor(user, province: Province, predecessor: Agreement) -> None:
+    """An agreement renews one of its own province (or the province's predecessors) that the
+    user may see. Any other is answered as not found, so no other province's code shows."""
+    visible = user is None or can_view_agreement(user, predecessor)
+    if not visible or predecessor.province_id not in _lineage(province):
+        raise NotFound(
+            _("No agreement of this province with this code was found."), "predecessor_id"
+        )
 
 
 def _assign(obj, fields: dict) -> None:
@@ -56,11 +88,11 @@ def save_agreement(agreement: Agreement | None, *, user, version=None, **fields)
     if province is None:
         raise InvalidValue(_("Choose a province."), "province_id")
     if agreement is None:
-        _require(can_create_agreement(user) and in_scope(user, province.id))
+        _require(user, lambda u: can_create_agreement(u) and in_scope(u, province.id))
     else:
         _require_editable(user, agreement)
         check_version(agreement, version)
-        if not in_scope(user, province.id):
+        if user is not None and not in_scope(user, province.id):
             raise InvalidValue(
                 _("You cannot move an agreement to a province outside your scope."), "province_id"
             )
@@ -82,8 +114,15 @@ def save_agreement(agreement: Agreement | None, *, user, version=None, **fields)
         raise InvalidValue(
             _("The orientation year cannot be before the end of the period."), "vision_year"
         )
+    days = fields.get("report_deadline_days")
+    if days is not None and not 0 <= days <= 90:
+        raise InvalidValue(
+            _("Reports are due from 0 to 90 days after the end of a period."),
+            "report_deadline_days",
+        )
     predecessor = fields.get("predecessor")
     if predecessor is not None:
+        _check_predecessor(user, province, predecessor)
         node, seen = predecessor, set()
         while node is not None:
             if agreement is not None and node.id == agreement.id:
@@ -99,7 +138,7 @@ def save_agreement(agreement: Agreement | None, *, user, version=None, **fields)
                 from_status=None,
                 to_status=AgreementStatus.draft,
                 changed_on=local_today(),
-                created_by_id=user.id,
+                created_by_id=_actor_id(user),
             )
         )
         db.session.add(agreement)
@@ -119,7 +158,7 @@ def change_status(
     version=None,
 ) -> StatusChange:
     """Move the agreement along its life cycle; signing sets the signature date."""
-    _require(can_edit_agreement(user, agreement))
+    _require(user, can_edit_agreement, agreement)
     check_version(agreement, version)
     if to_status not in allowed_transitions(agreement.status, signed=agreement.is_signed):
         raise InvalidValue(_("This status change is not allowed."), "to_status")
@@ -133,7 +172,7 @@ def change_status(
         to_status=to_status,
         changed_on=on,
         note=note or None,
-        created_by_id=user.id,
+        created_by_id=_actor_id(user),
     )
     agreement.status_changes.append(change)
     agreement.status = to_status
@@ -143,12 +182,119 @@ def change_status(
     return change
 
 
-def _unit_allowed(agreement: Agreement, unit: Unit | None, field: str) -> Unit:
-    if unit is None or unit.id not in {u.id for u in units_for_agreement(agreement)}:
+def record_status_history(
+    agreement: Agreement,
+    *,
+    user,
+    status: AgreementStatus,
+    signed_on: date | None,
+    history: list[dict],
+) -> None:
+    """Set the status, the signing date and the dated history an agreement had elsewhere (an
+    imported file): `history` lists {"to_status", "changed_on", "note"} oldest first. Steps
+    already recorded are kept; the dates may not be in the future nor go backwards."""
+    _require_editable(user, agreement)
+    today = local_today()
+    if signed_on is not None and signed_on > today:
+        raise InvalidValue(_("The date cannot be in the future."), "signed_on")
+    previous = None
+    for index, step in enumerate(history):
+        if step["changed_on"] > today:
+            raise InvalidValue(_("The date cannot be in the future."), "history", index=index)
+        if previous is not None and step["changed_on"] < previous:
+            raise InvalidValue(
+                _("The date cannot be before the previous status change."), "history", index=index
+            )
+        previous = step["changed_on"]
+    kept = {(c.to_status, c.changed_on): c for c in agreement.status_changes}
+    changes, before = [], None
+    for step in history:
+        change = kept.pop((step["to_status"], step["changed_on"]), None)
+        if change is None:
+            change = StatusChange(
+                to_status=step["to_status"],
+                changed_on=step["changed_on"],
+                created_by_id=_actor_id(user),
+            )
+        change.from_status, change.note = before, step.get("note") or None
+        before = step["to_status"]
+        changes.append(change)
+    agreement.status_changes = changes
+    agreement.status, agreement.signed_on = status, signed_on
+    db.session.flush()
+
+
+def _unit_allowed(agreement: Agreement, unit: Unit | None, field: str, **details) -> Unit:
+    """Units of the agreement's province (and its predecessors or successor) and national
+    units may take part; any other is answered as not found, wherever it is."""
+    if unit is None:
         raise InvalidValue(
             _("Choose a unit of this agreement's province or a national unit."), field
         )
+    if unit.id is None or unit.id not in {u.id for u in units_for_agreement(agreement)}:
+        raise NotFound(
+            _("No unit with this code was found among the units this agreement may use."),
+            field,
+            **details,
+        )
     return unit
+
+
+def add_unit(
+    agreement: Agreement, *, user, code: str, name: str, side: Side, national: bool = False
+) -> Unit:
+    """A unit the system does not know yet, named by an imported file: it joins the
+    agreement's province, or is national (only an administrator adds one)."""
+    _require_editable(user, agreement)
+    if national:
+        _require(user, lambda u: u.is_admin)
+    clash = db.session.scalar(sa.select(Unit.id).where(sa.func.lower(Unit.code) == code.lower()))
+    if clash is not None:
+        raise InvalidValue(_("The code %(code)s is already used.", code=code), "code")
+    unit = Unit(
+        code=code,
+        name=name,
+        side=side,
+        kind=UnitKind.vnpt_branch if side == Side.vnpt else UnitKind.other,
+        province=None if national else agreement.province,
+    )
+    db.session.add(unit)
+    db.session.flush()
+    return unit
+
+
+def add_province(*, user, code: str, name: str) -> Province:
+    """A province the system does not know yet, named by an imported file: only an
+    administrator (or the system) adds one."""
+    _require(user, lambda u: u.is_admin)
+    clash = db.session.scalar(
+        sa.select(Province.id).where(sa.func.lower(Province.code) == code.lower())
+    )
+    if clash is not None:
+        raise InvalidValue(_("The code %(code)s is already used.", code=code), "code")
+    province = Province(code=code, name=name)
+    db.session.add(province)
+    db.session.flush()
+    return province
+
+
+def set_parties(agreement: Agreement, *, user, units: list[Unit]) -> None:
+    """The units taking part in the agreement: each must be one it may use, and those its
+    commitments and directives name stay."""
+    _require_editable(user, agreement)
+    for index, unit in enumerate(units):
+        _unit_allowed(agreement, unit, "units", index=index)
+    named = {c.lead_unit for c in _commitments_of(agreement)}
+    named |= {u for c in _commitments_of(agreement) for u in c.support_units}
+    named |= {d.assignee for d in agreement.directives}
+    agreement.units = sorted(set(units) | named, key=lambda u: u.code)
+    db.session.flush()
+
+
+def _commitments_of(agreement: Agreement) -> list[Commitment]:
+    return list(
+        db.session.scalars(sa.select(Commitment).where(Commitment.agreement_id == agreement.id))
+    )
 
 
 def _take_part(agreement: Agreement, *units: Unit) -> None:
@@ -203,10 +349,12 @@ def save_commitment(
     if area is None or area.agreement_id != agreement.id:
         raise InvalidValue(_("Choose an area of this agreement."), "area_id")
     _unit_allowed(agreement, lead_unit, "lead_unit_id")
-    for unit in support_units:
-        _unit_allowed(agreement, unit, "support_unit_ids")
+    for index, unit in enumerate(support_units):
+        _unit_allowed(agreement, unit, "support_unit_ids", index=index)
     if lead_unit in support_units:
         raise InvalidValue(_("The lead unit cannot also be a supporting unit."), "support_unit_ids")
+    if len(set(support_units)) != len(support_units):
+        raise InvalidValue(_("A supporting unit is listed twice."), "support_unit_ids")
     if (fields.get("budget_vnd") or 0) < 0:
         raise InvalidValue(_("An amount cannot be negative."), "budget_vnd")
     clash = db.session.scalar(
@@ -280,9 +428,18 @@ def save_indicator(
     reason, which the history keeps."""
     agreement = commitment.agreement
     _require_editable(user, agreement)
+    direction, baseline, target = fields.get("direction"), fields["baseline"], fields["target"]
+    if direction == Direction.increase and target < baseline:
+        raise InvalidValue(
+            _("The target of an increasing indicator cannot be below its baseline."), "target"
+        )
+    if direction == Direction.decrease and target > baseline:
+        raise InvalidValue(
+            _("The target of a decreasing indicator cannot be above its baseline."), "target"
+        )
     if indicator is not None:
         check_version(indicator, version)
-        changed = indicator.baseline != fields["baseline"] or indicator.target != fields["target"]
+        changed = indicator.baseline != baseline or indicator.target != target
         if changed and agreement.is_signed:
             if not reason.strip():
                 raise InvalidValue(
@@ -293,7 +450,8 @@ def save_indicator(
                 )
             db.session.info[REASON] = reason.strip()
     if indicator is None:
-        indicator = Indicator(commitment=commitment, position=len(commitment.indicators), **fields)
+        fields.setdefault("position", len(commitment.indicators))
+        indicator = Indicator(commitment=commitment, **fields)
         db.session.add(indicator)
     else:
         _assign(indicator, fields)
@@ -323,6 +481,17 @@ def add_measurement(
     return measurement
 
 
+def change_measurement(
+    measurement: Measurement, *, user, value, verified: bool, note: str = "", version=None
+) -> Measurement:
+    """Correct a recorded value of an indicator (its date identifies it)."""
+    _require_editable(user, measurement.indicator.commitment.agreement)
+    check_version(measurement, version)
+    measurement.value, measurement.verified, measurement.note = value, verified, note or None
+    db.session.flush()
+    return measurement
+
+
 def save_directive(
     directive: Directive | None,
     *,
@@ -333,7 +502,7 @@ def save_directive(
     **fields,
 ) -> Directive:
     """Record or update a leadership directive."""
-    _require(can_record_directive(user, agreement))
+    _require(user, can_record_directive, agreement)
     if directive is not None:
         check_version(directive, version)
     _unit_allowed(agreement, assignee, "assignee_unit_id")
@@ -357,7 +526,7 @@ def attach_document(
     agreement: Agreement, *, user, title: str, issued_on: date | None, stored
 ) -> Document:
     """Attach a stored file to the agreement."""
-    _require(can_edit_agreement(user, agreement))
+    _require(user, can_edit_agreement, agreement)
     document = Document(
         agreement=agreement,
         title=title,
@@ -375,22 +544,28 @@ def attach_document(
 def delete_record(obj, *, agreement: Agreement, user) -> None:
     """Delete an area, commitment, milestone, indicator, measurement, directive or document."""
     if isinstance(obj, Directive):
-        _require(can_record_directive(user, agreement) and user.role != "leader")
+        _require(user, lambda u: can_record_directive(u, agreement) and u.role != "leader")
     else:
         _require_editable(user, agreement)
-    if isinstance(obj, Area) and obj.commitments:
+    if isinstance(obj, Area) and _count(Commitment.__table__.c.area_id, obj.id):
         raise InvalidValue(_("Move or delete the area's commitments first."))
     if isinstance(obj, Commitment) and _has_reports(Commitment.id == obj.id):
-        raise InvalidValue(
+        raise WrongState(
             _("This commitment has progress reports, which are kept: mark it withdrawn instead.")
         )
+    if isinstance(obj, Milestone) and _count(_report_milestones.c.milestone_id, obj.id):
+        raise WrongState(_("Progress reports refer to this milestone: it is kept."))
+    if isinstance(obj, Indicator) and _count(_report_values.c.indicator_id, obj.id):
+        raise WrongState(_("Progress reports refer to this indicator: it is kept."))
+    if isinstance(obj, Directive) and _count(_evidence.c.directive_id, obj.id):
+        raise WrongState(_("Evidence refers to this directive: it is kept."))
     db.session.delete(obj)
     db.session.flush()
 
 
 def delete_agreement(agreement: Agreement, *, user) -> None:
     """Only a draft can be deleted; anything later is kept for the record."""
-    _require(can_edit_agreement(user, agreement))
+    _require(user, can_edit_agreement, agreement)
     if agreement.status != AgreementStatus.draft:
         raise InvalidValue(_("Only a draft agreement can be deleted."))
     if _has_reports(Commitment.agreement_id == agreement.id):
@@ -401,9 +576,19 @@ def delete_agreement(agreement: Agreement, *, user) -> None:
     db.session.flush()
 
 
-#: The reports table, named here so this module does not import the progress package (which
+#: The reporting tables, named here so this module does not import the progress package (which
 #: depends on this one).
 _reports = sa.table("progress_reports", sa.column("commitment_id"))
+_report_milestones = sa.table("report_milestones", sa.column("milestone_id"))
+_report_values = sa.table("report_values", sa.column("indicator_id"))
+_evidence = sa.table("evidence", sa.column("directive_id"))
+
+
+def _count(column, value) -> int:
+    """How many rows hold `value` in `column` (in the database, after the last flush)."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(column.table).where(column == value)
+    )
 
 
 def _has_reports(condition) -> bool:

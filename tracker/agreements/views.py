@@ -252,8 +252,6 @@ def _agreement_fields(form) -> dict:
     predecessor = (
         db.session.get(Agreement, form.predecessor_id.data) if form.predecessor_id.data else None
     )
-    if predecessor is not None and not can_view_agreement(current_user, predecessor):
-        predecessor = None
     return {
         "code": form.code.data,
         "title": form.title.data,

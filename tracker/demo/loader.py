@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from tracker.auth.models import Role, User
 from tracker.auth.services import create_user
 from tracker.extensions import db
-from tracker.interop.json_format import import_agreement
+from tracker.interop.json import import_agreement
 from tracker.org.models import ChangeKind, Province, Side, Unit, UnitKind
 
 DATA = Path(__file__).parent / "data"

@@ -65,7 +65,7 @@ def _write(path: str, data: bytes) -> None:
 @with_appcontext
 def export_command(agreement, fmt, out):
     """Export the agreement with code AGREEMENT."""
-    from tracker.interop.json_format import document_bytes, export_agreement
+    from tracker.interop.json import document_bytes, export_agreement
     from tracker.interop.xlsx import export_workbook
 
     with force_locale("vi"):
@@ -89,8 +89,8 @@ def export_command(agreement, fmt, out):
 def import_command(file, dry_run, agreement_code):
     """Import FILE: a tracker.agreement/v1 .json file (creates or updates the agreement of its
     code) or an .xlsx workbook (its commitments sheet, into --agreement)."""
-    from tracker.interop.json_format import MAX_JSON_BYTES, load_json, run_import
-    from tracker.interop.xlsx import MAX_XLSX_BYTES, agreement_code_in, import_commitments
+    from tracker.interop.excel import MAX_XLSX_BYTES, agreement_code_in, import_commitments
+    from tracker.interop.json import MAX_JSON_BYTES, load_json, run_import
 
     path = Path(file)
     kind = path.suffix.lower()

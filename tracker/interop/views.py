@@ -38,8 +38,8 @@ from tracker.errors import InvalidValue
 from tracker.extensions import db
 from tracker.forms import BaseForm
 from tracker.i18n import _, _l
-from tracker.interop import xlsx
-from tracker.interop.json_format import (
+from tracker.interop import excel, xlsx
+from tracker.interop.json import (
     MAX_JSON_BYTES,
     document_bytes,
     export_agreement,
@@ -211,7 +211,7 @@ def _run(kind: str, data: bytes, agreement_code: str | None, *, dry_run: bool):
         raise InvalidValue(
             _("Choose the agreement the workbook's commitments go into."), "agreement"
         )
-    return xlsx.import_commitments(agreement, data, dry_run=dry_run, user=current_user)
+    return excel.import_commitments(agreement, data, dry_run=dry_run, user=current_user)
 
 
 def _kind_labels() -> dict:
@@ -256,7 +256,7 @@ def import_file():
     if not form.validate_on_submit():
         return _page(form, status=400)
     upload = form.file.data
-    limit = max(MAX_JSON_BYTES, xlsx.MAX_XLSX_BYTES)
+    limit = max(MAX_JSON_BYTES, excel.MAX_XLSX_BYTES)
     data = upload.stream.read(limit + 1)
     file_name = upload.filename or ""
     try:
@@ -269,7 +269,7 @@ def import_file():
         kind = _kind(data, file_name)
         target = form.agreement.data
         if kind == "xlsx" and not target:
-            target = xlsx.agreement_code_in(data)  # exports and templates name their agreement
+            target = excel.agreement_code_in(data)  # exports and templates name their agreement
             if not target:
                 raise InvalidValue(
                     _("Choose the agreement the workbook's commitments go into."), "agreement"

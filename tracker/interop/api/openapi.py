@@ -473,7 +473,7 @@ for _name in ("Area", "Milestone", "Indicator", "Directive", "Period", "ReportSu
 
 def _agreement_document_schema() -> dict:
     """The tracker.agreement/v1 JSON Schema from docs/, usable as an OpenAPI 3.1 component."""
-    from tracker.interop.json_format import schema
+    from tracker.interop.json import schema
 
     document = copy.deepcopy(schema())
     for key in ("$schema", "$id"):

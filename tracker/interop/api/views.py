@@ -36,11 +36,11 @@ from tracker.auth.models import User
 from tracker.auth.permissions import can_view_agreement
 from tracker.auth.tokens import TOKEN_PREFIX, ApiToken, hash_token
 from tracker.db import ACTOR, local_today, utcnow
-from tracker.errors import InvalidValue, NotAllowed, NotFound, Refusal, StaleVersion
+from tracker.errors import NotAllowed, NotFound, Refusal, StaleVersion
 from tracker.extensions import csrf, db
 from tracker.i18n import _, _l
 from tracker.interop.api import openapi
-from tracker.interop.json_format import (
+from tracker.interop.json import (
     encoding_problem,
     explain,
     export_agreement,
@@ -180,7 +180,9 @@ def _max_mb() -> int:
 _DEFAULT_MESSAGES = {
     NotAllowed: _l("You are not allowed to do this."),
     NotFound: _l("Not found."),
-    StaleVersion: _l("Someone else changed this record since you read it; read it again and retry."),
+    StaleVersion: _l(
+        "Someone else changed this record since you read it; read it again and retry."
+    ),
     Refusal: _l("You are not allowed to do this."),
 }
 
