@@ -249,7 +249,7 @@ class Document(TimestampMixin, Base):
     #: The name the file had when uploaded, kept for download.
     file_name: Mapped[str] = mapped_column(sa.String(255))
     #: SHA-256 of the content; also the stored file's name.
-    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True, info={"stored_file": True})
     size: Mapped[int] = mapped_column(sa.BigInteger)
     content_type: Mapped[str] = mapped_column(sa.String(120))
 

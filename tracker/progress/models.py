@@ -254,11 +254,11 @@ class Evidence(TimestampMixin, Base):
     kind: Mapped[EvidenceKind] = enum_column(EvidenceKind, default=EvidenceKind.other)
     issued_on: Mapped[date | None]
     file_name: Mapped[str] = mapped_column(sa.String(255))
-    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True, info={"stored_file": True})
     size: Mapped[int] = mapped_column(sa.BigInteger)
     content_type: Mapped[str] = mapped_column(sa.String(120))
     #: SHA-256 of the stored thumbnail (images only).
-    thumbnail_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    thumbnail_sha256: Mapped[str | None] = mapped_column(sa.String(64), info={"stored_file": True})
     #: Verified evidence is never deleted; a newer file supersedes it.
     superseded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("evidence.id"))
 

@@ -40,7 +40,7 @@ class GeneratedReport(Base):
     options: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     #: SHA-256 of the verified data the document was built from (same data → same fingerprint).
     data_fingerprint: Mapped[str] = mapped_column(sa.String(64))
-    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True, info={"stored_file": True})
     size: Mapped[int] = mapped_column(sa.BigInteger)
     pages: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
