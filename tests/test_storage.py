@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from werkzeug.datastructures import FileStorage
 
 from tests import factories
+from tests.conftest import text_of
 from tracker import storage
 from tracker.agreements.models import Document
 from tracker.progress import services
@@ -224,3 +225,21 @@ def test_an_old_office_file_gets_the_extension_of_its_kind(tmp_path, stream, ser
     path.write_bytes(OLE_HEADER + b"\x00" * 100 + stream.encode("utf-16-le") + b"\x00" * 100)
     assert storage.download_name("bang.hta", storage.OLE, path) == served
     assert storage.download_name("bang.xls", storage.OLE, path) == "bang.xls"
+
+
+def test_a_workbook_carrying_a_program_is_refused_as_an_agreement_document(app, client, auth, db):
+    w = factories.world()
+    auth.login(w["qb"]["dic"].email)
+    before = files(app)
+    response = client.post(
+        f"/agreements/{w['qb']['agreement'].code}/documents/new",
+        data={
+            "title": "Bảng chỉ tiêu",
+            "file": (io.BytesIO(_xlsx(**{"payload.exe": b"MZ\x90\x00"})), "chi-tieu.xlsx"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    assert "chứa một tệp không thuộc loại tài liệu đó (payload.exe)" in text_of(response)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Document)) == 0
+    assert files(app) == before
