@@ -249,7 +249,9 @@ def download_name(file_name: str, content_type: str, path: Path | None = None) -
     if dot and suffix.lower() in {e[1:] for e in allowed}:
         return name
     if dot and stem and _EXTENSION.fullmatch("." + suffix):
-        name = stem
+        name = stem  # "van-ban.docx.exe" → "van-ban.docx"
+        if Path(name).suffix.lower() in allowed:
+            return name
     extension = allowed[0]
     if content_type == OLE and path is not None:
         extension = _ole_extension(path)

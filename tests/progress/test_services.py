@@ -156,12 +156,11 @@ def _supersede(w, user, evidence):
         ("submitted", "delete", "vnpt", "không thể thay đổi"),
         ("verified", "add", "vnpt", "không thể thay đổi"),
         ("verified", "delete", "vnpt", "Không thể xóa"),
-        ("draft", "supersede", "vnpt", "hãy xóa tệp này"),
     ],
 )
 def test_evidence_changes_only_while_the_workflow_allows(db, rw, status, action, who, message):
     """A submitted report's evidence is frozen for the review; a verified report's is kept and
-    only superseded; a draft's is deleted and added, not superseded."""
+    only superseded."""
     report = report_in(db, rw, status)
     evidence = report.evidence[0]
     user = rw["qb"][who]
@@ -179,9 +178,10 @@ def test_evidence_changes_only_while_the_workflow_allows(db, rw, status, action,
     assert db.session.get(Evidence, evidence.id).superseded_by_id is None
 
 
+@pytest.mark.parametrize("status", ["draft", "verified"])
 @pytest.mark.parametrize("who", ["vnpt", "dic"])
-def test_verified_evidence_is_superseded_and_kept(db, rw, who):
-    report = report_in(db, rw, "verified")
+def test_evidence_is_superseded_and_kept(db, rw, who, status):
+    report = report_in(db, rw, status)
     old = report.evidence[0]
     new = _supersede(rw, rw["qb"][who], old)
     db.session.commit()

@@ -332,19 +332,21 @@ def _apply(report: ProgressReport) -> None:
 
 # -- evidence ---------------------------------------------------------------------------------
 #
-# A report's evidence changes while the report is written (draft, returned): files are added and
-# deleted. Once submitted it is frozen for the review; once verified it is kept for good, and a
-# newer file can only supersede it (the old one stays, marked).
+# A report's evidence changes while the report is written (draft, returned): files are added,
+# deleted or superseded. Once submitted it is frozen for the review; once verified it is kept for
+# good, and a newer file can only supersede it (the old one stays, marked).
+
+
+def _may_supersede(user, report: ProgressReport | None) -> bool:
+    return report is not None and (
+        can_report(user, report.commitment) or can_verify(user, report.commitment.agreement)
+    )
 
 
 def can_supersede(user, report: ProgressReport | None) -> bool:
-    """Whether the user may supersede the evidence of this report (verified, and the user reports
-    on the commitment or verifies its agreement)."""
-    return (
-        report is not None
-        and report.status == ReportStatus.verified
-        and (can_report(user, report.commitment) or can_verify(user, report.commitment.agreement))
-    )
+    """Whether the user may supersede the evidence of this report now: the user reports on the
+    commitment or verifies its agreement, and the report is not awaiting verification."""
+    return _may_supersede(user, report) and report.status != ReportStatus.submitted
 
 
 def _title(title: str | None) -> str:
@@ -391,23 +393,12 @@ def supersede_evidence(
 ) -> Evidence:
     """Replace a verified piece of evidence by a newer file; the old one stays, marked."""
     report = old.report
-    _require(
-        report is not None
-        and (can_report(user, report.commitment) or can_verify(user, report.commitment.agreement))
-    )
+    _require(_may_supersede(user, report))
     if report.status == ReportStatus.submitted:
         raise WrongState(
             _(
                 "The report is awaiting verification: its evidence cannot be changed until the "
                 "DIC verifies or returns it."
-            ),
-            status=report.status.value,
-        )
-    if report.status != ReportStatus.verified:
-        raise WrongState(
-            _(
-                "Only the evidence of a verified report is superseded; delete this file and "
-                "attach the new one instead."
             ),
             status=report.status.value,
         )

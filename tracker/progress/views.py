@@ -306,7 +306,9 @@ def report(report_id):
         agreement=agreement,
         can_edit=can_report(current_user, item.commitment) and item.status in services.EDITABLE,
         can_review=reviewer and current_user.id not in services._submitters(item),
-        can_supersede=services.can_supersede(current_user, item),
+        # A report being written offers Delete instead; a verified one keeps its files.
+        can_supersede=item.status == ReportStatus.verified
+        and services.can_supersede(current_user, item),
         return_form=f.ReturnForm(version=item.version),
         verify_form=f.VerifyForm(version=item.version),
         evidence_form=f.EvidenceForm(),
