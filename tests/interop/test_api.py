@@ -140,7 +140,22 @@ def test_agreements_are_paginated(rw, client):
 
 
 @pytest.mark.parametrize(
-    "query", ["per_page=101", "per_page=0", "page=0", "page=abc", "page=-1", "status=ongoing"]
+    "query",
+    [
+        "per_page=101",
+        "per_page=0",
+        "page=0",
+        "page=abc",
+        "page=-1",
+        "status=ongoing",
+        # A repeated parameter: each value is checked like a single one...
+        "status=in_force&status=bogus",
+        "status=bogus&status=in_force",
+        "page=1&page=abc",
+        # ...and two different values are not a list this API takes.
+        "status=in_force&status=draft",
+        "per_page=5&per_page=6",
+    ],
 )
 def test_bad_query_parameters_are_400(rw, client, query):
     response = client.get(f"/api/v1/agreements?{query}", headers=bearer(rw["admin_token"]))
@@ -220,9 +235,30 @@ def test_another_provinces_objects_are_not_found(db, rw, client):
         assert_error(client.post(url, headers=headers, **kw), 404, "not_found")
 
 
+def test_a_repeated_parameter_with_one_value_is_that_value(rw, client):
+    headers = bearer(rw["admin_token"])
+    body = client.get("/api/v1/agreements?status=in_force&status=in_force", headers=headers)
+    assert body.status_code == 200 and body.get_json()["total"] == 2
+    error = assert_error(
+        client.get("/api/v1/agreements?status=in_force&status=bogus", headers=headers),
+        400,
+        "invalid_request",
+    )
+    assert error["details"]["errors"] == [
+        {
+            "path": "status",
+            "message": "giá trị 'bogus' không hợp lệ (cho phép: draft, under_review, signed, "
+            "in_force, closed)",
+        }
+    ]
+
+
 def test_unknown_paths_and_methods(rw, client):
     headers = bearer(rw["admin_token"])
-    assert_error(client.get("/api/v1/nothing-here", headers=headers), 404, "not_found")
+    for path in ("/api/v1/nothing-here", "/api/v1/nothing/deeper/still", "/api/v1/reports/x"):
+        error = assert_error(client.get(path, headers=headers), 404, "not_found")
+        assert error["details"] == {"path": path}
+        assert_error(client.get(path), 404, "not_found")  # no token needed to learn that
     response = client.delete("/api/v1/agreements", headers=headers)
     assert_error(response, 405, "method_not_allowed")
     assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
@@ -474,8 +510,97 @@ def test_evidence_refusals(db, rw, client):
     response = client.post(
         url, data={"file": (io.BytesIO(PDF), "a.pdf"), "title": "muộn"}, headers=headers
     )
-    assert_error(response, 409, "not_editable")
+    error = assert_error(response, 409, "not_editable")
+    assert error["details"] == {"status": "submitted"}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) == 0
+
+
+def _files(app):
+    from pathlib import Path
+
+    return sorted(p for p in Path(app.config["UPLOAD_FOLDER"]).rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize(
+    ("who", "submitted", "data", "status", "code", "details"),
+    [
+        # A valid image refused by the service: neither it nor its thumbnail is kept.
+        ("vnpt", True, {"title": "Ảnh"}, 409, "not_editable", {"status": "submitted"}),
+        ("leader", False, {"title": "Ảnh"}, 403, "forbidden", {}),
+        ("vnpt_other", False, {"title": "Ảnh"}, 403, "forbidden", {}),
+        ("vnpt", False, {"title": " \x00\x07 "}, 422, "unprocessable", {"field": "title"}),
+    ],
+)
+def test_a_refused_upload_leaves_no_file(
+    db, rw, client, app, who, submitted, data, status, code, details
+):
+    headers = bearer(rw["qb"]["vnpt_token"])
+    report = client.post(report_url(rw), json=report_body(rw), headers=headers).get_json()
+    if submitted:
+        client.post(f"/api/v1/reports/{report['id']}/submit", headers=headers)
+    before = _files(app)
+    response = client.post(
+        f"/api/v1/reports/{report['id']}/evidence",
+        data={"file": (io.BytesIO(PNG), f"anh-{who}.png"), **data},
+        headers=bearer(rw["qb"][f"{who}_token"]),
+    )
+    error = assert_error(response, status, code)
+    assert error["details"] == details
+    assert _files(app) == before
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) == 0
+
+
+def test_the_refusal_messages_say_why(db, rw, client):
+    headers = bearer(rw["qb"]["leader_token"])
+    error = assert_error(
+        client.post(report_url(rw), json=report_body(rw), headers=headers), 403, "forbidden"
+    )
+    assert error["message"] == "Bạn được xem cam kết này nhưng không được báo cáo."
+    headers = bearer(rw["qb"]["vnpt_token"])
+    report = client.post(report_url(rw), json=report_body(rw), headers=headers).get_json()
+    client.post(
+        report_url(rw),
+        json=report_body(rw, percent_complete=50, version=report["version"]),
+        headers=headers,
+    )
+    error = assert_error(
+        client.post(f"/api/v1/reports/{report['id']}/submit", json={"version": 1}, headers=headers),
+        409,
+        "stale",
+    )
+    assert error["details"] == {"version": 2}
+    client.post(f"/api/v1/reports/{report['id']}/submit", headers=headers)
+    error = assert_error(
+        client.post(report_url(rw), json=report_body(rw), headers=headers), 409, "not_editable"
+    )
+    assert error["details"] == {"status": "submitted"}
+    assert error["message"] == "Báo cáo đã gửi không thể thay đổi."
+
+
+def test_an_over_size_request_is_answered_in_json(db, rw, client, app):
+    headers = bearer(rw["qb"]["vnpt_token"])
+    report = client.post(report_url(rw), json=report_body(rw), headers=headers).get_json()
+    before = _files(app)
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    try:
+        upload = client.post(
+            f"/api/v1/reports/{report['id']}/evidence",
+            data={"file": (io.BytesIO(PDF + b"0" * 4096), "lon.pdf"), "title": "Lớn"},
+            headers=headers,
+        )
+        body = client.post(
+            report_url(rw),
+            data=b'{"narrative": "' + b"x" * 4096 + b'"}',
+            content_type="application/json",
+            headers=headers,
+        )
+    finally:
+        app.config["MAX_CONTENT_LENGTH"] = limit
+    for response in (upload, body):
+        error = assert_error(response, 413, "too_large")
+        assert "quá lớn" in error["message"]
+    assert _files(app) == before
 
 
 # -- the OpenAPI document -------------------------------------------------------------------------

@@ -101,6 +101,7 @@ def instance(tmp_path, migrated):
             db.session.commit()
             referenced = [evidence.sha256, image.sha256, thumb, document.sha256, review.sha256]
             files["referenced"] = [age(storage.path_for(sha)) for sha in referenced]
+            files["review"] = storage.path_for(review.sha256)
             old = storage.store(Upload("old orphan.pdf", pdf_bytes("gc-old-orphan")))
             young = storage.store(Upload("young orphan.pdf", pdf_bytes("gc-young-orphan")))
             files["old_orphan"] = age(storage.path_for(old.sha256))
@@ -153,6 +154,15 @@ def test_removes_orphans_and_stale_temporaries_only(instance):
     assert files["young_temp"].exists()
     assert all(p.exists() for p in files["referenced"] + files["unknown"])
     assert "Removed 0 unreferenced and 0 temporary file(s) (0 bytes)." in run(app, "--min-age", "0")
+
+
+def test_a_generated_review_is_never_collected(instance):
+    """The registry of stored-file columns (tracker.storage) includes the generated reviews'."""
+    app, folder, files = instance
+    run(app, "--min-age", "0")
+    assert files["review"].exists()
+    with app.app_context():
+        assert storage.in_use(files["review"].name)
 
 
 def test_a_file_referenced_meanwhile_is_kept(instance, monkeypatch):

@@ -514,3 +514,83 @@ def test_records_with_reports_are_kept(client, auth, db, rw):
     db.session.expire_all()
     assert db.session.get(Commitment, rw["qb"]["commitment"].id) is not None
     assert the_report(db, rw) is not None
+
+
+def _submitted_with_evidence(client, auth, db, rw):
+    auth.login(rw["qb"]["vnpt"].email)
+    client.post(report_url(rw), data=report_data(rw, action="save"))
+    report = the_report(db, rw)
+    upload(client, report.id, PDF)
+    client.post(f"/reports/{report.id}/submit", data={"version": the_report(db, rw).version})
+    assert the_report(db, rw).status == ReportStatus.submitted
+    return report, db.session.scalar(sa.select(Evidence))
+
+
+@pytest.mark.parametrize("who", ["vnpt", "dic"])
+def test_evidence_under_review_cannot_be_superseded_from_the_page(app, client, auth, db, rw, who):
+    """The bug: only the page's hidden button stopped a VNPT user from swapping the evidence of
+    a report awaiting verification."""
+    report, evidence = _submitted_with_evidence(client, auth, db, rw)
+    auth.logout()
+    auth.login(rw["qb"][who].email)
+    assert "Tải lên tệp mới thay thế" not in text_of(client.get(f"/reports/{report.id}"))
+    assert client.get(f"/evidence/{evidence.id}/supersede").status_code == 403
+    before = _files(app)
+    response = client.post(
+        f"/evidence/{evidence.id}/supersede",
+        content_type="multipart/form-data",
+        data={
+            "title": "Biên bản khác",
+            "kind": "minutes",
+            "file": (io.BytesIO(PNG), "anh-khac.png"),
+        },
+    )
+    assert response.status_code == 200
+    assert "đang chờ Sở xác minh" in text_of(response)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) == 1
+    db.session.expire_all()
+    assert db.session.get(Evidence, evidence.id).superseded_by_id is None
+    assert _files(app) == before  # neither the image nor its thumbnail was kept
+
+
+def test_evidence_under_review_cannot_be_added_or_deleted_from_the_page(app, client, auth, db, rw):
+    report, evidence = _submitted_with_evidence(client, auth, db, rw)
+    before = _files(app)
+    response = upload(client, report.id, PNG, name="muon.png", title="Ảnh gửi muộn")
+    assert response.status_code == 302
+    assert "không thể thay đổi" in text_of(client.get(f"/reports/{report.id}"))
+    assert _files(app) == before
+    response = client.post(f"/evidence/{evidence.id}/delete", follow_redirects=True)
+    assert "không thể thay đổi" in text_of(response)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) == 1
+    assert _files(app) == before
+
+
+def test_deleting_evidence_keeps_a_file_another_record_shares(app, client, auth, db, rw):
+    from tracker import storage
+
+    auth.login(rw["qb"]["vnpt"].email)
+    client.post(report_url(rw), data=report_data(rw, action="save"))
+    report = the_report(db, rw)
+    upload(client, report.id, PNG, name="anh-1.png", title="Ảnh 1")
+    upload(client, report.id, PNG, name="anh-2.png", title="Ảnh 2")
+    first, second = db.session.scalars(sa.select(Evidence).order_by(Evidence.id)).all()
+    assert first.sha256 == second.sha256 and first.thumbnail_sha256 == second.thumbnail_sha256
+    paths = [storage.path_for(first.sha256), storage.path_for(first.thumbnail_sha256)]
+    client.post(f"/evidence/{first.id}/delete")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) == 1
+    assert all(p.exists() for p in paths)
+    client.post(f"/evidence/{second.id}/delete")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) == 0
+    assert not any(p.exists() for p in paths)
+
+
+def test_a_download_is_named_with_the_type_of_its_content(app, client, auth, db, rw):
+    auth.login(rw["qb"]["vnpt"].email)
+    client.post(report_url(rw), data=report_data(rw, action="save"))
+    report = the_report(db, rw)
+    upload(client, report.id, PDF, name="bao-cao.hta")
+    evidence = db.session.scalar(sa.select(Evidence))
+    response = client.get(f"/evidence/{evidence.id}")
+    assert response.data == PDF and response.mimetype == "application/pdf"
+    assert response.headers["Content-Disposition"] == "attachment; filename=bao-cao.pdf"

@@ -277,7 +277,9 @@ class Document(TimestampMixin, Base):
     #: The name the file had when uploaded, kept for download.
     file_name: Mapped[str] = mapped_column(sa.String(255), info={"label": _l("File")})
     #: SHA-256 of the content; also the stored file's name.
-    sha256: Mapped[str] = mapped_column(sa.String(64), index=True, info={"label": "SHA-256"})
+    sha256: Mapped[str] = mapped_column(
+        sa.String(64), index=True, info={"label": "SHA-256", "stored_file": True}
+    )
     size: Mapped[int] = mapped_column(sa.BigInteger, info={"label": _l("Size")})
     content_type: Mapped[str] = mapped_column(
         sa.String(120), info={"label": _l("File type"), "in_history": False}

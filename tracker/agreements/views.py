@@ -40,7 +40,6 @@ from tracker.auth.permissions import (
     can_view_agreement,
 )
 from tracker.db import local_today
-from tracker.errors import InvalidValue
 from tracker.extensions import db
 from tracker.forms import commit_or_flash, options, save_with
 from tracker.i18n import _
@@ -722,28 +721,28 @@ def new_document(code):
     form = f.DocumentForm()
 
     def attach():
-        try:
-            stored = storage.store(form.file.data)
-        except storage.UploadError as exc:
-            raise InvalidValue(str(exc), "file") from None
+        # Into the store only once the service has accepted it (storage.Incoming).
+        received = incoming.receive(form.file.data, thumbnail=False)
         services.attach_document(
             agreement,
             user=current_user,
             title=form.title.data,
             issued_on=form.issued_on.data,
-            stored=stored,
+            stored=received.stored,
         )
+        incoming.keep()
 
-    return _save_or_show(
-        form,
-        attach,
-        saved=_("The document has been attached."),
-        done=url_for(".detail", code=agreement.code) + "#documents",
-        title=_("Attach a document"),
-        agreement=agreement,
-        cancel=url_for(".detail", code=agreement.code),
-        enctype="multipart/form-data",
-    )
+    with storage.Incoming() as incoming:
+        return _save_or_show(
+            form,
+            attach,
+            saved=_("The document has been attached."),
+            done=url_for(".detail", code=agreement.code) + "#documents",
+            title=_("Attach a document"),
+            agreement=agreement,
+            cancel=url_for(".detail", code=agreement.code),
+            enctype="multipart/form-data",
+        )
 
 
 @bp.route("/documents/<int:document_id>")

@@ -98,28 +98,9 @@ def reading(engine: sa.Engine) -> sa.Connection:
     return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
-def file_columns() -> list[sa.Column]:
-    """Every column holding the SHA-256 of a stored file."""
-    from tracker.agreements.models import Document
-    from tracker.progress.models import Evidence
-    from tracker.reports.models import GeneratedReport
-
-    return [
-        Evidence.__table__.c.sha256,
-        Evidence.__table__.c.thumbnail_sha256,
-        Document.__table__.c.sha256,
-        GeneratedReport.__table__.c.sha256,
-    ]
-
-
-def referenced_hashes(conn: sa.Connection) -> set[str]:
-    """The SHA-256 of every stored file some row references (tables not yet created are skipped)."""
-    existing = set(sa.inspect(conn).get_table_names())
-    hashes: set[str] = set()
-    for column in file_columns():
-        if column.table.name in existing:
-            hashes.update(conn.scalars(sa.select(column).where(column.is_not(None)).distinct()))
-    return hashes
+#: The SHA-256 of every stored file some row references: the registry of stored-file columns
+#: lives in tracker.storage, which gc, check, downloads and deletions ask too.
+referenced_hashes = storage.referenced_hashes
 
 
 def table_counts(conn: sa.Connection) -> dict[str, int]:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tracker import storage
 from tracker.extensions import db
-from tracker.ops.backup import reading, referenced_hashes
+from tracker.ops.backup import reading
 
 #: Prefixes of the temporary files tracker.storage writes before renaming them into place.
 TEMP_PREFIXES = (".upload-", ".thumb-", ".generated-")
@@ -43,7 +43,7 @@ class Garbage:
 
 def _referenced() -> set[str]:
     with reading(db.engine) as conn:
-        return referenced_hashes(conn)
+        return storage.referenced_hashes(conn)
 
 
 def collect_garbage(

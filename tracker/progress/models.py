@@ -291,14 +291,16 @@ class Evidence(TimestampMixin, Base):
     )
     issued_on: Mapped[date | None] = mapped_column(info={"label": _l("Date of the document")})
     file_name: Mapped[str] = mapped_column(sa.String(255), info={"label": _l("File")})
-    sha256: Mapped[str] = mapped_column(sa.String(64), index=True, info={"label": "SHA-256"})
+    sha256: Mapped[str] = mapped_column(
+        sa.String(64), index=True, info={"label": "SHA-256", "stored_file": True}
+    )
     size: Mapped[int] = mapped_column(sa.BigInteger, info={"label": _l("Size")})
     content_type: Mapped[str] = mapped_column(
         sa.String(120), info={"label": _l("File type"), "in_history": False}
     )
     #: SHA-256 of the stored thumbnail (images only).
     thumbnail_sha256: Mapped[str | None] = mapped_column(
-        sa.String(64), info={"label": _l("Thumbnail"), "in_history": False}
+        sa.String(64), info={"label": _l("Thumbnail"), "in_history": False, "stored_file": True}
     )
     #: Verified evidence is never deleted; a newer file supersedes it.
     superseded_by_id: Mapped[int | None] = mapped_column(

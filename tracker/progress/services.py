@@ -17,9 +17,9 @@ from tracker.agreements.models import (
     Milestone,
 )
 from tracker.agreements.models import MilestoneStatus as MS
-from tracker.auth.permissions import can_edit_agreement, unit_acts_for
+from tracker.auth.permissions import can_edit_agreement, can_view_agreement, unit_acts_for
 from tracker.db import REASON, local_today, utcnow
-from tracker.errors import InvalidValue, NotAllowed, check_version
+from tracker.errors import InvalidValue, NotAllowed, PeriodClosed, WrongState, check_version
 from tracker.extensions import db
 from tracker.i18n import _
 from tracker.progress.models import (
@@ -37,13 +37,27 @@ from tracker.progress.models import (
 )
 from tracker.progress.periods import deadline, windows_between
 from tracker.progress.permissions import can_report, can_request_extension, can_verify
+from tracker.text import clean_text
 
 EDITABLE = (ReportStatus.draft, ReportStatus.returned)
 
 
-def _require(allowed: bool) -> None:
+def _require(allowed: bool, message=None) -> None:
     if not allowed:
-        raise NotAllowed()
+        raise NotAllowed(message)
+
+
+def _require_reporter(user, commitment: Commitment) -> None:
+    _require(can_report(user, commitment), _("You may read this commitment but not report on it."))
+
+
+def _require_editable(report: ProgressReport, message=None) -> None:
+    """A draft or a returned report; anything else is read-only to its authors."""
+    if report.status not in EDITABLE:
+        raise WrongState(
+            message or _("A submitted report can no longer be changed."),
+            status=report.status.value,
+        )
 
 
 # -- periods ----------------------------------------------------------------------------------
@@ -105,13 +119,15 @@ def effective_deadlines(periods, commitment_id: int) -> dict[int, date]:
 
 
 def _require_open(period: ReportingPeriod, commitment_id: int) -> None:
-    if not period.accepts_reports(deadline=effective_deadline(period, commitment_id)):
-        raise InvalidValue(
+    until = effective_deadline(period, commitment_id)
+    if not period.accepts_reports(deadline=until):
+        raise PeriodClosed(
             _(
                 "The reporting period %(period)s is closed. Ask the DIC to reopen it or to "
                 "extend your deadline.",
                 period=period.label,
-            )
+            ),
+            deadline_on=until.isoformat(),
         )
 
 
@@ -159,13 +175,12 @@ def save_report(
 
     `values` maps indicator id → (value or None, note); `milestones` maps milestone id →
     (status or None, date met)."""
-    _require(can_report(user, commitment))
+    _require_reporter(user, commitment)
     if period.agreement_id != commitment.agreement_id:
         raise InvalidValue(_("This period belongs to another agreement."))
     if report is not None:
+        _require_editable(report)
         check_version(report, version)
-        if report.status not in EDITABLE:
-            raise InvalidValue(_("A submitted report can no longer be changed."))
     _require_open(period, commitment.id)
     if not 0 <= percent_complete <= 100:
         raise InvalidValue(_("Enter a percentage from 0 to 100."), "percent_complete")
@@ -198,14 +213,14 @@ def save_report(
             )
             db.session.add(report)
         report.percent_complete, report.completion = percent_complete, completion
-        report.spent_vnd, report.narrative = spent_vnd, narrative or None
+        report.spent_vnd, report.narrative = spent_vnd, clean_text(narrative)
         current = {v.indicator_id: v for v in report.values}
         kept = []
         for iid, (value, note) in values.items():
             if value is None:
                 continue
             row = current.get(iid) or ReportValue(indicator_id=iid)
-            row.value, row.note = Decimal(value), note or None
+            row.value, row.note = Decimal(value), clean_text(note)
             kept.append(row)
         report.values = kept
         current_m = {m.milestone_id: m for m in report.milestones}
@@ -223,10 +238,9 @@ def save_report(
 
 def submit_report(report: ProgressReport, *, user, version=None) -> ProgressReport:
     """Send a draft or a revised report to the DIC for verification; it becomes read-only."""
-    _require(can_report(user, report.commitment))
+    _require_reporter(user, report.commitment)
+    _require_editable(report, _("This report has already been submitted."))
     check_version(report, version)
-    if report.status not in EDITABLE:
-        raise InvalidValue(_("This report has already been submitted."))
     _require_open(report.period, report.commitment_id)
     report.status = ReportStatus.submitted
     report.submitted_by_id, report.submitted_at = user.id, utcnow()
@@ -246,11 +260,12 @@ def _require_reviewable(report: ProgressReport, user, version) -> None:
     _require(can_verify(user, report.commitment.agreement))
     check_version(report, version)
     if report.status != ReportStatus.submitted:
-        raise InvalidValue(
+        raise WrongState(
             _(
                 "This report is not awaiting verification (it may just have been handled "
                 "by someone else)."
-            )
+            ),
+            status=report.status.value,
         )
     if user.id in _submitters(report):
         raise InvalidValue(
@@ -261,12 +276,11 @@ def _require_reviewable(report: ProgressReport, user, version) -> None:
 def return_report(report: ProgressReport, *, user, reason: str, version=None) -> ProgressReport:
     """Send a report back for revision, with a reason kept in its history."""
     _require_reviewable(report, user, version)
-    if not (reason or "").strip():
+    reason = clean_text(reason)
+    if not reason:
         raise InvalidValue(_("Give the reason for returning the report."), "reason")
     report.status = ReportStatus.returned
-    report.events.append(
-        ReportEvent(action=ReportAction.returned, actor_id=user.id, reason=reason.strip())
-    )
+    report.events.append(ReportEvent(action=ReportAction.returned, actor_id=user.id, reason=reason))
     db.session.flush()
     return report
 
@@ -317,6 +331,29 @@ def _apply(report: ProgressReport) -> None:
 
 
 # -- evidence ---------------------------------------------------------------------------------
+#
+# A report's evidence changes while the report is written (draft, returned): files are added,
+# deleted or superseded. Once submitted it is frozen for the review; once verified it is kept for
+# good, and a newer file can only supersede it (the old one stays, marked).
+
+
+def _may_supersede(user, report: ProgressReport | None) -> bool:
+    return report is not None and (
+        can_report(user, report.commitment) or can_verify(user, report.commitment.agreement)
+    )
+
+
+def can_supersede(user, report: ProgressReport | None) -> bool:
+    """Whether the user may supersede the evidence of this report now: the user reports on the
+    commitment or verifies its agreement, and the report is not awaiting verification."""
+    return _may_supersede(user, report) and report.status != ReportStatus.submitted
+
+
+def _title(title: str | None) -> str:
+    title = clean_text(title, multiline=False)
+    if not title:
+        raise InvalidValue(_("Give the evidence a title."), "title")
+    return title
 
 
 def _new_evidence(stored, thumbnail_sha256, **fields) -> Evidence:
@@ -339,14 +376,13 @@ def add_evidence(
     report: ProgressReport, *, user, stored, title: str, kind, issued_on=None, thumbnail_sha256=None
 ) -> Evidence:
     """Attach a stored file to a report that is still being written."""
-    _require(can_report(user, report.commitment))
-    if report.status not in EDITABLE:
-        raise InvalidValue(_("A submitted report can no longer be changed."))
+    _require_reporter(user, report.commitment)
+    _require_editable(report)
     return _new_evidence(
         stored,
         thumbnail_sha256,
         report=report,
-        title=title,
+        title=_title(title),
         kind=kind,
         issued_on=issued_on,
     )
@@ -357,17 +393,22 @@ def supersede_evidence(
 ) -> Evidence:
     """Replace a verified piece of evidence by a newer file; the old one stays, marked."""
     report = old.report
-    _require(
-        report is not None
-        and (can_report(user, report.commitment) or can_verify(user, report.commitment.agreement))
-    )
+    _require(_may_supersede(user, report))
+    if report.status == ReportStatus.submitted:
+        raise WrongState(
+            _(
+                "The report is awaiting verification: its evidence cannot be changed until the "
+                "DIC verifies or returns it."
+            ),
+            status=report.status.value,
+        )
     if old.superseded_by_id is not None:
-        raise InvalidValue(_("This file has already been superseded."))
+        raise WrongState(_("This file has already been superseded."))
     new = _new_evidence(
         stored,
         thumbnail_sha256,
         report=report,
-        title=title,
+        title=_title(title),
         kind=kind,
         issued_on=issued_on,
     )
@@ -377,20 +418,22 @@ def supersede_evidence(
 
 
 def delete_evidence(evidence: Evidence, *, user) -> None:
-    """Remove a file from a report being written; verified evidence is never deleted."""
+    """Remove a file from a report being written; verified evidence is never deleted. The
+    caller removes the stored files no other row references after the commit
+    (`storage.remove_unused`)."""
     report = evidence.report
     if report is not None:
-        _require(can_report(user, report.commitment))
+        _require_reporter(user, report.commitment)
         if report.status == ReportStatus.verified:
-            raise InvalidValue(
-                _("Verified evidence cannot be deleted; upload a newer file to supersede it.")
+            raise WrongState(
+                _("Verified evidence cannot be deleted; upload a newer file to supersede it."),
+                status=report.status.value,
             )
-        if report.status not in EDITABLE:
-            raise InvalidValue(_("A submitted report can no longer be changed."))
+        _require_editable(report)
     else:
         _require(can_complete_directive(user, evidence.directive))
         if evidence.directive.done_on is not None:
-            raise InvalidValue(_("Evidence of a completed directive cannot be deleted."))
+            raise WrongState(_("Evidence of a completed directive cannot be deleted."))
     db.session.delete(evidence)
     db.session.flush()
 
@@ -400,8 +443,6 @@ def delete_evidence(evidence: Evidence, *, user) -> None:
 
 def can_complete_directive(user, directive: Directive) -> bool:
     """The assignee unit's users, DIC staff and admins report a directive done."""
-    from tracker.auth.permissions import can_view_agreement
-
     if directive is None or not can_view_agreement(user, directive.agreement):
         return False
     return user.role in ("admin", "dic") or unit_acts_for(user, directive.assignee)
@@ -412,7 +453,9 @@ def add_directive_evidence(
 ) -> Evidence:
     """Attach evidence of a directive's completion."""
     _require(can_complete_directive(user, directive))
-    return _new_evidence(stored, thumbnail_sha256, directive=directive, title=title, kind=kind)
+    return _new_evidence(
+        stored, thumbnail_sha256, directive=directive, title=_title(title), kind=kind
+    )
 
 
 def complete_directive(directive: Directive, *, user, done_on: date, version=None) -> Directive:
@@ -502,7 +545,7 @@ def decide_extension(extension: Extension, *, user, approve: bool, note: str = "
     keeps the original one."""
     _require(can_verify(user, extension.commitment.agreement))
     if extension.status != ExtensionStatus.pending:
-        raise InvalidValue(_("This request has already been decided."))
+        raise WrongState(_("This request has already been decided."), status=extension.status.value)
     if extension.requested_by_id == user.id:
         raise InvalidValue(_("You asked for this extension, so someone else must decide on it."))
     if not approve and not (note or "").strip():

@@ -16,7 +16,6 @@ from tracker.auth.permissions import (
     roles_required,
 )
 from tracker.db import local_today
-from tracker.errors import InvalidValue
 from tracker.extensions import db
 from tracker.forms import commit_or_flash, save_with
 from tracker.i18n import _
@@ -55,51 +54,26 @@ def _report(report_id) -> ProgressReport:
     return report
 
 
-def _store(upload):
-    """Store an upload (and its thumbnail); refusals become Invalid on the file field."""
-    try:
-        stored = storage.store(upload)
-    except storage.UploadError as exc:
-        raise InvalidValue(str(exc), "file") from None
-    try:
-        return stored, storage.make_thumbnail(stored)
-    except storage.UploadError as exc:
-        storage.remove_if_unreferenced(stored.sha256, _file_in_use(stored.sha256))
-        raise InvalidValue(str(exc), "file") from None
+def _save_upload(form, service, target, **fields) -> bool:
+    """Save an evidence form: its file (and thumbnail) is checked, `service` (adding,
+    superseding) records it for `target` with the title and kind, and only then is the file
+    put in the store; a refusal of either leaves no file behind. True when saved."""
+    with storage.Incoming() as incoming:
 
+        def action():
+            received = incoming.receive(form.file.data)
+            service(
+                target,
+                user=current_user,
+                stored=received.stored,
+                title=form.title.data,
+                kind=EvidenceKind(form.kind.data),
+                thumbnail_sha256=received.thumbnail_sha256,
+                **fields,
+            )
+            incoming.keep()
 
-def _upload(form, service, target, **fields):
-    """The save action of an evidence form: store its file (and thumbnail), then hand them with
-    the title and kind to `service` (adding, superseding) for `target`."""
-
-    def action():
-        stored, thumb = _store(form.file.data)
-        service(
-            target,
-            user=current_user,
-            stored=stored,
-            title=form.title.data,
-            kind=EvidenceKind(form.kind.data),
-            thumbnail_sha256=thumb,
-            **fields,
-        )
-
-    return action
-
-
-def _file_in_use(sha256: str) -> bool:
-    from tracker.agreements.models import Document
-
-    return bool(
-        db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Evidence)
-            .where(sa.or_(Evidence.sha256 == sha256, Evidence.thumbnail_sha256 == sha256))
-        )
-        or db.session.scalar(
-            sa.select(sa.func.count()).select_from(Document).where(Document.sha256 == sha256)
-        )
-    )
+        return save_with(form, action)
 
 
 # -- periods ----------------------------------------------------------------------------------
@@ -149,11 +123,10 @@ def periods(code):
 def generate_periods(code):
     """Create the missing reporting periods of the agreement."""
     agreement = _agreement(code)
-    if not can_edit_agreement(current_user, agreement):
-        abort(403)
-    if f.EmptyForm().validate_on_submit():
-        created = services.generate_periods(agreement, user=current_user)
-        db.session.commit()
+    created = []
+    if f.EmptyForm().validate_on_submit() and commit_or_flash(
+        lambda: created.extend(services.generate_periods(agreement, user=current_user))
+    ):
         flash(_("%(n)d reporting periods are set up.", n=len(created)), "success")
     return redirect(url_for(".periods", code=code))
 
@@ -214,8 +187,6 @@ def period(period_id):
 def reopen_period(period_id):
     """The DIC reopens a locked period until a date, with a reason (logged)."""
     item = _period(period_id)
-    if not can_verify(current_user, item.agreement):
-        abort(403)
     form = f.ReopenForm()
     if form.validate_on_submit() and save_with(
         form,
@@ -335,8 +306,9 @@ def report(report_id):
         agreement=agreement,
         can_edit=can_report(current_user, item.commitment) and item.status in services.EDITABLE,
         can_review=reviewer and current_user.id not in services._submitters(item),
+        # A report being written offers Delete instead; a verified one keeps its files.
         can_supersede=item.status == ReportStatus.verified
-        and (can_report(current_user, item.commitment) or can_verify(current_user, agreement)),
+        and services.can_supersede(current_user, item),
         return_form=f.ReturnForm(version=item.version),
         verify_form=f.VerifyForm(version=item.version),
         evidence_form=f.EvidenceForm(),
@@ -437,11 +409,9 @@ def review():
 def add_evidence(report_id):
     """Upload evidence to a report being written."""
     item = _report(report_id)
-    if not can_report(current_user, item.commitment):
-        abort(403)  # before anything is stored
     form = f.EvidenceForm()
-    if form.validate_on_submit() and save_with(
-        form, _upload(form, services.add_evidence, item, issued_on=form.issued_on.data)
+    if form.validate_on_submit() and _save_upload(
+        form, services.add_evidence, item, issued_on=form.issued_on.data
     ):
         flash(_("The evidence has been attached."), "success")
     else:
@@ -491,8 +461,7 @@ def delete_evidence(evidence_id):
     if f.EmptyForm().validate_on_submit() and commit_or_flash(
         lambda: services.delete_evidence(item, user=current_user)
     ):
-        for sha in shas:
-            storage.remove_if_unreferenced(sha, _file_in_use(sha))
+        storage.remove_unused(*shas)
         flash(_("Deleted."), "success")
     return redirect(back)
 
@@ -504,16 +473,13 @@ def supersede_evidence(evidence_id):
     item = _evidence(evidence_id)
     if item.report is None:
         abort(404)
-    if not (
-        can_report(current_user, item.report.commitment)
-        or can_verify(current_user, item.report.commitment.agreement)
-    ):
+    if request.method == "GET" and not services.can_supersede(current_user, item.report):
         abort(403)
     form = f.EvidenceForm(obj=item) if request.method == "GET" else f.EvidenceForm()
     if request.method == "GET":
         form.kind.data = item.kind.value
-    if form.validate_on_submit() and save_with(
-        form, _upload(form, services.supersede_evidence, item, issued_on=form.issued_on.data)
+    if form.validate_on_submit() and _save_upload(
+        form, services.supersede_evidence, item, issued_on=form.issued_on.data
     ):
         flash(_("The new file supersedes the old one, which is kept."), "success")
         return redirect(url_for(".report", report_id=item.report_id) + "#evidence")
@@ -614,8 +580,6 @@ def extension(extension_id):
 def decide_extension(extension_id):
     """The DIC approves or refuses an extension."""
     item = _extension(extension_id)
-    if not can_verify(current_user, item.commitment.agreement):
-        abort(403)
     form = f.DecisionForm()
     if form.validate_on_submit() and save_with(
         form,
@@ -672,12 +636,8 @@ def directive(directive_id):
 def add_directive_evidence(directive_id):
     """The assignee attaches evidence of completion."""
     item = _directive(directive_id)
-    if not can_complete_directive(current_user, item):
-        abort(403)  # before anything is stored
     form = f.EvidenceForm(prefix="ev")
-    if form.validate_on_submit() and save_with(
-        form, _upload(form, services.add_directive_evidence, item)
-    ):
+    if form.validate_on_submit() and _save_upload(form, services.add_directive_evidence, item):
         flash(_("The evidence has been attached."), "success")
         return redirect(url_for(".directive", directive_id=directive_id))
     return _render_directive(item, evidence_form=form)
@@ -688,8 +648,6 @@ def add_directive_evidence(directive_id):
 def complete_directive(directive_id):
     """The assignee (or the DIC) reports a directive done."""
     item = _directive(directive_id)
-    if not can_complete_directive(current_user, item):
-        abort(403)
     form = f.CompleteDirectiveForm()
     if form.validate_on_submit() and save_with(
         form,

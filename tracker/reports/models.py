@@ -47,7 +47,9 @@ class GeneratedReport(Base):
     data_fingerprint: Mapped[str] = mapped_column(
         sa.String(64), info={"label": _l("Data fingerprint"), "in_history": False}
     )
-    sha256: Mapped[str] = mapped_column(sa.String(64), index=True, info={"label": "SHA-256"})
+    sha256: Mapped[str] = mapped_column(
+        sa.String(64), index=True, info={"label": "SHA-256", "stored_file": True}
+    )
     size: Mapped[int] = mapped_column(sa.BigInteger, info={"label": _l("Size")})
     pages: Mapped[int] = mapped_column(default=0, info={"label": _l("Number of pages")})
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)

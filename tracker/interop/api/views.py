@@ -54,7 +54,6 @@ from tracker.progress.models import (
     ProgressReport,
     ReportingPeriod,
 )
-from tracker.progress.permissions import can_report
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 # Token-authenticated: no session cookie is involved, so CSRF tokens have nothing to protect.
@@ -147,6 +146,10 @@ def _api_error(exc: ApiError):
     return error_response(exc.status, exc.code, exc.message, exc.details, exc.headers)
 
 
+# The codes the app answers with an HTML page (404, 413) are registered by code too: Flask looks
+# for a handler by code, in the blueprint then the app, before it looks for one by class.
+@bp.errorhandler(404)
+@bp.errorhandler(413)
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
     db.session.rollback()
@@ -280,35 +283,50 @@ _DIGITS = re.compile(r"[0-9]{1,12}")
 
 
 def _int_arg(name: str, default: int, minimum: int, maximum: int) -> int:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if not _DIGITS.fullmatch(raw) or not minimum <= int(raw) <= maximum:
-        raise _invalid_request(
-            [
-                (
-                    name,
-                    _(
-                        "expected a whole number from %(minimum)s to %(maximum)s, got %(value)s",
-                        minimum=minimum,
-                        maximum=maximum,
-                        value=repr(raw[:40]),
-                    ),
-                )
-            ]
-        )
-    return int(raw)
+    """A whole-number query parameter (each value of a repeated one checked, see _text_arg)."""
+    values = request.args.getlist(name)
+    for raw in values:
+        if not _DIGITS.fullmatch(raw) or not minimum <= int(raw) <= maximum:
+            raise _invalid_request(
+                [
+                    (
+                        name,
+                        _(
+                            "expected a whole number from %(minimum)s to %(maximum)s, got "
+                            "%(value)s",
+                            minimum=minimum,
+                            maximum=maximum,
+                            value=repr(raw[:40]),
+                        ),
+                    )
+                ]
+            )
+    if len({int(raw) for raw in values}) > 1:
+        raise _invalid_request([(name, _("given more than once, with different values"))])
+    return int(values[0]) if values else default
 
 
-def _text_arg(name: str, *, max_len: int, required: bool = False) -> str | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        if required:
-            raise _invalid_request([(name, _("required"))])
-        return raw
-    if len(raw) > max_len:
-        raise _invalid_request([(name, _("longer than %(max)s characters", max=max_len))])
-    return raw
+def _text_arg(name: str, *, max_len: int, required: bool = False, allowed=None) -> str | None:
+    """A text query parameter. Each value of a repeated one is checked like a single one, and
+    different values of it are refused (none of these parameters takes a list)."""
+    values = request.args.getlist(name) or [None]
+    for raw in values:
+        if raw is None or raw == "":
+            if required:
+                raise _invalid_request([(name, _("required"))])
+            continue
+        if len(raw) > max_len:
+            raise _invalid_request([(name, _("longer than %(max)s characters", max=max_len))])
+        if allowed is not None and raw not in allowed:
+            problem = _(
+                "unknown value %(value)s (allowed: %(allowed)s)",
+                value=repr(raw[:40]),
+                allowed=", ".join(allowed),
+            )
+            raise _invalid_request([(name, problem)])
+    if len(set(values)) > 1:
+        raise _invalid_request([(name, _("given more than once, with different values"))])
+    return values[0]
 
 
 # -- loading with object permissions ----------------------------------------------------------
@@ -348,11 +366,6 @@ def _report(report_id: int) -> ProgressReport:
     if not can_view_agreement(_user(), report.commitment.agreement):
         raise _not_found()
     return report
-
-
-def _require_reporter(commitment: Commitment) -> None:
-    if not can_report(_user(), commitment):
-        raise ApiError(403, "forbidden", _("You may read this commitment but not report on it."))
 
 
 # -- representations ---------------------------------------------------------------------------
@@ -487,11 +500,7 @@ def agreements():
     """Agreements the user may see, newest first, a page at a time."""
     page = _int_arg("page", 1, 1, openapi.MAX_PAGE)
     per_page = _int_arg("per_page", openapi.DEFAULT_PER_PAGE, 1, openapi.MAX_PER_PAGE)
-    status = _text_arg("status", max_len=24)
-    if status and status not in AgreementStatus.__members__:
-        raise _invalid_request(
-            [("status", f"unknown value {status[:40]!r} (allowed: {', '.join(AgreementStatus)})")]
-        )
+    status = _text_arg("status", max_len=24, allowed=[s.value for s in AgreementStatus])
     q = (_text_arg("q", max_len=200) or "").replace("\x00", "")
     pagination = db.paginate(
         search_agreements(_user(), q=q, status=status or ""),
@@ -659,52 +668,6 @@ def periods():
 # -- writing ------------------------------------------------------------------------------------
 
 
-def _require_editable(report: ProgressReport | None, version) -> None:
-    if report is None:
-        return
-    if report.status not in services.EDITABLE:
-        raise ApiError(
-            409,
-            "not_editable",
-            _("A submitted report can no longer be changed."),
-            {"status": report.status.value},
-        )
-    if version is not None and version != report.version:
-        raise ApiError(
-            409,
-            "stale",
-            _("Someone else changed this record since you read it; read it again and retry."),
-            {"version": report.version},
-        )
-
-
-def _require_open(period: ReportingPeriod, commitment: Commitment) -> None:
-    deadline = services.effective_deadline(period, commitment.id)
-    if not period.accepts_reports(deadline=deadline):
-        raise ApiError(
-            409,
-            "period_closed",
-            _(
-                "The reporting period %(period)s is closed. Ask the DIC to reopen it or to "
-                "extend your deadline.",
-                period=period.label,
-            ),
-            {"deadline_on": _date(deadline)},
-        )
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-
-
-def _clean(text: str | None) -> str | None:
-    """Text as stored: without control characters (line breaks kept) or lone surrogates,
-    trimmed; None when nothing is left."""
-    if text is None:
-        return None
-    text = _CONTROL.sub("", text).strip()
-    return text or None
-
-
 def _version(body: dict) -> int | None:
     return int(body["version"]) if body.get("version") is not None else None
 
@@ -716,12 +679,9 @@ def save_report(commitment_id, period_id):
     period = _get(ReportingPeriod, period_id)
     if period.agreement_id != item.agreement_id:
         raise _not_found()
-    _require_reporter(item)
     body = _json_body("report", required=True)
     existing = services.report_for(item, period)
     version = _version(body)
-    _require_editable(existing, version)
-    _require_open(period, item)
     notes = {v.indicator_id: v.note for v in existing.values} if existing else {}
     values = {
         int(key): (
@@ -743,7 +703,7 @@ def save_report(commitment_id, period_id):
         percent_complete=int(body["percent_complete"]),
         completion=Completion(body["completion"]),
         spent_vnd=int(body["spent_vnd"]) if body.get("spent_vnd") is not None else None,
-        narrative=_clean(body.get("narrative")),
+        narrative=body.get("narrative"),
         values=values,
         milestones=milestones,
     )
@@ -759,12 +719,8 @@ def save_report(commitment_id, period_id):
 def submit_report(report_id):
     """Submit a draft or returned report to the DIC for verification."""
     item = _report(report_id)
-    _require_reporter(item.commitment)
     body = _json_body("submit", required=False)
-    version = _version(body)
-    _require_editable(item, version)
-    _require_open(item.period, item.commitment)
-    services.submit_report(item, user=_user(), version=version)
+    services.submit_report(item, user=_user(), version=_version(body))
     db.session.commit()
     return jsonify(report_json(item))
 
@@ -776,40 +732,10 @@ def _upload() -> FileStorage | None:
     return upload
 
 
-def _store(upload: FileStorage):
-    """Store an upload with the app's checks; a refusal is a 422 naming the reason."""
-    try:
-        stored = storage.store(upload)
-    except storage.UploadError as exc:
-        raise ApiError(422, "unprocessable", str(exc), {"field": "file"}) from None
-    try:
-        return stored, storage.make_thumbnail(stored)
-    except storage.UploadError as exc:
-        _remove_unused(stored.sha256)
-        raise ApiError(422, "unprocessable", str(exc), {"field": "file"}) from None
-
-
-def _remove_unused(*shas) -> None:
-    from tracker.agreements.models import Document
-
-    for sha in shas:
-        if not sha:
-            continue
-        used = db.session.scalar(
-            sa.select(sa.func.count())
-            .select_from(Evidence)
-            .where(sa.or_(Evidence.sha256 == sha, Evidence.thumbnail_sha256 == sha))
-        ) or db.session.scalar(
-            sa.select(sa.func.count()).select_from(Document).where(Document.sha256 == sha)
-        )
-        storage.remove_if_unreferenced(sha, bool(used))
-
-
 @bp.route("/reports/<int:report_id>/evidence", methods=["POST"])
 def add_evidence(report_id):
     """Attach a file of evidence (multipart/form-data) to a report being written."""
     item = _report(report_id)
-    _require_reporter(item.commitment)
     if request.mimetype != "multipart/form-data":
         raise ApiError(
             415, "unsupported_media_type", _("Send the evidence as multipart/form-data.")
@@ -819,28 +745,21 @@ def add_evidence(report_id):
     if upload is not None:
         instance["file"] = upload.filename or "file"
     _check("evidence", instance)
-    _require_editable(item, None)
-    title = _clean(instance["title"])
-    if title is None:
-        raise ApiError(422, "unprocessable", _("Give the evidence a title."), {"field": "title"})
-    stored, thumbnail = _store(upload)
-    try:
+    with storage.Incoming() as incoming:
+        received = incoming.receive(upload)
         evidence = services.add_evidence(
             item,
             user=_user(),
-            stored=stored,
-            title=title,
+            stored=received.stored,
+            title=instance["title"],
             kind=EvidenceKind(instance.get("kind") or EvidenceKind.other.value),
             issued_on=date.fromisoformat(instance["issued_on"])
             if "issued_on" in instance
             else None,
-            thumbnail_sha256=thumbnail,
+            thumbnail_sha256=received.thumbnail_sha256,
         )
+        incoming.keep()
         db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        _remove_unused(stored.sha256, thumbnail)
-        raise
     response = jsonify(evidence_json(evidence))
     response.status_code = 201
     return response
