@@ -45,6 +45,7 @@ from tracker.extensions import db
 from tracker.forms import commit_or_flash, options, save_with
 from tracker.i18n import _
 from tracker.org.models import Side, Unit
+from tracker.security import local_path
 
 bp = Blueprint("agreements", __name__)
 
@@ -779,9 +780,7 @@ def delete_record(kind, obj_id):
     if model is None:
         abort(404)
     obj, agreement = _get(model, obj_id)
-    back = request.form.get("back")
-    if not back or not back.startswith("/") or back.startswith("//"):
-        back = url_for(".detail", code=agreement.code)
+    back = local_path(request.form.get("back")) or url_for(".detail", code=agreement.code)
     if f.DeleteForm().validate_on_submit() and commit_or_flash(
         lambda: services.delete_record(obj, agreement=agreement, user=current_user)
     ):
