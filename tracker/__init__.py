@@ -4,10 +4,20 @@ from pathlib import Path
 
 from flask import Flask, render_template
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from tracker.config import ROOT, check_config, config_from_env
+from tracker.forms import MAX_INT
 
 __all__ = ["create_app"]
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:…>` in every route: an id beyond the database's integer range matches no route (404)
+    instead of reaching a query that fails."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits, min, MAX_INT if max is None else max, signed)
 
 
 def create_app(config=None) -> Flask:
@@ -23,6 +33,7 @@ def create_app(config=None) -> Flask:
         app.config.update(config)
     check_config(app)
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.url_map.converters["int"] = BoundedIntegerConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)

@@ -4,6 +4,7 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+from flask import abort, request
 from flask_babel import get_translations, gettext
 from flask_wtf import FlaskForm
 from wtforms import Field, HiddenField, IntegerField, SelectMultipleField, StringField
@@ -32,6 +33,33 @@ WTFORMS_MESSAGES = (
     _l("The CSRF token is invalid."),
     _l("The CSRF tokens do not match."),
 )
+
+
+#: The largest id or page number a URL may carry: the database's integer range. The app's `int`
+#: URL converter stops there too (tracker/__init__.py), so a bigger one is a 404, not a 500.
+MAX_INT = 2**31 - 1
+
+_WHOLE = re.compile(r"[0-9]{1,10}")
+
+
+def int_arg(name: str) -> int | None:
+    """A whole-number query argument (a filter's id), or None when absent, not a whole number or
+    beyond the database's range."""
+    raw = request.args.get(name, "")
+    if not _WHOLE.fullmatch(raw) or int(raw) > MAX_INT:
+        return None
+    return int(raw)
+
+
+def page_arg() -> int:
+    """The page a pager asks for (`?page=`): 1 when absent; 404 for anything but a page number
+    within range."""
+    raw = request.args.get("page")
+    if raw is None or raw == "":
+        return 1
+    if not _WHOLE.fullmatch(raw) or not 1 <= int(raw) <= MAX_INT:
+        abort(404)
+    return int(raw)
 
 
 class _Translations:

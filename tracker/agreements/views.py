@@ -42,7 +42,7 @@ from tracker.auth.permissions import (
 from tracker.db import local_today
 from tracker.errors import InvalidValue
 from tracker.extensions import db
-from tracker.forms import commit_or_flash, options, save_with
+from tracker.forms import commit_or_flash, int_arg, options, page_arg, save_with
 from tracker.i18n import _
 from tracker.org.models import Side, Unit
 from tracker.security import local_path
@@ -177,8 +177,8 @@ def index():
     """All agreements in scope, with search (case and diacritics ignored) and filters."""
     q = request.args.get("q", "").strip()[:200]
     status = request.args.get("status", "")
-    province_id = request.args.get("province", type=int)
-    page = max(request.args.get("page", 1, type=int), 1)
+    province_id = int_arg("province")
+    page = page_arg()
     pagination = db.paginate(
         queries.search_agreements(current_user, q=q, status=status, province_id=province_id),
         page=page,
@@ -412,8 +412,8 @@ def _commitment_form(agreement: Agreement, commitment: Commitment | None):
             form.funding_source.data = (
                 commitment.funding_source.value if commitment.funding_source else ""
             )
-        elif request.args.get("area", type=int):
-            form.area_id.data = request.args.get("area", type=int)
+        elif int_arg("area"):
+            form.area_id.data = int_arg("area")
     return form
 
 
@@ -656,7 +656,7 @@ def directives():
     """Directives of every agreement in scope; open ones first, overdue ones marked."""
     only_open = request.args.get("open") == "1"
     mine = request.args.get("mine") == "1"
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     pagination = db.paginate(
         queries.directives_visible_to(
             current_user, open_only=only_open, unit_id=current_user.unit_id if mine else None
@@ -798,7 +798,7 @@ def history(code):
     from tracker import audit
 
     agreement = _visible(db.session.scalar(sa.select(Agreement).where(Agreement.code == code)))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     pagination = db.paginate(
         audit.history(agreement_id=agreement.id), page=page, per_page=50, error_out=False
     )

@@ -15,7 +15,7 @@ from tracker.auth.services import (
 )
 from tracker.errors import InvalidValue, check_version
 from tracker.extensions import db
-from tracker.forms import options, save_with
+from tracker.forms import int_arg, options, page_arg, save_with
 from tracker.i18n import _
 from tracker.org.forms import ProvinceForm, UnitForm
 from tracker.org.models import ChangeKind, Province, Side, Unit, UnitKind
@@ -287,7 +287,7 @@ def audit_log():
 
     q = request.args.get("q", "").strip()[:200]
     entity = request.args.get("entity", "")
-    actor = request.args.get("actor", type=int)
+    actor = int_arg("actor")
 
     def parse(name):
         try:
@@ -315,7 +315,7 @@ def audit_log():
                 audit.AuditEntry.reason.ilike(needle, escape="\\"),
             )
         )
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     pagination = db.paginate(query, page=page, per_page=50, error_out=False)
     users = db.session.scalars(sa.select(User).order_by(User.full_name)).all()
     return render_template(
