@@ -7,7 +7,15 @@ from decimal import Decimal, InvalidOperation
 from flask import abort, request
 from flask_babel import get_translations, gettext
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, IntegerField, SelectMultipleField, StringField
+from wtforms import (
+    Field,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -19,6 +27,7 @@ from wtforms.validators import (
 )
 
 from tracker.i18n import _l
+from tracker.text import clean_text
 
 #: WTForms' own messages, listed so they are extracted into our catalog and translated.
 WTFORMS_MESSAGES = (
@@ -74,15 +83,42 @@ class _Translations:
 
 
 def strip_nfc(value):
-    """Trim text and normalise it to NFC."""
+    """Trim text and normalise it to NFC (passwords: nothing else is changed in them)."""
     if isinstance(value, str):
         return unicodedata.normalize("NFC", value.strip())
     return value
 
 
+def one_line_text(value):
+    """A one-line value as stored (tracker/text.py): control characters, tabs and line breaks
+    become spaces, so a name never breaks an e-mail header, a spreadsheet cell or an export."""
+    if isinstance(value, str):
+        return clean_text(value, multiline=False) or ""
+    return value
+
+
+def multi_line_text(value):
+    """A text area's value as stored: line breaks kept (as \\n), other control characters
+    removed."""
+    if isinstance(value, str):
+        return clean_text(value, multiline=True) or ""
+    return value
+
+
+def text_filter(field_class):
+    """The filter every text field of a BaseForm gets, by its kind."""
+    if issubclass(field_class, PasswordField):
+        return strip_nfc
+    if issubclass(field_class, TextAreaField):
+        return multi_line_text
+    if issubclass(field_class, StringField):
+        return one_line_text
+    return None
+
+
 class BaseForm(FlaskForm):
-    """A Flask-WTF form (CSRF) whose text is trimmed and NFC-normalised, with messages in the
-    user's language."""
+    """A Flask-WTF form (CSRF) whose text is stored clean (trimmed, NFC, no control characters:
+    see `text_filter`), with messages in the user's language."""
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
@@ -98,8 +134,8 @@ class BaseForm(FlaskForm):
 
         def bind_field(self, form, unbound_field, options):
             filters = list(unbound_field.kwargs.get("filters", []))
-            if issubclass(unbound_field.field_class, StringField):
-                filters.append(strip_nfc)
+            if (text := text_filter(unbound_field.field_class)) is not None:
+                filters.insert(0, text)
             return unbound_field.bind(form=form, filters=filters, **options)
 
 
