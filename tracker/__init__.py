@@ -92,10 +92,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Import the feature blueprints here, never at module level, to avoid import cycles."""
+    from tracker.admin.views import bp as admin_bp
     from tracker.agreements.views import bp as agreements_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.cli import register_commands
-    from tracker.org.views import bp as org_bp
     from tracker.progress.dashboard import bp as dashboard_bp
     from tracker.progress.feeds import bp as todo_bp
     from tracker.progress.views import bp as progress_bp
@@ -103,7 +103,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(agreements_bp)
-    app.register_blueprint(org_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(progress_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(todo_bp)

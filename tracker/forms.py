@@ -22,6 +22,7 @@ from wtforms.validators import (
     InputRequired,
     Length,
     Optional,
+    Regexp,
     StopValidation,
     ValidationError,
 )
@@ -161,6 +162,13 @@ def max_length(n: int):
     return Length(max=n, message=_l("At most %(max)d characters.", max=n))
 
 
+#: A record's code (agreement, area, province, unit): ASCII letters, digits, '.', '-', '_'.
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
+code_format = Regexp(
+    CODE_RE, message=_l("Use letters without diacritics, digits, '.', '-' or '_' only.")
+)
+
+
 class VersionField(HiddenField):
     """The version of the record the form was loaded from, to detect a stale edit."""
 
@@ -264,6 +272,7 @@ __all__ = [
     "VNDField",
     "VersionField",
     "YearField",
+    "code_format",
     "max_length",
     "not_after",
     "optional",

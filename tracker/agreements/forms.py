@@ -1,6 +1,5 @@
 """Forms for agreements and the records under them."""
 
-import re
 
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -11,7 +10,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import NumberRange, Regexp, ValidationError
+from wtforms.validators import NumberRange, ValidationError
 
 from tracker.agreements.models import Completion, Direction, FundingSource, MilestoneStatus
 from tracker.forms import (
@@ -20,6 +19,7 @@ from tracker.forms import (
     MultiSelect,
     VersionField,
     VNDField,
+    code_format,
     input_required,
     max_length,
     not_after,
@@ -30,11 +30,6 @@ from tracker.forms import (
 )
 from tracker.i18n import _l
 from tracker.org.models import Side
-
-CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
-code_format = Regexp(
-    CODE_RE, message=_l("Use letters without diacritics, digits, '.', '-' or '_' only.")
-)
 
 
 def _blank_to_none(value):

@@ -1,10 +1,9 @@
-"""Sign-in and account forms."""
+"""Sign-in and the user's own password (accounts are administered in tracker/admin)."""
 
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import EqualTo
 
-from tracker.auth.models import Role
-from tracker.forms import BaseForm, VersionField, max_length, options, required
+from tracker.forms import BaseForm, max_length, required
 from tracker.i18n import _l
 
 
@@ -14,22 +13,6 @@ class LoginForm(BaseForm):
     email = EmailField(_l("E-mail"), validators=[required(), max_length(254)])
     password = PasswordField(_l("Password"), validators=[required(), max_length(256)])
     remember = BooleanField(_l("Keep me signed in on this device"))
-
-
-class UserForm(BaseForm):
-    """An admin creates or edits an account."""
-
-    email = EmailField(_l("E-mail"), validators=[required(), max_length(254)])
-    full_name = StringField(_l("Full name"), validators=[required(), max_length(120)])
-    role = SelectField(_l("Role"), choices=options(Role.choices()), validators=[required()])
-    unit_id = SelectField(_l("Unit"), coerce=int, validate_choice=True)
-    active = BooleanField(_l("Active"), default=True)
-    password = PasswordField(
-        _l("Password"),
-        description=_l("At least 12 characters; a long phrase is best. Leave empty to keep."),
-        validators=[max_length(256)],
-    )
-    version = VersionField()
 
 
 class PasswordChangeForm(BaseForm):

@@ -1,12 +1,13 @@
-"""Admin forms for provinces and units."""
+"""The administration forms: provinces, units and accounts."""
 
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import ValidationError
 
-from tracker.agreements.forms import code_format
+from tracker.auth.models import Role
 from tracker.forms import (
     BaseForm,
     VersionField,
+    code_format,
     max_length,
     not_after,
     optional,
@@ -73,6 +74,18 @@ class UnitForm(_SuccessionFields, BaseForm):
     )
     version = VersionField()
 
-    def validate_province_id(self, field):
-        if not field.data and self.side.data == Side.province:
-            raise ValidationError(_l("A unit of the province side belongs to a province."))
+
+class UserForm(BaseForm):
+    """An administrator creates or edits an account."""
+
+    email = EmailField(_l("E-mail"), validators=[required(), max_length(254)])
+    full_name = StringField(_l("Full name"), validators=[required(), max_length(120)])
+    role = SelectField(_l("Role"), choices=options(Role.choices()), validators=[required()])
+    unit_id = SelectField(_l("Unit"), coerce=int, validate_choice=True)
+    active = BooleanField(_l("Active"), default=True)
+    password = PasswordField(
+        _l("Password"),
+        description=_l("At least 12 characters; a long phrase is best. Leave empty to keep."),
+        validators=[max_length(256)],
+    )
+    version = VersionField()
