@@ -6,6 +6,7 @@ from flask import Flask, render_template
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
+from tracker.catalogs import check_catalogs
 from tracker.config import ROOT, check_config, config_from_env
 from tracker.forms import MAX_INT
 
@@ -32,6 +33,7 @@ def create_app(config=None) -> Flask:
     if isinstance(config, dict):
         app.config.update(config)
     check_config(app)
+    check_catalogs(app)
     app.jinja_env.add_extension("jinja2.ext.do")
     app.url_map.converters["int"] = BoundedIntegerConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
