@@ -4,9 +4,11 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from flask import abort, request
+from flask import abort, flash, request
 from flask_babel import get_translations, gettext
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms import (
     Field,
     HiddenField,
@@ -27,7 +29,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from tracker.i18n import _l
+from tracker.errors import InvalidValue, NotAllowed, NotFound, StaleVersion
+from tracker.extensions import db
+from tracker.i18n import _, _l, fmt_date
+from tracker.security import security_event
 from tracker.text import clean_text
 
 #: WTForms' own messages, listed so they are extracted into our catalog and translated.
@@ -124,8 +129,6 @@ class BaseForm(FlaskForm):
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         if "csrf_token" in self and self.csrf_token.errors:
-            from tracker.security import security_event
-
             security_event("csrf_failure", reason="; ".join(map(str, self.csrf_token.errors)))
         return valid
 
@@ -285,8 +288,6 @@ __all__ = [
 def show_stored_values(form, obj) -> None:
     """After a stale edit: keep the user's input, show beside each field the value saved by the
     other person, and take the new version so a second save is a deliberate overwrite."""
-    from tracker.i18n import fmt_date
-
     form.conflicts = {}
     for field in form:
         if field.name in ("csrf_token", "version") or not hasattr(obj, field.name):
@@ -326,14 +327,6 @@ def save_with(form, action, *, stale_obj=None) -> bool:
     Returns True when saved. Invalid goes to its field (or the form), a stale edit keeps the
     input and shows the stored values, Forbidden answers 403. Nothing is half-saved: any
     refusal rolls the whole transaction back."""
-    from flask import abort
-    from sqlalchemy.exc import IntegrityError
-    from sqlalchemy.orm.exc import StaleDataError
-
-    from tracker.errors import InvalidValue, NotAllowed, NotFound, StaleVersion
-    from tracker.extensions import db
-    from tracker.i18n import _
-
     form.form_errors = list(form.form_errors)
     try:
         action()
@@ -378,11 +371,6 @@ def commit_or_flash(action) -> bool:
 
     Returns True when done. Invalid is rolled back and flashed, Forbidden rolled back and
     answered 403."""
-    from flask import abort, flash
-
-    from tracker.errors import InvalidValue, NotAllowed, NotFound
-    from tracker.extensions import db
-
     try:
         action()
         db.session.commit()
