@@ -136,7 +136,8 @@ def test_filter_ids_beyond_the_range_filter_nothing_out(client, auth, db, arg, v
 )
 @pytest.mark.parametrize("value", [str(HUGE), str(10**30), "x"])
 def test_dashboard_filters_beyond_the_range_filter_nothing_out(client, auth, db, route, value):
-    """Fails on SQLite until tracker/progress/dashboard.py reads its filter ids with
+    """Fails (SQLite: OverflowError; PostgreSQL: integer out of range) until
+    tracker/progress/dashboard.py reads its filter ids with
     tracker.forms.int_arg (it uses request.args.get(..., type=int): OverflowError, a 500)."""
     w = factories.world()
     auth.login(w["admin"].email)
