@@ -14,6 +14,7 @@ from tests.conftest import IsolatedClient
 from tracker import create_app
 from tracker.auth.models import Role, User, UserSession
 from tracker.config import TestingConfig
+from tracker.security import local_path
 
 
 def _user(db, **kw):
@@ -323,3 +324,59 @@ def test_remember_me_outlives_the_session_cookie_but_not_sign_out(app, client, d
     replay = app.test_client()
     replay.set_cookie("remember_token", remembered.value)
     assert replay.get("/").status_code == 302
+
+
+# -- redirect targets taken from the request -----------------------------------------------------
+
+HOSTILE_TARGETS = [
+    "//evil.example",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/\r\n/evil.example",
+    " //evil.example",
+    "/ /evil.example",
+    "\x00//evil.example",
+    "/\x00/evil.example",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "/\\/evil.example",
+    "https://evil.example",
+    "https:/evil.example",
+    "javascript:alert(1)",
+    "evil.example",
+    "agreements",
+    "",
+    None,
+]
+
+
+@pytest.mark.parametrize("target", HOSTILE_TARGETS)
+def test_only_local_paths_are_redirect_targets(target):
+    assert local_path(target) is None
+
+
+@pytest.mark.parametrize("target", ["/agreements", "/agreements/QB-2020#areas", "/todo?open=1"])
+def test_local_paths_are_kept(target):
+    assert local_path(target) == target
+
+
+@pytest.mark.parametrize("target", [t for t in HOSTILE_TARGETS if t])
+def test_a_delete_never_redirects_off_site(client, auth, db, target):
+    w = factories.world()
+    auth.login(w["qb"]["dic"].email)
+    milestone_id = w["qb"]["milestone"].id
+    response = client.post(f"/delete/milestone/{milestone_id}", data={"back": target})
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/agreements/QB-2020"
+
+
+@pytest.mark.parametrize("target", [t for t in HOSTILE_TARGETS if t])
+def test_sign_in_never_redirects_off_site(client, db, target):
+    user = _user(db)
+    response = client.post(
+        "/login",
+        query_string={"next": target},
+        data={"email": user.email, "password": factories.PASSWORD},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"

@@ -4,10 +4,21 @@ from pathlib import Path
 
 from flask import Flask, render_template
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
+from tracker.catalogs import check_catalogs
 from tracker.config import ROOT, check_config, config_from_env
+from tracker.forms import MAX_INT
 
 __all__ = ["create_app"]
+
+
+class BoundedIntegerConverter(IntegerConverter):
+    """`<int:…>` in every route: an id beyond the database's integer range matches no route (404)
+    instead of reaching a query that fails."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits, min, MAX_INT if max is None else max, signed)
 
 
 def create_app(config=None) -> Flask:
@@ -22,7 +33,9 @@ def create_app(config=None) -> Flask:
     if isinstance(config, dict):
         app.config.update(config)
     check_config(app)
+    check_catalogs(app)
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.url_map.converters["int"] = BoundedIntegerConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
     register_extensions(app)
@@ -81,10 +94,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Import the feature blueprints here, never at module level, to avoid import cycles."""
+    from tracker.admin.views import bp as admin_bp
     from tracker.agreements.views import bp as agreements_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.cli import register_commands
-    from tracker.org.views import bp as org_bp
     from tracker.progress.dashboard import bp as dashboard_bp
     from tracker.progress.feeds import bp as todo_bp
     from tracker.progress.views import bp as progress_bp
@@ -92,7 +105,7 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(agreements_bp)
-    app.register_blueprint(org_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(progress_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(todo_bp)

@@ -31,7 +31,7 @@ class Config:
     #: CSRF is checked on every state-changing request: by the view's FlaskForm in these
     #: blueprints (so an expired token keeps the user's input), by a global hook elsewhere.
     WTF_CSRF_CHECK_DEFAULT = False
-    CSRF_FORM_BLUEPRINTS = ("agreements", "org", "progress", "reports")
+    CSRF_FORM_BLUEPRINTS = ("admin", "agreements", "progress", "reports")
     #: Token-authenticated, no cookies.
     CSRF_EXEMPT_BLUEPRINTS = ("api",)
     SESSION_IDLE_MINUTES = int(os.environ.get("SESSION_IDLE_MINUTES", "30"))

@@ -4,21 +4,37 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+from flask import abort, flash, request
 from flask_babel import get_translations, gettext
 from flask_wtf import FlaskForm
-from wtforms import Field, HiddenField, IntegerField, SelectMultipleField, StringField
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import (
+    Field,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
     Length,
     Optional,
+    Regexp,
     StopValidation,
     ValidationError,
 )
 
 from tracker.db import label_of
-from tracker.i18n import _l
+from tracker.errors import InvalidValue, NotAllowed, NotFound, StaleVersion
+from tracker.extensions import db
+from tracker.i18n import _, _l, fmt_date
+from tracker.security import security_event
+from tracker.text import clean_text
 
 #: WTForms' own messages, listed so they are extracted into our catalog and translated.
 WTFORMS_MESSAGES = (
@@ -35,6 +51,33 @@ WTFORMS_MESSAGES = (
 )
 
 
+#: The largest id or page number a URL may carry: the database's integer range. The app's `int`
+#: URL converter stops there too (tracker/__init__.py), so a bigger one is a 404, not a 500.
+MAX_INT = 2**31 - 1
+
+_WHOLE = re.compile(r"[0-9]{1,10}")
+
+
+def int_arg(name: str) -> int | None:
+    """A whole-number query argument (a filter's id), or None when absent, not a whole number or
+    beyond the database's range."""
+    raw = request.args.get(name, "")
+    if not _WHOLE.fullmatch(raw) or int(raw) > MAX_INT:
+        return None
+    return int(raw)
+
+
+def page_arg() -> int:
+    """The page a pager asks for (`?page=`): 1 when absent; 404 for anything but a page number
+    within range."""
+    raw = request.args.get("page")
+    if raw is None or raw == "":
+        return 1
+    if not _WHOLE.fullmatch(raw) or not 1 <= int(raw) <= MAX_INT:
+        abort(404)
+    return int(raw)
+
+
 class _Translations:
     """Route WTForms' built-in messages through our catalog. WTForms fills in the placeholders
     itself, so these return the raw translation (Flask-Babel's helpers would format it)."""
@@ -47,21 +90,46 @@ class _Translations:
 
 
 def strip_nfc(value):
-    """Trim text and normalise it to NFC."""
+    """Trim text and normalise it to NFC (passwords: nothing else is changed in them)."""
     if isinstance(value, str):
         return unicodedata.normalize("NFC", value.strip())
     return value
 
 
+def one_line_text(value):
+    """A one-line value as stored (tracker/text.py): control characters, tabs and line breaks
+    become spaces, so a name never breaks an e-mail header, a spreadsheet cell or an export."""
+    if isinstance(value, str):
+        return clean_text(value, multiline=False) or ""
+    return value
+
+
+def multi_line_text(value):
+    """A text area's value as stored: line breaks kept (as \\n), other control characters
+    removed."""
+    if isinstance(value, str):
+        return clean_text(value, multiline=True) or ""
+    return value
+
+
+def text_filter(field_class):
+    """The filter every text field of a BaseForm gets, by its kind."""
+    if issubclass(field_class, PasswordField):
+        return strip_nfc
+    if issubclass(field_class, TextAreaField):
+        return multi_line_text
+    if issubclass(field_class, StringField):
+        return one_line_text
+    return None
+
+
 class BaseForm(FlaskForm):
-    """A Flask-WTF form (CSRF) whose text is trimmed and NFC-normalised, with messages in the
-    user's language."""
+    """A Flask-WTF form (CSRF) whose text is stored clean (trimmed, NFC, no control characters:
+    see `text_filter`), with messages in the user's language."""
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
         if "csrf_token" in self and self.csrf_token.errors:
-            from tracker.security import security_event
-
             security_event("csrf_failure", reason="; ".join(map(str, self.csrf_token.errors)))
         return valid
 
@@ -71,8 +139,8 @@ class BaseForm(FlaskForm):
 
         def bind_field(self, form, unbound_field, options):
             filters = list(unbound_field.kwargs.get("filters", []))
-            if issubclass(unbound_field.field_class, StringField):
-                filters.append(strip_nfc)
+            if (text := text_filter(unbound_field.field_class)) is not None:
+                filters.insert(0, text)
             return unbound_field.bind(form=form, filters=filters, **options)
 
 
@@ -96,6 +164,13 @@ def optional():
 
 def max_length(n: int):
     return Length(max=n, message=_l("At most %(max)d characters.", max=n))
+
+
+#: A record's code (agreement, area, province, unit): ASCII letters, digits, '.', '-', '_'.
+CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
+code_format = Regexp(
+    CODE_RE, message=_l("Use letters without diacritics, digits, '.', '-' or '_' only.")
+)
 
 
 class VersionField(HiddenField):
@@ -201,6 +276,7 @@ __all__ = [
     "VNDField",
     "VersionField",
     "YearField",
+    "code_format",
     "max_length",
     "not_after",
     "optional",
@@ -213,8 +289,6 @@ __all__ = [
 def show_stored_values(form, obj) -> None:
     """After a stale edit: keep the user's input, show beside each field the value saved by the
     other person, and take the new version so a second save is a deliberate overwrite."""
-    from tracker.i18n import fmt_date
-
     form.conflicts = {}
     for field in form:
         if field.name in ("csrf_token", "version") or not hasattr(obj, field.name):
@@ -254,14 +328,6 @@ def save_with(form, action, *, stale_obj=None) -> bool:
     Returns True when saved. Invalid goes to its field (or the form), a stale edit keeps the
     input and shows the stored values, Forbidden answers 403. Nothing is half-saved: any
     refusal rolls the whole transaction back."""
-    from flask import abort
-    from sqlalchemy.exc import IntegrityError
-    from sqlalchemy.orm.exc import StaleDataError
-
-    from tracker.errors import InvalidValue, NotAllowed, NotFound, StaleVersion
-    from tracker.extensions import db
-    from tracker.i18n import _
-
     form.form_errors = list(form.form_errors)
     try:
         action()
@@ -309,11 +375,6 @@ def commit_or_flash(action) -> bool:
 
     Returns True when done. Invalid is rolled back and flashed, Forbidden rolled back and
     answered 403."""
-    from flask import abort, flash
-
-    from tracker.errors import InvalidValue, NotAllowed, NotFound
-    from tracker.extensions import db
-
     try:
         action()
         db.session.commit()

@@ -5,6 +5,7 @@ import json
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 from flask import (
     current_app,
@@ -20,8 +21,9 @@ from flask import (
 from flask_login import current_user, logout_user
 from flask_wtf.csrf import CSRFError
 
-from tracker.extensions import csrf
+from tracker.extensions import csrf, db
 from tracker.i18n import _
+from tracker.text import LINE_CONTROL_CHARS
 
 log = logging.getLogger("tracker.security")
 
@@ -40,6 +42,23 @@ def security_event(kind: str, **fields) -> None:
             entry["user_id"] = current_user.id
     entry.update({k: (str(v)[:200] if v is not None else None) for k, v in fields.items()})
     log.warning(json.dumps(entry, ensure_ascii=True))
+
+
+def local_path(target: str | None) -> str | None:
+    """A redirect target taken from the request (``next``, ``back``) only when it is a path of
+    this site: one leading ``/``, no scheme, no host, no backslash, no control character or
+    whitespace a browser would drop (``/\\t/evil.example`` is ``//evil.example`` to it). None
+    otherwise, so the caller falls back to its own page."""
+    if not target or not isinstance(target, str) or len(target) > 2000:
+        return None
+    if LINE_CONTROL_CHARS.search(target) or "\\" in target or any(c.isspace() for c in target):
+        return None
+    if not target.startswith("/") or target.startswith("//"):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def form_csrf(view):
@@ -126,8 +145,6 @@ def init_app(app) -> None:
 
     @app.errorhandler(500)
     def server_error(error):
-        from tracker.extensions import db
-
         db.session.rollback()
         incident = uuid.uuid4().hex[:12]
         current_app.logger.error(

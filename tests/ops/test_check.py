@@ -52,6 +52,7 @@ def test_a_sound_instance_passes(production):
         "configuration",
         "folder",
         "fonts",
+        "translations",
         "database",
         "migrations",
         "files",

@@ -445,3 +445,18 @@ def test_stale_edit_marks_only_the_fields_that_differ(client, admin, form):
     assert_refused(response, STALE)
     conflicts = read_form(response)[1]
     assert conflicts == {field: theirs}, f"notes beside unchanged fields: {conflicts!s}"
+
+
+def test_the_admin_screen_and_the_cli_create_accounts_by_the_same_rules(app, client, admin):
+    """A national VNPT user created without a unit belongs to headquarters, from the screen as
+    from `tracker user create`: both call tracker/auth/services.create_user."""
+    data = {**_user_data(admin), "role": "vnpt", "unit_id": "0"}
+    assert client.post("/admin/users/new", data=data).status_code == 302
+    result = app.test_cli_runner().invoke(
+        args=["user", "create", "hq2@example.vn", "--role", "vnpt", "--password", GOOD_PASSWORD]
+    )
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    for email in ("nguyen.van.a@example.vn", "hq2@example.vn"):
+        user = db.session.scalar(sa.select(User).where(User.email == email))
+        assert user.unit.kind.value == "vnpt_hq"

@@ -1,7 +1,5 @@
 """Forms for agreements and the records under them."""
 
-import re
-
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -11,7 +9,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import NumberRange, Regexp, ValidationError
+from wtforms.validators import NumberRange, ValidationError
 
 from tracker.agreements.models import (
     Agreement,
@@ -34,6 +32,7 @@ from tracker.forms import (
     MultiSelect,
     VersionField,
     VNDField,
+    code_format,
     input_required,
     max_length,
     model_label,
@@ -45,11 +44,6 @@ from tracker.forms import (
 )
 from tracker.i18n import _l
 from tracker.org.models import Side
-
-CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
-code_format = Regexp(
-    CODE_RE, message=_l("Use letters without diacritics, digits, '.', '-' or '_' only.")
-)
 
 
 def _blank_to_none(value):

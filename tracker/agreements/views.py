@@ -41,9 +41,10 @@ from tracker.auth.permissions import (
 )
 from tracker.db import local_today
 from tracker.extensions import db
-from tracker.forms import commit_or_flash, options, save_with
+from tracker.forms import commit_or_flash, int_arg, options, page_arg, save_with
 from tracker.i18n import _
 from tracker.org.models import Side, Unit
+from tracker.security import local_path
 
 bp = Blueprint("agreements", __name__)
 
@@ -175,8 +176,8 @@ def index():
     """All agreements in scope, with search (case and diacritics ignored) and filters."""
     q = request.args.get("q", "").strip()[:200]
     status = request.args.get("status", "")
-    province_id = request.args.get("province", type=int)
-    page = max(request.args.get("page", 1, type=int), 1)
+    province_id = int_arg("province")
+    page = page_arg()
     pagination = db.paginate(
         queries.search_agreements(current_user, q=q, status=status, province_id=province_id),
         page=page,
@@ -408,8 +409,8 @@ def _commitment_form(agreement: Agreement, commitment: Commitment | None):
             form.funding_source.data = (
                 commitment.funding_source.value if commitment.funding_source else ""
             )
-        elif request.args.get("area", type=int):
-            form.area_id.data = request.args.get("area", type=int)
+        elif int_arg("area"):
+            form.area_id.data = int_arg("area")
     return form
 
 
@@ -652,7 +653,7 @@ def directives():
     """Directives of every agreement in scope; open ones first, overdue ones marked."""
     only_open = request.args.get("open") == "1"
     mine = request.args.get("mine") == "1"
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     pagination = db.paginate(
         queries.directives_visible_to(
             current_user, open_only=only_open, unit_id=current_user.unit_id if mine else None
@@ -776,9 +777,7 @@ def delete_record(kind, obj_id):
     if model is None:
         abort(404)
     obj, agreement = _get(model, obj_id)
-    back = request.form.get("back")
-    if not back or not back.startswith("/") or back.startswith("//"):
-        back = url_for(".detail", code=agreement.code)
+    back = local_path(request.form.get("back")) or url_for(".detail", code=agreement.code)
     if f.DeleteForm().validate_on_submit() and commit_or_flash(
         lambda: services.delete_record(obj, agreement=agreement, user=current_user)
     ):
@@ -796,7 +795,7 @@ def history(code):
     from tracker import audit
 
     agreement = _visible(db.session.scalar(sa.select(Agreement).where(Agreement.code == code)))
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     pagination = db.paginate(
         audit.history(agreement_id=agreement.id), page=page, per_page=50, error_out=False
     )

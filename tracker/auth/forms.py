@@ -1,10 +1,10 @@
-"""Sign-in and account forms."""
+"""Sign-in and the user's own password (accounts are administered in tracker/admin)."""
 
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import EqualTo
 
-from tracker.auth.models import Role, User
-from tracker.forms import BaseForm, VersionField, max_length, model_label, options, required
+from tracker.auth.models import User
+from tracker.forms import BaseForm, max_length, model_label, required
 from tracker.i18n import _l
 
 
@@ -14,24 +14,6 @@ class LoginForm(BaseForm):
     email = EmailField(model_label(User.email), validators=[required(), max_length(254)])
     password = PasswordField(_l("Password"), validators=[required(), max_length(256)])
     remember = BooleanField(_l("Keep me signed in on this device"))
-
-
-class UserForm(BaseForm):
-    """An admin creates or edits an account."""
-
-    email = EmailField(model_label(User.email), validators=[required(), max_length(254)])
-    full_name = StringField(model_label(User.full_name), validators=[required(), max_length(120)])
-    role = SelectField(
-        model_label(User.role), choices=options(Role.choices()), validators=[required()]
-    )
-    unit_id = SelectField(model_label(User.unit_id), coerce=int, validate_choice=True)
-    active = BooleanField(model_label(User.active), default=True)
-    password = PasswordField(
-        _l("Password"),
-        description=_l("At least 12 characters; a long phrase is best. Leave empty to keep."),
-        validators=[max_length(256)],
-    )
-    version = VersionField()
 
 
 class PasswordChangeForm(BaseForm):

@@ -1,4 +1,5 @@
-"""Account operations shared by the CLI, the admin screens and the demo loader."""
+"""Account operations shared by the CLI, the administration screens and the demo loader: the one
+place the rules of an account (e-mail, password, role and unit) are checked."""
 
 import re
 from datetime import timedelta
@@ -8,7 +9,9 @@ from pathlib import Path
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from tracker.auth.models import Role, User
+from tracker.auth.models import LoginAttempt, Role, User
+from tracker.db import utcnow
+from tracker.errors import InvalidValue, NotAllowed, check_version
 from tracker.extensions import db
 from tracker.i18n import _
 from tracker.org.models import Unit, UnitKind
@@ -17,8 +20,9 @@ MIN_PASSWORD_LENGTH = 12
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class AccountError(ValueError):
-    """A user record that cannot be saved, with a message for the person who tried."""
+class AccountError(InvalidValue):
+    """A user record that cannot be saved, with a message for the person who tried and the
+    field it concerns (email, password, role, unit_id)."""
 
 
 def normalise_email(email: str) -> str:
@@ -58,11 +62,11 @@ def check_role_unit(role: Role, unit: Unit | None) -> None:
     if role == Role.admin:
         return
     if unit is None:
-        raise AccountError(_("A user with this role must belong to a unit."))
+        raise AccountError(_("A user with this role must belong to a unit."), "unit_id")
     if role == Role.vnpt and unit.side != "vnpt":
-        raise AccountError(_("A VNPT counterpart must belong to a VNPT unit."))
+        raise AccountError(_("A VNPT counterpart must belong to a VNPT unit."), "unit_id")
     if role == Role.dic and (unit.side != "province" or unit.province_id is None):
-        raise AccountError(_("A DIC officer must belong to a unit of a province."))
+        raise AccountError(_("A DIC officer must belong to a unit of a province."), "unit_id")
 
 
 def default_unit_for(role: Role) -> Unit | None:
@@ -74,25 +78,92 @@ def default_unit_for(role: Role) -> Unit | None:
     ).first()
 
 
-def create_user(
-    *, email: str, password: str, role: Role, unit: Unit | None, full_name: str = ""
-) -> User:
-    """Create an account after checking the e-mail, the password and the role's unit."""
+def _checked_email(email: str, *, own_id: int | None = None) -> str:
+    """The address as stored (trimmed, lower case), refused when malformed or already used."""
     email = normalise_email(email)
     if not EMAIL_RE.match(email) or len(email) > 254:
-        raise AccountError(_("Enter a valid e-mail address."))
-    if db.session.scalar(sa.select(User.id).where(User.email == email)) is not None:
-        raise AccountError(_("An account with this e-mail address already exists."))
+        raise AccountError(_("Enter a valid e-mail address."), "email")
+    clash = db.session.scalar(
+        sa.select(User.id).where(User.email == email, User.id != (own_id or -1))
+    )
+    if clash is not None:
+        raise AccountError(_("An account with this e-mail address already exists."), "email")
+    return email
+
+
+def _check_password(password: str, *, email: str) -> None:
     problem = password_problem(password, email=email)
     if problem:
-        raise AccountError(problem)
+        raise AccountError(problem, "password")
+
+
+def create_user(
+    *,
+    email: str,
+    password: str,
+    role: Role,
+    unit: Unit | None,
+    full_name: str = "",
+    active: bool = True,
+) -> User:
+    """Create an account after checking the e-mail, the password and the role's unit (a
+    national VNPT user without one belongs to VNPT headquarters)."""
+    email = _checked_email(email)
+    if not password:
+        raise AccountError(_("This field is required."), "password")
+    _check_password(password, email=email)
     unit = unit or default_unit_for(role)
     check_role_unit(role, unit)
     user = User(
-        email=email, full_name=full_name.strip() or email.split("@")[0], role=role, unit=unit
+        email=email,
+        full_name=(full_name or "").strip() or email.split("@")[0],
+        role=role,
+        unit=unit,
+        active=active,
     )
     user.set_password(password)
     db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_user(
+    user: User,
+    *,
+    actor: User,
+    email: str,
+    full_name: str,
+    role: Role,
+    unit: Unit | None,
+    active: bool,
+    password: str | None = None,
+    version=None,
+) -> User:
+    """An administrator changes an account. A new password or disabling the account ends its
+    open sessions; administrators cannot remove their own rights or disable themselves."""
+    if actor.role != Role.admin:
+        raise NotAllowed()
+    check_version(user, version)
+    email = _checked_email(email, own_id=user.id)
+    if password:
+        _check_password(password, email=email)
+    check_role_unit(role, unit)
+    if user.id == actor.id and (role != Role.admin or not active):
+        raise AccountError(
+            _("You cannot remove your own administrator rights or disable yourself."), "role"
+        )
+    if password:
+        user.set_password(password)
+        user.renew_session_token()
+    if user.active and not active:
+        user.renew_session_token()  # a disabled account's open sessions end now
+    user.email, user.full_name, user.role, user.unit, user.active = (
+        email,
+        (full_name or "").strip() or email.split("@")[0],
+        role,
+        unit,
+        active,
+    )
     db.session.flush()
     return user
 
@@ -124,9 +195,6 @@ def sign_in_locked(email: str, address: str) -> bool:
     """Too many recent failures for this e-mail (existing or not) or from this address.
 
     The attempts are rows in the database, so the count is shared by every worker process."""
-    from tracker.auth.models import LoginAttempt
-    from tracker.db import utcnow
-
     since = utcnow() - LOCKOUT_WINDOW
     failures = (
         sa.select(sa.func.count())
@@ -140,8 +208,6 @@ def sign_in_locked(email: str, address: str) -> bool:
 
 def record_attempt(email: str, address: str, success: bool) -> None:
     """Remember a sign-in attempt; a success clears the account's earlier failures."""
-    from tracker.auth.models import LoginAttempt
-
     email = normalise_email(email)[:254]
     if success:
         db.session.execute(

@@ -1,7 +1,7 @@
 """Sign-in, sign-out, language choice and the user's own account."""
 
 import secrets
-from urllib.parse import urlsplit
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import (
@@ -22,21 +22,9 @@ from tracker.auth.services import authenticate, password_problem, record_attempt
 from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.i18n import _
-from tracker.security import form_csrf, security_event
+from tracker.security import form_csrf, local_path, security_event
 
 bp = Blueprint("auth", __name__)
-
-
-def safe_next(target: str | None) -> str | None:
-    """A redirect target only when it is a local path (no scheme, no host, no '//')."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target:
-        return None
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -78,15 +66,13 @@ def login():
             db.session.commit()
             login_user(user, remember=form.remember.data)
             security_event("sign_in", user_id=user.id)
-            return redirect(safe_next(request.args.get("next")) or url_for("agreements.home"))
+            return redirect(local_path(request.args.get("next")) or url_for("agreements.home"))
     return render_template("auth/login.html", form=form)
 
 
 def _session_keep():
     """How long a session row may be needed: the longest a session or remember-me cookie
     lives."""
-    from datetime import timedelta
-
     config = current_app.config
     return max(
         config["REMEMBER_COOKIE_DURATION"], timedelta(hours=config["SESSION_LIFETIME_HOURS"])
@@ -117,7 +103,7 @@ def set_language():
     lang = request.form.get("lang")
     if lang in current_app.config["LANGUAGES"]:
         session["lang"] = lang
-    return redirect(safe_next(request.form.get("next")) or url_for("agreements.home"))
+    return redirect(local_path(request.form.get("next")) or url_for("agreements.home"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

@@ -1,5 +1,5 @@
 """`tracker check`: is this instance fit to serve? Configuration, the upload folder, database
-connectivity, migration state, the PDF fonts, the stored files and the backup tools, each giving
+connectivity, migration state, the PDF fonts, the translation catalogs, the stored files and the backup tools, each giving
 one line: OK, or FAIL with what is wrong and what to do."""
 
 import re
@@ -11,6 +11,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tracker import storage
+from tracker.catalogs import catalog_problem
 from tracker.config import DEV_SECRET_KEY
 from tracker.extensions import db
 from tracker.ops import backup
@@ -205,6 +206,15 @@ def check_fonts() -> list[Finding]:
     return [_ok("fonts", f"{len(paths)} faces in {paths[0].parent}")]
 
 
+def check_catalogs(app) -> list[Finding]:
+    """Each translation catalog is compiled and not older than its source."""
+    directories = app.config["BABEL_TRANSLATION_DIRECTORIES"]
+    problem = catalog_problem(directories)
+    if problem:
+        return [_fail("translations", problem)]
+    return [_ok("translations", f"catalogs compiled in {directories}")]
+
+
 def check_files(engine) -> list[Finding]:
     """Every file a row references is in the upload folder (existence only: hashing every file
     is for `tracker backup`)."""
@@ -261,7 +271,12 @@ def check_backup_tools(app, engine) -> list[Finding]:
 
 def run_checks(app) -> list[Finding]:
     """Every check, in order; checks that need the database are skipped when it is unreachable."""
-    findings = [*check_configuration(app), *check_upload_folder(app), *check_fonts()]
+    findings = [
+        *check_configuration(app),
+        *check_upload_folder(app),
+        *check_fonts(),
+        *check_catalogs(app),
+    ]
     engine = db.engine
     connect, connected = _check_connect(engine)
     findings += connect

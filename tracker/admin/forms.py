@@ -1,12 +1,13 @@
-"""Admin forms for provinces and units."""
+"""The administration forms: provinces, units and accounts."""
 
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import ValidationError
 
-from tracker.agreements.forms import code_format
+from tracker.auth.models import Role, User
 from tracker.forms import (
     BaseForm,
     VersionField,
+    code_format,
     max_length,
     model_label,
     not_after,
@@ -78,6 +79,20 @@ class UnitForm(_SuccessionFields, BaseForm):
     )
     version = VersionField()
 
-    def validate_province_id(self, field):
-        if not field.data and self.side.data == Side.province:
-            raise ValidationError(_l("A unit of the province side belongs to a province."))
+
+class UserForm(BaseForm):
+    """An administrator creates or edits an account."""
+
+    email = EmailField(model_label(User.email), validators=[required(), max_length(254)])
+    full_name = StringField(model_label(User.full_name), validators=[required(), max_length(120)])
+    role = SelectField(
+        model_label(User.role), choices=options(Role.choices()), validators=[required()]
+    )
+    unit_id = SelectField(model_label(User.unit_id), coerce=int, validate_choice=True)
+    active = BooleanField(model_label(User.active), default=True)
+    password = PasswordField(
+        _l("Password"),
+        description=_l("At least 12 characters; a long phrase is best. Leave empty to keep."),
+        validators=[max_length(256)],
+    )
+    version = VersionField()
