@@ -1,6 +1,7 @@
 """The "Xuất báo cáo" form."""
 
 from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import ValidationError
 
 from tracker.forms import BaseForm, max_length, optional, options, required_date
 from tracker.i18n import _l
@@ -16,8 +17,9 @@ class ReviewForm(BaseForm):
     lang = SelectField(
         _l("Language"), choices=options([("vi", "Tiếng Việt"), ("en", "English")]), default="vi"
     )
-    date_from = DateField(_l("From"), validators=[required_date()])
-    date_to = DateField(_l("To"), validators=[required_date()])
+    #: Empty: the kind's usual range (`services.default_range`); the page says which.
+    date_from = DateField(_l("From"), validators=[optional()])
+    date_to = DateField(_l("To"), validators=[optional()])
     issued_on = DateField(_l("Date of the document"), validators=[required_date()])
     issuer_parent = StringField(_l("Parent agency"), validators=[optional(), max_length(200)])
     issuer = StringField(_l("Issuing agency"), validators=[optional(), max_length(200)])
@@ -45,7 +47,5 @@ class ReviewForm(BaseForm):
     )
 
     def validate_date_to(self, field):
-        from wtforms.validators import ValidationError
-
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(_l("The end must be after the start."))
