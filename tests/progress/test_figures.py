@@ -250,3 +250,22 @@ def test_reporting_compliance_counts_reports_submitted_by_the_date(one):
     assert [(r.expected, r.reported, r.percent) for r in result.compliance] == [(1, 1, 100)]
     summary = figures.agreement_summary(agreement, date(2022, 12, 20))
     assert summary["reporting"]["units"][0]["reported"] == 1
+
+
+def test_a_value_from_a_report_verified_early_counts_from_its_verification(one):
+    agreement, c = one["agreement"], one["commitment"]
+    ind = factories.indicator(c, baseline=0, target=100)
+    report = verified(
+        c, period(agreement, 2023), percent=60, at=datetime(2023, 10, 2, 3, tzinfo=UTC)
+    )
+    factories._add(
+        Measurement(
+            indicator=ind,
+            measured_on=date(2023, 12, 14),  # a report's values are dated at its window's end
+            value=Decimal(75),
+            verified=True,
+            report_id=report.id,
+        )
+    )
+    assert status_on(one, date(2023, 10, 1)).indicators[0].actual is None
+    assert status_on(one, date(2023, 10, 2)).indicators[0].actual == Decimal(75)

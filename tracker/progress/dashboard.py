@@ -84,7 +84,7 @@ def agreement(code):
             .where(
                 Measurement.indicator_id.in_([i.id for i in candidates]),
                 Measurement.verified.is_(True),
-                Measurement.measured_on <= as_of,
+                figures.measurement_counted(Measurement, as_of),
             )
             .order_by(Measurement.measured_on)
         ):

@@ -186,6 +186,18 @@ def report_counted(as_of: date):
     )
 
 
+def measurement_counted(measurement, as_of: date):
+    """SQL condition: a verified value counts as of the date (taken by then, or brought by a
+    report verified by then: a report's values are dated at the end of its window)."""
+    return sa.or_(
+        measurement.measured_on <= as_of,
+        sa.exists().where(
+            ProgressReport.id == measurement.report_id,
+            ProgressReport.verified_at < _cutoff(as_of),
+        ),
+    )
+
+
 def commitment_status(
     agreements: list[Agreement], as_of: date | None = None, *, since: date | None = None
 ) -> dict[int, Status]:
@@ -248,7 +260,7 @@ def _status_on(agreements, as_of: date, since: date | None, today: date) -> dict
         .where(
             newer.indicator_id == Indicator.id,
             newer.verified.is_(True),
-            newer.measured_on <= as_of,
+            measurement_counted(newer, as_of),
         )
         .order_by(newer.measured_on.desc(), newer.id.desc())
         .limit(1)

@@ -180,7 +180,7 @@ def review_data(agreement: Agreement, date_from: date, date_to: date) -> ReviewD
             Measurement.indicator_id.in_(list(latest) or [-1]),
             Measurement.verified.is_(True),
             Measurement.measured_on >= date_from,
-            Measurement.measured_on <= as_of,
+            figures.measurement_counted(Measurement, as_of),
         )
         .order_by(Measurement.indicator_id, Measurement.measured_on, Measurement.id)
     ):
