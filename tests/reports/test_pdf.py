@@ -518,3 +518,13 @@ def test_the_cli_and_the_page_start_from_the_last_reviews_options(app, client, a
     assert [r.options["signer_name"] for r in latest] == ["Trần Thị B", "Trần Thị B"]
     download = client.get(f"/generated/{latest[0].id}.pdf")
     assert latest[0].file_name in download.headers["Content-Disposition"]
+
+
+def test_the_saved_options_keep_empty_fields_empty(app, db):
+    w = factories.world()
+    record = services.generate_review(
+        w["qb"]["agreement"], user=None, options=ReviewOptions(issued_on=date(2026, 1, 10))
+    )
+    # The defaults come from the agreement each time, never from an older review's copy of them.
+    assert record.options["issuer"] == "" and record.options["recipients"] == []
+    assert services.previous_options(w["qb"]["agreement"]).place == ""

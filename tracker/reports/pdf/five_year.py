@@ -3,7 +3,7 @@ documents. Takes plain data (tracker.reports.data.ReviewData) and options, retur
 
 import io
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from xml.sax.saxutils import escape
@@ -238,8 +238,9 @@ def defaults(data, options: ReviewOptions) -> ReviewOptions:
 
 
 def build_review(data, options: ReviewOptions) -> tuple[bytes, int]:
-    """The review as PDF bytes and its page count. Call inside `flask_babel.force_locale(lang)`."""
-    options = defaults(data, options)
+    """The review as PDF bytes and its page count. Call inside `flask_babel.force_locale(lang)`.
+    The options are not changed: what the editors left empty stays empty in the saved options."""
+    options = defaults(data, replace(options))
     fmt = _Formats(options.lang)
     labels = _labels()
     issued_on = options.issued_on or data.date_to
