@@ -8,7 +8,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from tracker.agreements.models import Agreement, Area, Commitment, Directive, Measurement, Milestone
+from tracker.agreements.models import Agreement, Area, Commitment, Directive, Measurement
 from tracker.agreements.queries import agreement_full
 from tracker.auth.permissions import agreements_visible_to, can_view_agreement, province_scope
 from tracker.db import fold, local_today
@@ -49,18 +49,7 @@ def agreement(code):
     as_of, status = result.as_of, result.status
     commitments = [c for area in item.areas for c in area.commitments]
 
-    late_milestones = db.session.execute(
-        sa.select(Milestone, Commitment)
-        .join(Commitment, Commitment.id == Milestone.commitment_id)
-        .where(
-            Commitment.agreement_id == item.id,
-            sa.or_(Milestone.done_on.is_(None), Milestone.done_on > as_of),
-            Milestone.due_on < as_of,
-        )
-        .options(selectinload(Commitment.lead_unit))
-        .order_by(Milestone.due_on)
-        .limit(50)
-    ).all()
+    late_milestones = figures.late_milestones(item, as_of)
     overdue_directives = [
         d
         for d in item.directives

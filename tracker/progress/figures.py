@@ -129,6 +129,23 @@ def directive_overdue(issued_on: date, due_on: date | None, done_on: date | None
     )
 
 
+def late_milestones(agreement, as_of: date, limit: int = 50):
+    """(milestone, commitment) pairs late as of the date (`milestone_state` in SQL), the most
+    overdue first."""
+    return db.session.execute(
+        sa.select(Milestone, Commitment)
+        .join(Commitment, Commitment.id == Milestone.commitment_id)
+        .where(
+            Commitment.agreement_id == agreement.id,
+            sa.or_(Milestone.done_on.is_(None), Milestone.done_on > as_of),
+            Milestone.due_on < as_of,
+        )
+        .options(sa.orm.selectinload(Commitment.lead_unit))
+        .order_by(Milestone.due_on, Milestone.id)
+        .limit(limit)
+    ).all()
+
+
 # -- per commitment ----------------------------------------------------------------------------------
 
 
