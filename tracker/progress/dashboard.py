@@ -8,7 +8,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from tracker.agreements.models import Agreement, Area, Commitment, Directive, Measurement
+from tracker.agreements.models import Agreement, Area, Measurement
 from tracker.agreements.queries import agreement_full
 from tracker.auth.permissions import agreements_visible_to, can_view_agreement, province_scope
 from tracker.db import fold, local_today
@@ -172,36 +172,12 @@ def overview():
             if p.current(today).id == province.current(today).id
         }
         agreements = [a for a in agreements if a.province_id in wanted_ids]
-    status = figures.commitment_status(agreements, wanted)
-    tallies = defaultdict(figures.Tally)
-    for cid, aid, budget in db.session.execute(
-        sa.select(Commitment.id, Commitment.agreement_id, Commitment.budget_vnd).where(
-            Commitment.agreement_id.in_([a.id for a in agreements] or [-1])
-        )
-    ):
-        tallies[aid].add(status[cid], budget)
-    summary = [
-        {"agreement": a, "as_of": figures.as_of_for(a, wanted, today), "tally": tallies[a.id]}
-        for a in agreements
-    ]
+    summary, overdue = figures.agreements_overview(agreements, wanted)
     provinces = defaultdict(lambda: {"agreements": 0, "tally": figures.Tally()})
     for row in summary:
         entry = provinces[row["agreement"].province.current(today)]
         entry["agreements"] += 1
         entry["tally"].merge(row["tally"])
-    judged_on = {a.id: row["as_of"] for a, row in zip(agreements, summary, strict=True)}
-    overdue = sum(
-        1
-        for aid, issued_on, due_on, done_on in db.session.execute(
-            sa.select(
-                Directive.agreement_id, Directive.issued_on, Directive.due_on, Directive.done_on
-            ).where(
-                Directive.agreement_id.in_([a.id for a in agreements] or [-1]),
-                Directive.due_on < as_of,
-            )
-        )
-        if figures.directive_overdue(issued_on, due_on, done_on, judged_on[aid])
-    )
     by_name = sorted(provinces.items(), key=lambda item: fold(item[0].name))
     return _page(
         "progress/overview.html",

@@ -28,6 +28,7 @@ from tracker.agreements.models import (
     AgreementStatus,
     Commitment,
     Completion,
+    Directive,
     Indicator,
     Measurement,
     Milestone,
@@ -491,6 +492,36 @@ def tally_areas(areas, status: dict[int, Status]) -> tuple[list[AreaTally], Tall
         rows.append(tally)
         total.merge(tally)
     return rows, total
+
+
+def agreements_overview(agreements, wanted: date | None = None) -> tuple[list[dict], int]:
+    """For many agreements, each judged as of `as_of_for(agreement, wanted)`: one row per
+    agreement ({"agreement", "as_of", "tally"}) and the number of directives overdue."""
+    today = local_today()
+    status = commitment_status(agreements, wanted)
+    ids = [a.id for a in agreements] or [-1]
+    tallies = defaultdict(Tally)
+    for cid, aid, budget in db.session.execute(
+        sa.select(Commitment.id, Commitment.agreement_id, Commitment.budget_vnd).where(
+            Commitment.agreement_id.in_(ids)
+        )
+    ):
+        tallies[aid].add(status[cid], budget)
+    judged_on = {a.id: as_of_for(a, wanted, today) for a in agreements}
+    rows = [{"agreement": a, "as_of": judged_on[a.id], "tally": tallies[a.id]} for a in agreements]
+    overdue = sum(
+        1
+        for aid, issued_on, due_on, done_on in db.session.execute(
+            sa.select(
+                Directive.agreement_id, Directive.issued_on, Directive.due_on, Directive.done_on
+            ).where(
+                Directive.agreement_id.in_(ids),
+                Directive.done_on.is_(None) | (Directive.done_on > Directive.due_on),
+            )
+        )
+        if directive_overdue(issued_on, due_on, done_on, judged_on[aid])
+    )
+    return rows, overdue
 
 
 def current_period(agreement: Agreement, as_of: date) -> ReportingPeriod | None:
