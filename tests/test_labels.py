@@ -8,9 +8,11 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
+from tracker.org.forms import ProvinceForm, UnitForm
 
 from tests import factories
 from tests.conftest import text_of
+from tracker.admin.forms import UserForm
 from tracker.agreements import models as agreement_models
 from tracker.agreements.forms import (
     AgreementForm,
@@ -22,10 +24,8 @@ from tracker.agreements.forms import (
 from tracker.audit.recording import recorded
 from tracker.auth import models as auth_models
 from tracker.auth import tokens
-from tracker.auth.forms import UserForm
 from tracker.db import Base, kind_label, label_of
 from tracker.org import models as org_models
-from tracker.org.forms import ProvinceForm, UnitForm
 from tracker.progress import models as progress_models
 from tracker.progress.forms import ExtensionForm, ReopenForm, ReportForm
 from tracker.reports import models as report_models

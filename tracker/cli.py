@@ -96,19 +96,19 @@ def report_cli():
     "--from",
     "date_from",
     type=click.DateTime(["%Y-%m-%d"]),
-    help="Start of the range (default: the period's).",
+    help="Start of the range (default: the kind's usual range, see docs/review-pdf.md).",
 )
 @click.option(
     "--to",
     "date_to",
     type=click.DateTime(["%Y-%m-%d"]),
-    help="End of the range (default: the period's).",
+    help="End of the range (default: the kind's usual one, never after the document's date).",
 )
 @click.option(
     "--date",
     "issued_on",
     type=click.DateTime(["%Y-%m-%d"]),
-    help="Date of the document (default: the end of the range).",
+    help="Date of the document (default: the end of the range, else of the period or today).",
 )
 @click.option(
     "--kind",
@@ -124,29 +124,19 @@ def five_year_command(agreement_code, out, lang, date_from, date_to, issued_on, 
     from tracker.agreements.models import Agreement
     from tracker.errors import InvalidValue
     from tracker.reports import services
-    from tracker.reports.models import GeneratedReport
-    from tracker.reports.pdf.five_year import ReviewOptions
 
     agreement = db.session.scalar(sa.select(Agreement).where(Agreement.code == agreement_code))
     if agreement is None:
         raise click.ClickException(f"no agreement with code {agreement_code!r}")
-    start = date_from.date() if date_from else agreement.period_start
-    end = date_to.date() if date_to else agreement.period_end
+    start = date_from.date() if date_from else None
+    end = date_to.date() if date_to else None
     if kind is None:
-        kind = (
-            "five_year"
-            if (start, end) == (agreement.period_start, agreement.period_end)
-            else "interim"
-        )
-    previous = db.session.scalar(
-        sa.select(GeneratedReport)
-        .where(GeneratedReport.agreement_id == agreement.id)
-        .order_by(GeneratedReport.id.desc())
-        .limit(1)
-    )
-    options = services.options_from(previous.options) if previous else ReviewOptions()
+        kind = "interim" if start or end else "five_year"
+    options = services.previous_options(agreement)
     options.kind, options.lang = kind, lang
-    options.issued_on = issued_on.date() if issued_on else end
+    options.issued_on = (
+        issued_on.date() if issued_on else services.default_issued_on(agreement, end)
+    )
     try:
         record = services.generate_review(
             agreement, user=None, options=options, date_from=start, date_to=end

@@ -11,11 +11,15 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from tests import factories
 from tests.conftest import text_of
-from tracker.agreements.models import Agreement, Commitment
+from tracker import storage
+from tracker.agreements.models import Agreement, AgreementStatus, Commitment
+from tracker.db import local_today
+from tracker.errors import InvalidValue
 from tracker.org.models import UnitKind
+from tracker.progress import figures
 from tracker.progress.models import Evidence, ProgressReport, ReportStatus
 from tracker.reports import services
-from tracker.reports.models import GeneratedReport
+from tracker.reports.models import GeneratedReport, ReviewKind
 from tracker.reports.pdf import styles as st
 from tracker.reports.pdf.five_year import ReviewOptions, _Formats
 from tracker.reports.pdf.fonts import SERIF
@@ -64,7 +68,9 @@ def test_five_year_review_of_the_demo(app, demo_db, tmp_path):
             assert flat(commitment.title) in text, commitment.title
     assert "9.800.000.000" in text  # verified spending, Vietnamese grouping
     # No commitment of the demo has a recorded budget: the planned total is unknown, not 0.
-    assert "Tổng cộng 12 0 5 7 32% — 9.800.000.000" in text
+    # Commitments, done, on track, at risk, late, not started, completion, planned, spent.
+    assert "Tổng cộng 12 0 1 4 7 0 32% — 9.800.000.000" in text
+    assert "Số liệu tính đến ngày 23/09/2025." in text  # the end of the range
     # The 2025 report of commitment 1.1 is only submitted, not verified: its figures are absent.
     assert "4.200.000.000" not in text and "85%" not in text
     # Page numbers: none on page 1, centred at the top of the others.
@@ -280,3 +286,245 @@ def test_roles_that_generate(db):
     assert services.can_generate(w["qb"]["dic"], agreement)
     assert not services.can_generate(w["qb"]["vnpt"], agreement)
     assert not services.can_generate(w["vl"]["leader"], agreement)
+
+
+# -- the same figures everywhere, judged as of a stated date --------------------------------------
+
+DEMO_ADMIN, DEMO_PASSWORD = "admin@demo.vn", "Demo-2026-tracker"
+DEMO_CODES = ["QB-VNPT-2015", "QB-VNPT-2020", "VL-VNPT-2017", "BRVT-VNPT-2018"]
+HEALTH_KEYS = ["done", "on_track", "at_risk", "late", "not_started"]
+
+
+def pdf_summary(pdf: bytes, tmp_path) -> tuple[list[int], int, str]:
+    """The review's total row read back from the PDF: counts (commitments, then each health),
+    average completion, and the day it says the figures are judged as of."""
+    out = tmp_path / "review.pdf"
+    out.write_bytes(pdf)
+    text = flat(pdftotext(out, "-raw"))
+    total = re.search(r"Tổng cộng ((?:\d+ ){6})(\d+)%", text)
+    as_of = re.search(r"Số liệu tính đến ngày (\d\d/\d\d/\d{4})\.", text)
+    assert total and as_of, text[:2000]
+    return [int(n) for n in total.group(1).split()], int(total.group(2)), as_of.group(1)
+
+
+def dashboard_summary(html: str) -> tuple[list[int], int]:
+    stats = dict(re.findall(r'class="stat stat-(\w+)"[^>]*><span class="stat-n">(\d+)<', html))
+    percent = re.search(r'<span class="stat-n">(\d+)%</span>', html)
+    healths = [int(stats[h]) for h in HEALTH_KEYS]
+    return [sum(healths), *healths], int(percent.group(1))
+
+
+def agreement_page_counts(html: str) -> list[int]:
+    counts = dict(re.findall(r'badge-health-(\w+)">[^<]*: <span class="count">(\d+)<', html))
+    healths = [int(counts[h]) for h in HEALTH_KEYS]
+    return [sum(healths), *healths]
+
+
+@pytest.mark.parametrize("code", DEMO_CODES)
+def test_review_dashboard_and_agreement_page_give_the_same_counts_as_of_the_same_day(
+    app, demo_db, client, tmp_path, code
+):
+    agreement = demo_db.session.scalar(sa.select(Agreement).where(Agreement.code == code))
+    default = figures.as_of_for(agreement)
+    days = [
+        min(date(agreement.period_start.year + 1, 6, 30), default),
+        min(date(agreement.period_start.year + 3, 6, 30), default),
+        default,
+    ]
+    assert (
+        client.post("/login", data={"email": DEMO_ADMIN, "password": DEMO_PASSWORD}).status_code
+        == 302
+    )
+    seen = set()
+    for day in days:
+        pdf, _pages, _fingerprint = services.render_review(
+            agreement,
+            ReviewOptions(kind="interim", issued_on=day),
+            agreement.period_start,
+            day,
+        )
+        counts, percent, said = pdf_summary(pdf, tmp_path)
+        dashboard = client.get(f"/agreements/{code}/dashboard?as_of={day.isoformat()}")
+        page = client.get(f"/agreements/{code}?as_of={day.isoformat()}")
+        assert dashboard.status_code == page.status_code == 200
+        dashboard_html, page_html = dashboard.get_data(as_text=True), page.get_data(as_text=True)
+        sentence = f"Số liệu tính đến ngày {day:%d/%m/%Y}"
+        assert said == f"{day:%d/%m/%Y}"
+        assert sentence in dashboard_html and sentence in page_html
+        assert dashboard_summary(dashboard_html) == (counts, percent), (code, day)
+        assert agreement_page_counts(page_html) == counts, (code, day)
+        summary = figures.agreement_summary(agreement, day)
+        assert [summary["commitments"], *summary["health"].values()] == counts
+        assert summary["percent"] == percent
+        seen.add(tuple(counts))
+    # The default page is judged as of the agreement's own day and says so.
+    html = client.get(f"/agreements/{code}/dashboard").get_data(as_text=True)
+    assert f"Số liệu tính đến ngày {default:%d/%m/%Y}" in html
+    assert len(seen) > 1  # the figures move with the day, or the comparison proves little
+
+
+def test_a_closed_agreement_is_judged_as_of_the_end_of_its_period(app, demo_db, client):
+    agreement = demo_db.session.scalar(sa.select(Agreement).where(Agreement.code == "QB-VNPT-2015"))
+    assert agreement.status == AgreementStatus.closed
+    client.post("/login", data={"email": DEMO_ADMIN, "password": DEMO_PASSWORD})
+    for url in ("/agreements/QB-VNPT-2015/dashboard", "/agreements/QB-VNPT-2015"):
+        assert "Số liệu tính đến ngày 22/10/2020" in text_of(client.get(url))
+    overview = text_of(client.get("/dashboard"))
+    assert f"Số liệu tính đến ngày {local_today():%d/%m/%Y}" in overview
+    assert "tính đến 22/10/2020" in overview  # the closed agreement's row says its own day
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("30/06/2024", "không phải là một ngày"),
+        ("2024-13-01", "không phải là một ngày"),
+        ("2999-01-01", "Không thể tính số liệu đến một ngày trong tương lai."),
+    ],
+)
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/agreements/QB-2020/dashboard",
+        "/agreements/QB-2020",
+        "/dashboard",
+        "/agreements/QB-2020/commitments",
+    ],
+)
+def test_a_bad_as_of_answers_400_with_a_clear_message(client, auth, db, url, value, message):
+    w = factories.world()
+    auth.login(w["qb"]["leader"].email)
+    response = client.get(url, query_string={"as_of": value})
+    assert response.status_code == 400
+    text = text_of(response)
+    assert message in text
+    # The page still shows its figures, as of its default day.
+    assert f"Số liệu tính đến ngày {figures.as_of_for(w['qb']['agreement']):%d/%m/%Y}" in text
+
+
+def test_the_as_of_form_is_a_plain_get_form(client, auth, db):
+    w = factories.world()
+    auth.login(w["qb"]["leader"].email)
+    html = client.get("/agreements/QB-2020/dashboard?as_of=2024-06-30").get_data(as_text=True)
+    form = re.search(r'<form method="get" class="filters as-of".*?</form>', html, re.S).group(0)
+    assert 'type="date" id="as-of" name="as_of" value="2024-06-30"' in form
+    assert "<script" not in html and " onchange=" not in html
+    assert "Số liệu tính đến ngày 30/06/2024" in text_of_html(html)
+
+
+def text_of_html(html):
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_the_english_review_says_figures_as_of(app, db, tmp_path):
+    w = factories.world()
+    agreement = w["qb"]["agreement"]
+    pdf, _, _ = services.render_review(
+        agreement, ReviewOptions(lang="en", issued_on=date(2024, 6, 30)), None, None
+    )
+    out = tmp_path / "en.pdf"
+    out.write_bytes(pdf)
+    assert "Figures as of 30/06/2024." in flat(pdftotext(out))
+
+
+# -- the annual review and the range of a review ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("issued_on", "start", "end"),
+    [
+        (date(2024, 5, 10), date(2023, 1, 1), date(2023, 12, 31)),  # the last full year
+        (date(2024, 12, 20), date(2024, 1, 1), date(2024, 12, 20)),  # December: this year so far
+        (date(2025, 10, 15), date(2025, 1, 1), date(2025, 9, 23)),  # the agreement ended this year
+        (date(2026, 1, 10), date(2025, 1, 1), date(2025, 9, 23)),  # its last year, never 2030
+        (date(2021, 3, 1), date(2020, 9, 24), date(2020, 12, 31)),  # its first (part) year
+    ],
+)
+def test_an_annual_review_covers_one_calendar_year_up_to_the_document_date(
+    app, demo_db, tmp_path, issued_on, start, end
+):
+    agreement = demo_db.session.scalar(sa.select(Agreement).where(Agreement.code == "QB-VNPT-2020"))
+    record = services.generate_review(
+        agreement, user=None, options=ReviewOptions(kind="annual", issued_on=issued_on)
+    )
+    assert (record.kind, record.date_from, record.date_to) == (ReviewKind.annual, start, end)
+    assert record.file_name == f"QB-VNPT-2020-annual-{end.isoformat()}-vi.pdf"
+    text = flat(pdftotext(storage.path_for(record.sha256)))
+    assert f"Kết quả thực hiện năm {end.year} của" in text
+    assert f"Số liệu tính đến ngày {end:%d/%m/%Y}." in text
+
+
+@pytest.mark.parametrize("kind", ["five_year", "annual", "interim"])
+def test_a_review_range_ending_after_the_document_date_is_refused(app, db, kind):
+    w = factories.world()
+    agreement = w["qb"]["agreement"]
+    with pytest.raises(InvalidValue) as refusal:
+        services.generate_review(
+            agreement,
+            user=w["qb"]["leader"],
+            options=ReviewOptions(kind=kind, issued_on=date(2023, 5, 1)),
+            date_from=date(2023, 1, 1),
+            date_to=date(2023, 5, 2),
+        )
+    assert refusal.value.field == "date_to"
+    assert "không được kết thúc sau ngày của văn bản (01/05/2023)" in refusal.value.message
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GeneratedReport)) == 0
+
+
+def test_the_page_refuses_a_range_after_the_document_date_and_offers_the_usual_ranges(
+    client, auth, db
+):
+    w = factories.world()
+    auth.login(w["qb"]["leader"].email)
+    url = f"/agreements/{w['qb']['agreement'].code}/reports"
+    page = text_of(client.get(url + "?kind=annual"))
+    assert "Báo cáo năm:" in page and "Báo cáo tổng kết 05 năm: 01/01/2020 –" in page
+    response = client.post(
+        url,
+        data={
+            "kind": "annual",
+            "lang": "vi",
+            "date_from": "2024-01-01",
+            "date_to": "2024-12-31",
+            "issued_on": "2024-06-30",
+        },
+    )
+    assert response.status_code == 200
+    assert "không được kết thúc sau ngày của văn bản (30/06/2024)" in text_of(response)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GeneratedReport)) == 0
+    # Empty dates: the kind's usual range for the document's date.
+    response = client.post(url, data={"kind": "annual", "lang": "vi", "issued_on": "2024-06-30"})
+    assert response.status_code == 302
+    record = db.session.scalar(sa.select(GeneratedReport))
+    assert (record.date_from, record.date_to) == (date(2023, 1, 1), date(2023, 12, 31))
+
+
+def test_the_cli_and_the_page_start_from_the_last_reviews_options(app, client, auth, db, tmp_path):
+    w = factories.world()
+    auth.login(w["qb"]["leader"].email)
+    url = f"/agreements/{w['qb']['agreement'].code}/reports"
+    client.post(
+        url,
+        data={
+            "kind": "five_year",
+            "lang": "vi",
+            "issued_on": "2026-01-10",
+            "signer_name": "Trần Thị B",
+        },
+    )
+    assert 'value="Trần Thị B"' in client.get(url).get_data(as_text=True)
+    write(app, tmp_path, w["qb"]["agreement"].code)
+    latest = db.session.scalars(sa.select(GeneratedReport).order_by(GeneratedReport.id)).all()
+    assert [r.options["signer_name"] for r in latest] == ["Trần Thị B", "Trần Thị B"]
+    download = client.get(f"/generated/{latest[0].id}.pdf")
+    assert latest[0].file_name in download.headers["Content-Disposition"]
+
+
+def test_the_saved_options_keep_empty_fields_empty(app, db):
+    w = factories.world()
+    record = services.generate_review(
+        w["qb"]["agreement"], user=None, options=ReviewOptions(issued_on=date(2026, 1, 10))
+    )
+    # The defaults come from the agreement each time, never from an older review's copy of them.
+    assert record.options["issuer"] == "" and record.options["recipients"] == []
+    assert services.previous_options(w["qb"]["agreement"]).place == ""

@@ -21,7 +21,7 @@ from tracker.org.models import Province, Unit
 def agreement_full(code: str) -> Agreement | None:
     """An agreement with areas → commitments → lead and supporting units, and its directives,
     units, documents and status history, in a fixed number of queries whatever its size.
-    Milestones and indicators are summarised by `tracker.progress.queries.commitment_status`."""
+    Milestones and indicators are summarised by `tracker.progress.figures.commitment_status`."""
     from flask import g
 
     from tracker.org.models import preload

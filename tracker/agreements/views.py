@@ -203,14 +203,19 @@ def index():
 def detail(code):
     """The agreement page: areas → commitments → milestones, indicators and units."""
     agreement = _visible(queries.agreement_full(code))
+    from tracker.progress import figures
     from tracker.progress.health import Health
-    from tracker.progress.queries import commitment_status
 
-    return render_template(
+    wanted, as_of_error = figures.asked_as_of(request.args.get("as_of"))
+    result = figures.agreement_figures(agreement, wanted, with_compliance=False)
+    page = render_template(
         "agreements/detail.html",
         agreement=agreement,
         today=local_today(),
-        status=commitment_status([agreement]),
+        as_of=result.as_of,
+        as_of_error=as_of_error,
+        figures=result,
+        status=result.status,
         unit_names=unit_names(),
         **label_tables(Side, FundingSource, Completion, Health),
         can_edit=can_edit_agreement(current_user, agreement) and agreement.editable,
@@ -218,6 +223,7 @@ def detail(code):
         transitions=allowed_transitions(agreement.status, signed=agreement.is_signed),
         delete_form=f.DeleteForm(),
     )
+    return page, 400 if as_of_error else 200
 
 
 # -- agreement record --------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""The data a review document is built from: verified figures only, as of the end of the range,
-gathered in a fixed number of queries and returned as plain values (no ORM objects), so the PDF
-builder needs no database and the same data always give the same fingerprint."""
+"""The data a review document is built from: verified figures only, judged as of the end of the
+range by `tracker.progress.figures` (the dashboards' module), gathered in a fixed number of
+queries and returned as plain values (no ORM objects), so the PDF builder needs no database and
+the same data always give the same fingerprint."""
 
 import hashlib
 import json
@@ -16,17 +17,16 @@ from tracker.agreements.models import (
     Agreement,
     Area,
     Commitment,
-    Completion,
     Directive,
-    Indicator,
     Measurement,
     Milestone,
     MilestoneStatus,
 )
 from tracker.extensions import db
-from tracker.progress.health import CommitmentFacts, Health, IndicatorFacts, health
+from tracker.org.models import Unit
+from tracker.progress import figures
+from tracker.progress.health import Health
 from tracker.progress.models import Evidence, ProgressReport, ReportingPeriod, ReportStatus
-from tracker.progress.queries import PERIOD_DAYS
 
 
 @dataclass
@@ -38,18 +38,14 @@ class IndicatorRow:
     target_on: date | None
     actual: Decimal | None
     actual_on: date | None
+    #: When it should reach its target (`figures.indicator_end`).
+    end_on: date
     series: list[tuple[date, Decimal]] = field(default_factory=list)
     commitment_code: str = ""
 
     @property
     def reached(self) -> bool:
-        if self.actual is None:
-            return False
-        return (
-            self.actual >= self.target
-            if self.target >= self.baseline
-            else self.actual <= self.target
-        )
+        return figures.reached(self.actual, self.baseline, self.target)
 
 
 @dataclass
@@ -84,6 +80,8 @@ class AreaRow:
     code: str
     title: str
     commitments: list[CommitmentRow]
+    #: The area's counts, completion and money (`figures.Tally.plain`).
+    summary: dict
 
 
 @dataclass
@@ -127,7 +125,11 @@ class ReviewData:
     predecessor: str | None
     date_from: date
     date_to: date
+    #: The day every figure is judged as of: the end of the range.
+    as_of: date
     areas: list[AreaRow]
+    #: The agreement's counts, completion and money (`figures.Tally.plain`).
+    total: dict
     directives: list[DirectiveRow]
     evidence: list[EvidenceRow]
 
@@ -146,119 +148,51 @@ def _plain(value):
 
 
 def review_data(agreement: Agreement, date_from: date, date_to: date) -> ReviewData:
-    """Everything verified about an agreement as of `date_to` (reports and values from `date_from`)."""
+    """Everything verified about an agreement as of the end of the range (spending and indicator
+    series from `date_from`), with the figures of `tracker.progress.figures`."""
     areas = db.session.scalars(
         sa.select(Area)
         .where(Area.agreement_id == agreement.id)
         .order_by(Area.position, Area.id)
         .options(selectinload(Area.commitments).selectinload(Commitment.support_units))
     ).all()
+    as_of = figures.as_of_for(agreement, date_to)
+    status = figures.commitment_status([agreement], as_of, since=date_from)
+    area_tallies, total = figures.tally_areas(areas, status)
     commitment_ids = [c.id for a in areas for c in a.commitments]
     ids = commitment_ids or [-1]
 
     milestones = defaultdict(list)
-    for cid, title, due_on, done_on, status in db.session.execute(
-        sa.select(
-            Milestone.commitment_id,
-            Milestone.title,
-            Milestone.due_on,
-            Milestone.done_on,
-            Milestone.status,
-        )
+    for cid, title, due_on, done_on in db.session.execute(
+        sa.select(Milestone.commitment_id, Milestone.title, Milestone.due_on, Milestone.done_on)
         .where(Milestone.commitment_id.in_(ids))
         .order_by(Milestone.due_on, Milestone.id)
     ):
-        done = done_on if done_on and done_on <= date_to else None
-        if not done:
-            status = MilestoneStatus.not_met if due_on < date_to else MilestoneStatus.scheduled
-        milestones[cid].append(MilestoneRow(title, due_on, done, status.value))
+        state = figures.milestone_state(due_on, done_on, as_of)
+        done = done_on if state == MilestoneStatus.met else None
+        milestones[cid].append(MilestoneRow(title, due_on, done, state.value))
 
-    indicators = defaultdict(list)
-    indicator_objs = db.session.scalars(
-        sa.select(Indicator)
-        .where(Indicator.commitment_id.in_(ids))
-        .order_by(Indicator.position, Indicator.id)
-    ).all()
     series = defaultdict(list)
+    latest = {i.id: i for st in status.values() for i in st.indicators}
     for ind_id, on, value in db.session.execute(
         sa.select(Measurement.indicator_id, Measurement.measured_on, Measurement.value)
         .where(
-            Measurement.indicator_id.in_([i.id for i in indicator_objs] or [-1]),
+            Measurement.indicator_id.in_(list(latest) or [-1]),
             Measurement.verified.is_(True),
-            Measurement.measured_on <= date_to,
+            Measurement.measured_on >= date_from,
+            figures.measurement_counted(Measurement, as_of),
         )
-        .order_by(Measurement.indicator_id, Measurement.measured_on)
+        .order_by(Measurement.indicator_id, Measurement.measured_on, Measurement.id)
     ):
         series[ind_id].append((on, Decimal(value)))
     codes = {c.id: c.code for a in areas for c in a.commitments}
-    for i in indicator_objs:
-        points = series[i.id]
-        actual = points[-1] if points else (None, None)
-        indicators[i.commitment_id].append(
-            IndicatorRow(
-                name=i.name,
-                unit=i.unit,
-                baseline=Decimal(i.baseline),
-                target=Decimal(i.target),
-                target_on=i.target_on,
-                actual=actual[1],
-                actual_on=actual[0],
-                series=[p for p in points if p[0] >= date_from],
-                commitment_code=codes[i.commitment_id],
-            )
-        )
-
-    reports = defaultdict(list)
-    for report_id, cid, ends_on, percent, completion, spent in db.session.execute(
-        sa.select(
-            ProgressReport.id,
-            ProgressReport.commitment_id,
-            ReportingPeriod.ends_on,
-            ProgressReport.percent_complete,
-            ProgressReport.completion,
-            ProgressReport.spent_vnd,
-        )
-        .join(ReportingPeriod, ReportingPeriod.id == ProgressReport.period_id)
-        .where(
-            ProgressReport.commitment_id.in_(ids),
-            ProgressReport.status == ReportStatus.verified,
-            ReportingPeriod.ends_on <= date_to,
-        )
-        .order_by(ReportingPeriod.ends_on)
-    ):
-        reports[cid].append((report_id, ends_on, percent, completion, spent))
 
     today_units = {}
     area_rows = []
-    for area in areas:
+    for area, tally in zip(areas, area_tallies, strict=True):
         rows = []
         for c in area.commitments:
-            verified = reports[c.id]
-            if verified:
-                _, last_on, percent, completion, _ = verified[-1]
-            else:
-                last_on, completion = None, c.completion
-                percent = 100 if completion == Completion.complete else c.percent_complete
-            spent = sum(s or 0 for _, ends_on, _, _, s in verified if ends_on >= date_from)
-            facts = CommitmentFacts(
-                completion=completion,
-                due_on=c.due_on,
-                milestone_due_dates=[m.due_on for m in milestones[c.id] if m.done_on is None],
-                milestones_met=sum(1 for m in milestones[c.id] if m.done_on is not None),
-                indicators=[
-                    IndicatorFacts(
-                        i.baseline,
-                        i.target,
-                        i.actual,
-                        agreement.period_start,
-                        i.target_on or c.due_on or agreement.period_end,
-                    )
-                    for i in indicators[c.id]
-                ],
-                last_verified_on=last_on,
-                period_days=PERIOD_DAYS[agreement.reporting_frequency],
-            )
-            state = health(facts, date_to)
+            st = status[c.id]
             lead = c.lead_unit
             now = today_units.setdefault(lead.id, lead.current())
             rows.append(
@@ -271,16 +205,30 @@ def review_data(agreement: Agreement, date_from: date, date_to: date) -> ReviewD
                     support_units=[u.name for u in c.support_units],
                     due_on=c.due_on,
                     budget_vnd=c.budget_vnd,
-                    spent_vnd=spent,
-                    completion=completion.value,
-                    percent=percent,
-                    health=state.value if state else None,
+                    spent_vnd=st.spent_vnd,
+                    completion=st.completion.value,
+                    percent=st.percent,
+                    health=st.health.value if st.health else None,
                     priority=c.priority,
                     milestones=milestones[c.id],
-                    indicators=indicators[c.id],
+                    indicators=[
+                        IndicatorRow(
+                            name=i.name,
+                            unit=i.unit,
+                            baseline=Decimal(i.baseline),
+                            target=Decimal(i.target),
+                            target_on=i.target_on,
+                            actual=Decimal(i.actual) if i.actual is not None else None,
+                            actual_on=i.actual_on,
+                            end_on=i.end_on,
+                            series=series[i.id],
+                            commitment_code=codes[c.id],
+                        )
+                        for i in st.indicators
+                    ],
                 )
             )
-        area_rows.append(AreaRow(area.code, area.title, rows))
+        area_rows.append(AreaRow(area.code, area.title, rows, tally.plain()))
 
     directives = [
         DirectiveRow(
@@ -290,18 +238,16 @@ def review_data(agreement: Agreement, date_from: date, date_to: date) -> ReviewD
             d.text,
             d.assignee.name,
             d.due_on,
-            d.done_on if d.done_on and d.done_on <= date_to else None,
+            d.done_on if d.done_on and d.done_on <= as_of else None,
         )
         for d in db.session.scalars(
             sa.select(Directive)
-            .where(Directive.agreement_id == agreement.id, Directive.issued_on <= date_to)
+            .where(Directive.agreement_id == agreement.id, Directive.issued_on <= as_of)
             .order_by(Directive.issued_on, Directive.id)
         )
     ]
 
     # The evidence of the verified reports of the range, read as plain columns (thousands of rows).
-    from tracker.org.models import Unit
-
     unit_names = dict(db.session.execute(sa.select(Unit.id, Unit.name)).all())
     evidence = [
         EvidenceRow(title, issued_on, kind.value, unit_names.get(unit_id, ""), sha, codes[cid])
@@ -317,10 +263,11 @@ def review_data(agreement: Agreement, date_from: date, date_to: date) -> ReviewD
             .join(ProgressReport, ProgressReport.id == Evidence.report_id)
             .join(ReportingPeriod, ReportingPeriod.id == ProgressReport.period_id)
             .join(Commitment, Commitment.id == ProgressReport.commitment_id)
+            .join(Agreement, Agreement.id == Commitment.agreement_id)
             .where(
                 Commitment.agreement_id == agreement.id,
                 ProgressReport.status == ReportStatus.verified,
-                ReportingPeriod.ends_on <= date_to,
+                figures.report_counted(as_of),
                 Evidence.superseded_by_id.is_(None),
             )
             .order_by(ProgressReport.commitment_id, ReportingPeriod.ends_on, Evidence.id)
@@ -347,7 +294,9 @@ def review_data(agreement: Agreement, date_from: date, date_to: date) -> ReviewD
         predecessor=agreement.predecessor.title if agreement.predecessor else None,
         date_from=date_from,
         date_to=date_to,
+        as_of=as_of,
         areas=area_rows,
+        total=total.plain(),
         directives=directives,
         evidence=evidence,
     )

@@ -21,8 +21,9 @@ class ReviewForm(BaseForm):
         choices=options([("vi", "Tiếng Việt"), ("en", "English")]),
         default="vi",
     )
-    date_from = DateField(model_label(GeneratedReport.date_from), validators=[required_date()])
-    date_to = DateField(model_label(GeneratedReport.date_to), validators=[required_date()])
+    #: Empty: the kind's usual range (`services.default_range`); the page says which.
+    date_from = DateField(model_label(GeneratedReport.date_from), validators=[optional()])
+    date_to = DateField(model_label(GeneratedReport.date_to), validators=[optional()])
     issued_on = DateField(_l("Date of the document"), validators=[required_date()])
     issuer_parent = StringField(_l("Parent agency"), validators=[optional(), max_length(200)])
     issuer = StringField(_l("Issuing agency"), validators=[optional(), max_length(200)])

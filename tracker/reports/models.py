@@ -22,6 +22,11 @@ class ReviewKind(LabelledEnum):
     }
 
 
+def review_file_name(code: str, kind: ReviewKind, date_to: date, lang: str) -> str:
+    """The file name of a review: QB-VNPT-2020-annual-2024-12-31-vi.pdf."""
+    return f"{code}-{kind.value}-{date_to.isoformat()}-{lang}.pdf"
+
+
 class GeneratedReport(Base):
     """One generated PDF: who, when, with which options, and a fingerprint of the data used."""
 
@@ -59,6 +64,11 @@ class GeneratedReport(Base):
 
     agreement = relationship("Agreement")
     created_by = relationship("User")
+
+    @property
+    def file_name(self) -> str:
+        """The name the review downloads under."""
+        return review_file_name(self.agreement.code, self.kind, self.date_to, self.lang)
 
     @property
     def audit_agreement_id(self):

@@ -3,16 +3,18 @@
 from dataclasses import asdict
 from datetime import date
 
+import sqlalchemy as sa
 from flask_babel import force_locale
 
 from tracker import storage
 from tracker.auth.models import Role
 from tracker.auth.permissions import can_view_agreement
+from tracker.db import local_today
 from tracker.errors import InvalidValue, NotAllowed
 from tracker.extensions import db
 from tracker.i18n import _
 from tracker.reports.data import review_data
-from tracker.reports.models import GeneratedReport, ReviewKind
+from tracker.reports.models import GeneratedReport, ReviewKind, review_file_name
 from tracker.reports.pdf.five_year import ReviewOptions, build_review
 
 
@@ -21,24 +23,58 @@ def can_generate(user, agreement) -> bool:
     return can_view_agreement(user, agreement) and user.role in (Role.admin, Role.dic, Role.leader)
 
 
-def default_range(agreement, kind: ReviewKind, today: date) -> tuple[date, date]:
-    """The whole period for a five-year review, the calendar year for an annual one."""
-    if kind == ReviewKind.annual:
-        year = min(today.year, agreement.period_end.year)
-        return max(date(year, 1, 1), agreement.period_start), min(
-            date(year, 12, 31), agreement.period_end
+def default_issued_on(agreement, date_to: date | None = None) -> date:
+    """The document's date when none is given: the end of the range asked for, else the end of
+    the agreement or today, whichever comes first."""
+    return date_to or min(agreement.period_end, local_today())
+
+
+def default_range(agreement, kind: ReviewKind, issued_on: date) -> tuple[date, date]:
+    """The usual range of a review dated `issued_on`, never ending after that date.
+
+    Five-year and interim reviews: the agreement's period. Annual review: one calendar year of
+    the agreement, the current year when the document is dated in December or after the
+    agreement ended that year, the last full year otherwise."""
+    start, end = agreement.period_start, agreement.period_end
+    if ReviewKind(kind) == ReviewKind.annual:
+        current = issued_on.month == 12 or end.year == issued_on.year and end < issued_on
+        year = issued_on.year if current else issued_on.year - 1
+        year = min(max(year, start.year), end.year)
+        start, end = max(date(year, 1, 1), start), min(date(year, 12, 31), end)
+    return start, min(end, issued_on)
+
+
+def review_range(
+    agreement, options: ReviewOptions, date_from: date | None, date_to: date | None
+) -> tuple[date, date]:
+    """The range of a review: the one given, its missing ends from `default_range`. Refused when
+    it ends before it starts or after the document's date (a review never judges a day its
+    document cannot know)."""
+    issued_on = options.issued_on or local_today()
+    start, end = default_range(agreement, options.kind, issued_on)
+    date_from, date_to = date_from or start, date_to or end
+    if date_to > issued_on:
+        raise InvalidValue(
+            _(
+                "The range cannot end after the date of the document (%(date)s).",
+                date=issued_on.strftime("%d/%m/%Y"),
+            ),
+            "date_to",
         )
-    return agreement.period_start, agreement.period_end
+    if date_to < date_from:
+        raise InvalidValue(_("The end must be after the start."), "date_to")
+    return date_from, date_to
 
 
 def render_review(
-    agreement, options: ReviewOptions, date_from: date, date_to: date
+    agreement, options: ReviewOptions, date_from: date | None = None, date_to: date | None = None
 ) -> tuple[bytes, int, str]:
     """PDF bytes, page count and data fingerprint (no permission check, nothing recorded)."""
-    if date_to < date_from:
-        raise InvalidValue(_("The end must be after the start."), "date_to")
     if options.lang not in ("vi", "en"):
         raise InvalidValue(_("Not a valid choice."), "lang")
+    if options.kind not in ReviewKind.__members__:
+        raise InvalidValue(_("Not a valid choice."), "kind")
+    date_from, date_to = review_range(agreement, options, date_from, date_to)
     data = review_data(agreement, date_from, date_to)
     with force_locale(options.lang):
         pdf, pages = build_review(data, options)
@@ -46,15 +82,24 @@ def render_review(
 
 
 def generate_review(
-    agreement, *, user, options: ReviewOptions, date_from: date, date_to: date
+    agreement,
+    *,
+    user,
+    options: ReviewOptions,
+    date_from: date | None = None,
+    date_to: date | None = None,
 ) -> GeneratedReport:
-    """Build a review, store it and record who made it, when, with what, from which data."""
+    """Build a review, store it and record who made it, when, with what, from which data. An end
+    of the range left out is the kind's usual one (`default_range`)."""
     if user is not None and not can_generate(user, agreement):
         raise NotAllowed()
+    if options.issued_on is None:
+        options.issued_on = local_today()
+    date_from, date_to = review_range(agreement, options, date_from, date_to)
     pdf, pages, fingerprint = render_review(agreement, options, date_from, date_to)
     stored = storage.store_bytes(
         pdf,
-        f"{agreement.code}-{options.kind}-{date_to.isoformat()}-{options.lang}.pdf",
+        review_file_name(agreement.code, ReviewKind(options.kind), date_to, options.lang),
         "application/pdf",
     )
     saved = asdict(options)
@@ -83,3 +128,20 @@ def options_from(saved: dict) -> ReviewOptions:
     if values.get("issued_on"):
         values["issued_on"] = date.fromisoformat(values["issued_on"])
     return ReviewOptions(**values)
+
+
+def history(agreement) -> list[GeneratedReport]:
+    """The reviews generated for an agreement, the latest first."""
+    return db.session.scalars(
+        sa.select(GeneratedReport)
+        .where(GeneratedReport.agreement_id == agreement.id)
+        .order_by(GeneratedReport.created_at.desc(), GeneratedReport.id.desc())
+    ).all()
+
+
+def previous_options(agreement, earlier: list[GeneratedReport] | None = None) -> ReviewOptions:
+    """The options of the last review generated for the agreement (what the editors wrote is
+    offered again), or the defaults; `earlier` is its `history` when the caller has it."""
+    if earlier is None:
+        earlier = history(agreement)[:1]
+    return options_from(earlier[0].options) if earlier else ReviewOptions()

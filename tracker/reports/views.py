@@ -13,7 +13,7 @@ from tracker.auth.permissions import can_view_agreement
 from tracker.db import local_today
 from tracker.extensions import db
 from tracker.forms import save_with
-from tracker.i18n import _
+from tracker.i18n import _, fmt_date
 from tracker.reports import services
 from tracker.reports.forms import ReviewForm
 from tracker.reports.models import GeneratedReport, ReviewKind
@@ -36,14 +36,10 @@ def _agreement(code) -> Agreement:
 def index(code):
     """Generate a review (five-year, annual or interim; Vietnamese or English) and list earlier ones."""
     agreement = _agreement(code)
-    history = db.session.scalars(
-        sa.select(GeneratedReport)
-        .where(GeneratedReport.agreement_id == agreement.id)
-        .order_by(GeneratedReport.created_at.desc(), GeneratedReport.id.desc())
-    ).all()
+    history = services.history(agreement)
     form = ReviewForm()
     if request.method == "GET":
-        previous = services.options_from(history[0].options) if history else ReviewOptions()
+        previous = services.previous_options(agreement, history)
         for name in (
             "issuer_parent",
             "issuer",
@@ -57,15 +53,8 @@ def index(code):
         ):
             form[name].data = getattr(previous, name)
         form.recipients.data = "\n".join(previous.recipients)
-        kind = (
-            ReviewKind(request.args.get("kind", "five_year"))
-            if request.args.get("kind") in ReviewKind.__members__
-            else ReviewKind.five_year
-        )
-        form.kind.data = kind.value
-        form.date_from.data, form.date_to.data = services.default_range(
-            agreement, kind, local_today()
-        )
+        kind = request.args.get("kind")
+        form.kind.data = kind if kind in ReviewKind.__members__ else ReviewKind.five_year.value
         form.issued_on.data = local_today()
     _show_defaults(form, agreement)
     result = {}
@@ -106,7 +95,24 @@ def index(code):
 
 
 def _show_defaults(form, agreement: Agreement) -> None:
-    """What an empty header field becomes in the document, as the field's placeholder."""
+    """What an empty field becomes in the document: the header fields' placeholders, and the
+    usual range of each kind of review for the document's date."""
+    issued_on = form.issued_on.data or local_today()
+    ranges = "; ".join(
+        _(
+            "%(kind)s: %(start)s – %(end)s",
+            kind=kind.label,
+            start=fmt_date(start),
+            end=fmt_date(end),
+        )
+        for kind in ReviewKind
+        for start, end in [services.default_range(agreement, kind, issued_on)]
+    )
+    form.date_from.description = _(
+        "Leave the range empty for the usual one (never after the date of the document): "
+        "%(ranges)s.",
+        ranges=ranges,
+    )
     now = agreement.province.current()
     shown = defaults(
         SimpleNamespace(
@@ -131,5 +137,6 @@ def download(report_id):
     if record is None:
         abort(404)
     _agreement(record.agreement.code)
-    name = f"{record.agreement.code}-{record.kind.value}-{record.date_to.isoformat()}-{record.lang}.pdf"
-    return storage.download(record.sha256, content_type="application/pdf", file_name=name)
+    return storage.download(
+        record.sha256, content_type="application/pdf", file_name=record.file_name
+    )

@@ -3,7 +3,7 @@ documents. Takes plain data (tracker.reports.data.ReviewData) and options, retur
 
 import io
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from xml.sax.saxutils import escape
@@ -27,8 +27,9 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from tracker.agreements.models import Completion, MilestoneStatus, sum_known
+from tracker.agreements.models import Completion, MilestoneStatus
 from tracker.i18n import _
+from tracker.progress.figures import HEALTHS
 from tracker.progress.health import Health
 from tracker.progress.models import EvidenceKind
 from tracker.reports.pdf import charts
@@ -237,8 +238,9 @@ def defaults(data, options: ReviewOptions) -> ReviewOptions:
 
 
 def build_review(data, options: ReviewOptions) -> tuple[bytes, int]:
-    """The review as PDF bytes and its page count. Call inside `flask_babel.force_locale(lang)`."""
-    options = defaults(data, options)
+    """The review as PDF bytes and its page count. Call inside `flask_babel.force_locale(lang)`.
+    The options are not changed: what the editors left empty stays empty in the saved options."""
+    options = defaults(data, replace(options))
     fmt = _Formats(options.lang)
     labels = _labels()
     issued_on = options.issued_on or data.date_to
@@ -372,94 +374,58 @@ def _section_background(data, fmt):
 # -- II. results ----------------------------------------------------------------------------------
 
 
-def _area_summary(area):
-    active = [c for c in area.commitments if c.completion != Completion.withdrawn.value]
-    return {
-        "count": len(active),
-        "done": sum(1 for c in active if c.health == Health.done.value),
-        "on_track": sum(
-            1 for c in active if c.health in (Health.on_track.value, Health.at_risk.value)
-        ),
-        "late": sum(1 for c in active if c.health == Health.late.value),
-        "percent": round(sum(c.percent for c in active) / len(active)) if active else 0,
-        "planned": sum_known(c.budget_vnd for c in area.commitments),
-        "spent": sum(c.spent_vnd for c in area.commitments),
-    }
+def _as_of_sentence(data, fmt) -> str:
+    """The day the figures are judged as of, as the pages say it."""
+    return _("Figures as of %(date)s", date=fmt.date(data.as_of)) + "."
 
 
 def _section_results(data, fmt, labels):
     out = [
         Paragraph(_("II. RESULTS BY AREA"), st.heading1),
         Paragraph(_("1. Summary"), st.heading2),
+        Paragraph(text(_as_of_sentence(data, fmt)), st.body_plain),
     ]
     head = [
         Paragraph(text(h), st.table_head)
         for h in (
             _("Area"),
             _("Commitments"),
-            _("Done"),
-            _("On track"),
-            _("Late"),
+            *(labels["health"][h] for h in HEALTHS),
             _("Completion"),
             f"{_('Planned budget')} ({fmt.currency})",
             f"{_('Spent (verified)')} ({fmt.currency})",
         )
     ]
+
+    def cells(summary):
+        return [
+            fmt.number(summary["count"]),
+            *(fmt.number(summary["health"][h]) for h in HEALTHS),
+            f"{summary['percent']}%",
+            fmt.amount(summary["planned_vnd"]),
+            fmt.amount(summary["spent_vnd"]),
+        ]
+
     rows = [head]
-    totals = {
-        "count": 0,
-        "done": 0,
-        "on_track": 0,
-        "late": 0,
-        "planned": None,
-        "spent": 0,
-        "percent_sum": 0,
-    }
     for area in data.areas:
-        s = _area_summary(area)
-        for key in ("count", "done", "on_track", "late", "spent"):
-            totals[key] += s[key]
-        totals["planned"] = sum_known((totals["planned"], s["planned"]))
-        totals["percent_sum"] += s["percent"] * s["count"]
         rows.append(
-            [
-                Paragraph(text(f"{area.code}. {area.title}"), st.table_cell),
-                fmt.number(s["count"]),
-                fmt.number(s["done"]),
-                fmt.number(s["on_track"]),
-                fmt.number(s["late"]),
-                f"{s['percent']}%",
-                fmt.amount(s["planned"]),
-                fmt.amount(s["spent"]),
-            ]
+            [Paragraph(text(f"{area.code}. {area.title}"), st.table_cell), *cells(area.summary)]
         )
     if not data.areas:
-        rows.append([Paragraph(text(_("no data yet")), st.table_cell)] + [""] * 7)
-    total_percent = round(totals["percent_sum"] / totals["count"]) if totals["count"] else 0
-    rows.append(
-        [
-            Paragraph(f"<b>{text(_('Total'))}</b>", st.table_cell),
-            fmt.number(totals["count"]),
-            fmt.number(totals["done"]),
-            fmt.number(totals["on_track"]),
-            fmt.number(totals["late"]),
-            f"{total_percent}%",
-            fmt.amount(totals["planned"]),
-            fmt.amount(totals["spent"]),
-        ]
-    )
+        rows.append([Paragraph(text(_("no data yet")), st.table_cell)] + [""] * 9)
+    rows.append([Paragraph(f"<b>{text(_('Total'))}</b>", st.table_cell), *cells(data.total)])
     w = st.FRAME_WIDTH
     out += _table(
         rows,
-        [w * 0.27, w * 0.09, w * 0.07, w * 0.08, w * 0.07, w * 0.09, w * 0.165, w * 0.165],
-        numeric_cols=(1, 2, 3, 4, 5, 6, 7),
+        [w * 0.22, *[w * 0.07] * 6, w * 0.08, w * 0.14, w * 0.14],
+        numeric_cols=tuple(range(1, 10)),
     )
     out.append(Spacer(1, 6))
     if data.areas:
         out.append(
             charts.completion_by_area(
                 [charts.shorten(f"{a.code}. {a.title}", 34) for a in data.areas],
-                [_area_summary(a)["percent"] for a in data.areas],
+                [a.summary["percent"] for a in data.areas],
                 w,
             )
         )
@@ -549,14 +515,13 @@ def _section_results(data, fmt, labels):
             )
         )
         for n, i in enumerate(chartable, start=2):
-            end = i.target_on or data.period_end
             drawing = charts.indicator_over_time(
                 f"{i.commitment_code} · {i.name} ({i.unit})",
                 i.series,
                 i.baseline,
                 i.target,
                 data.period_start,
-                end,
+                i.end_on,
                 w,
             )
             out.append(
@@ -605,7 +570,7 @@ def _section_shortcomings(data, options, fmt, labels):
     )
     if late:
         for _area, c in late:
-            open_m = [m for m in c.milestones if m.done_on is None and m.due_on <= data.date_to]
+            open_m = [m for m in c.milestones if m.status == MilestoneStatus.not_met.value]
             detail = "; ".join(
                 f"{m.title} ({_('due %(date)s', date=fmt.date(m.due_on))})" for m in open_m
             )
@@ -622,7 +587,7 @@ def _section_shortcomings(data, options, fmt, labels):
         for a in data.areas
         for c in a.commitments
         for i in c.indicators
-        if (i.target_on or data.period_end) <= data.date_to and not i.reached
+        if i.end_on <= data.as_of and not i.reached
     ]
     out.append(Paragraph(text(_("2. Indicators not reached: %(n)d", n=len(unmet))), st.heading2))
     if unmet:
