@@ -2,6 +2,7 @@
 for each test, signed-in clients for each role, and the demo data for read-only modules."""
 
 import contextvars
+import html as _html
 import os
 import re
 import threading
@@ -17,6 +18,7 @@ from tests import factories
 from tracker import create_app
 from tracker.auth import models as auth_models
 from tracker.config import TestingConfig
+from tracker.demo.loader import load_demo
 from tracker.extensions import db as _db
 
 PASSWORD = factories.PASSWORD
@@ -87,7 +89,6 @@ def db(app, request):
 @pytest.fixture(scope="module")
 def demo(app, request):
     """The demo data, loaded once for a read-only module and removed after it."""
-    from tracker.demo.loader import load_demo
 
     with app.app_context():
         _truncate()
@@ -130,7 +131,6 @@ def text_of(response) -> str:
     html = response.get_data(as_text=True)
     html = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S)
     text = re.sub(r"<[^>]+>", " ", html)
-    import html as _html
 
     return " ".join(_html.unescape(text).split())
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from tests import factories
 from tests.conftest import sign_in
 from tracker.db import local_today
+from tracker.progress import services
 
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -106,7 +107,6 @@ def _axe(page) -> list[dict]:
 
 
 def test_main_pages_have_no_serious_accessibility_violations(app, db, server_url, browser):
-    from tracker.progress import services
 
     w = factories.world()
     qb = w["qb"]
@@ -165,7 +165,6 @@ _SQUEEZED_HEADERS = """() => {
 
 
 def test_field_staff_pages_fit_a_phone(app, db, server_url, browser):
-    from tracker.progress import services
 
     w = factories.world()
     qb = w["qb"]

@@ -8,11 +8,10 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
-from tracker.org.forms import ProvinceForm, UnitForm
 
 from tests import factories
 from tests.conftest import text_of
-from tracker.admin.forms import UserForm
+from tracker.admin.forms import ProvinceForm, UnitForm, UserForm
 from tracker.agreements import models as agreement_models
 from tracker.agreements.forms import (
     AgreementForm,

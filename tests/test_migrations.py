@@ -12,6 +12,7 @@ from flask_migrate import downgrade, upgrade
 
 from tracker import create_app
 from tracker.config import ROOT, TestingConfig
+from tracker.demo.loader import load_demo
 from tracker.extensions import db
 
 
@@ -71,7 +72,6 @@ def test_upgrade_matches_models_and_downgrades_to_base(scratch_app):
 
 def test_complete_commitments_are_brought_to_100_percent(scratch_app):
     """0005: a commitment recorded complete at 0 % (before the rule) is 100 % after upgrading."""
-    from tracker.demo.loader import load_demo
 
     with scratch_app.app_context():
         upgrade()

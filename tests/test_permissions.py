@@ -26,13 +26,26 @@ from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
+from PIL import Image
 from werkzeug.datastructures import FileStorage
 
 from tests import factories
 from tests.conftest import text_of
 from tracker import storage
 from tracker.agreements.models import Agreement, Commitment, Document, Measurement
+from tracker.auth.tokens import ApiToken, hash_token, new_token
 from tracker.db import local_today
+from tracker.progress import services
+from tracker.progress.models import (
+    Evidence,
+    EvidenceKind,
+    Extension,
+    ProgressReport,
+    ReportAction,
+    ReportEvent,
+    ReportStatus,
+)
+from tracker.reports.models import GeneratedReport, ReviewKind
 
 LOGIN = "login"  # anonymous: 302 to /login
 
@@ -604,7 +617,6 @@ def w(db):
 
 
 def _png() -> bytes:
-    from PIL import Image
 
     buffer = BytesIO()
     Image.new("RGB", (64, 48), (11, 79, 138)).save(buffer, format="PNG")
@@ -614,16 +626,6 @@ def _png() -> bytes:
 def _reporting(db, p):
     """Periods around today (the last one left out, for the generate action), a draft report with
     an image as evidence, a submitted report for an earlier period, and a pending extension."""
-    from tracker.progress import services
-    from tracker.progress.models import (
-        Evidence,
-        EvidenceKind,
-        Extension,
-        ProgressReport,
-        ReportAction,
-        ReportEvent,
-        ReportStatus,
-    )
 
     today = local_today()
     agreement = p["agreement"]
@@ -672,7 +674,6 @@ def _reporting(db, p):
         reason="Chờ thiết bị",
         requested_by_id=p["vnpt"].id,
     )
-    from tracker.reports.models import GeneratedReport, ReviewKind
 
     pdf = storage.store_bytes(PDF, "review.pdf", "application/pdf")
     p["generated"] = GeneratedReport(
@@ -686,7 +687,6 @@ def _reporting(db, p):
         sha256=pdf.sha256,
         size=pdf.size,
     )
-    from tracker.auth.tokens import ApiToken, hash_token, new_token
 
     secret = new_token()
     p["token"] = ApiToken(

@@ -98,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.agreements.views import bp as agreements_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.cli import register_commands
+    from tracker.progress import pages  # noqa: F401  (adds its figures to the agreement pages)
     from tracker.progress.dashboard import bp as dashboard_bp
     from tracker.progress.feeds import bp as todo_bp
     from tracker.progress.views import bp as progress_bp
@@ -126,9 +127,8 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_hooks(app: Flask) -> None:
-    """Record who acts, expose permission helpers to templates, set response headers."""
+    """Record who acts, expose helpers to templates, set response headers."""
     from tracker.agreements.models import sum_known
-    from tracker.auth import permissions
     from tracker.db import ACTOR
     from tracker.extensions import db
 
@@ -141,7 +141,7 @@ def register_hooks(app: Flask) -> None:
 
     @app.context_processor
     def inject_helpers():
-        return {"perm": permissions, "languages": app.config["LANGUAGES"]}
+        return {"languages": app.config["LANGUAGES"]}
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -1,13 +1,24 @@
 """The `tracker` command group: Flask's CLI over the app factory, plus the tracker's commands."""
 
+from pathlib import Path
+
 import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from tracker import create_app
+from tracker import create_app, storage
+from tracker.agreements.models import Agreement
 from tracker.auth.models import Role
+from tracker.auth.services import AccountError, create_user
+from tracker.demo.loader import load_demo
+from tracker.errors import InvalidValue
 from tracker.extensions import db
+from tracker.interop.cli import export_command, import_command
+from tracker.ops.cli import backup_command, check_command, gc_command, restore_command
+from tracker.org.models import Unit
+from tracker.progress.reminders import remind_command
+from tracker.reports import services
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
@@ -20,15 +31,12 @@ def register_commands(app) -> None:
     app.cli.add_command(user_cli)
     app.cli.add_command(demo_command)
     app.cli.add_command(report_cli)
-    from tracker.interop.cli import export_command, import_command
-    from tracker.ops.cli import backup_command, check_command, gc_command, restore_command
 
     app.cli.add_command(export_command)
     app.cli.add_command(import_command)
 
     for command in (backup_command, restore_command, check_command, gc_command):
         app.cli.add_command(command)
-    from tracker.progress.reminders import remind_command
 
     app.cli.add_command(remind_command)
 
@@ -49,8 +57,6 @@ def user_cli():
 @with_appcontext
 def create_user_command(email, role, unit_code, full_name, password):
     """Create a user account."""
-    from tracker.auth.services import AccountError, create_user
-    from tracker.org.models import Unit
 
     unit = None
     if unit_code:
@@ -73,7 +79,6 @@ def create_user_command(email, role, unit_code, full_name, password):
 @with_appcontext
 def demo_command():
     """Load the demo data drawn from the seed documents (idempotent)."""
-    from tracker.demo.loader import load_demo
 
     if not current_app.config.get("DEMO_ALLOWED"):
         raise click.ClickException("Demo data cannot be loaded in a production configuration.")
@@ -119,11 +124,6 @@ def report_cli():
 @with_appcontext
 def five_year_command(agreement_code, out, lang, date_from, date_to, issued_on, kind):
     """Write the review of AGREEMENT_CODE to a PDF (the same data and options give the same bytes)."""
-    from pathlib import Path
-
-    from tracker.agreements.models import Agreement
-    from tracker.errors import InvalidValue
-    from tracker.reports import services
 
     agreement = db.session.scalar(sa.select(Agreement).where(Agreement.code == agreement_code))
     if agreement is None:
@@ -144,7 +144,6 @@ def five_year_command(agreement_code, out, lang, date_from, date_to, issued_on, 
     except InvalidValue as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
-    from tracker import storage
 
     Path(out).write_bytes(storage.path_for(record.sha256).read_bytes())
     click.echo(f"Wrote {out}: {record.pages} pages, {record.size} bytes, sha256 {record.sha256}")

@@ -8,6 +8,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from flask_babel import get_locale
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, declared_attr, mapped_column
 
@@ -122,7 +123,6 @@ class LabelledEnum(StrEnum):
     @property
     def text(self) -> str:
         """The label translated now, cached per language (for long tables)."""
-        from flask_babel import get_locale
 
         key = (type(self).__name__, self.value, str(get_locale()))
         cached = _LABELS.get(key)

@@ -10,10 +10,13 @@ import sqlite3
 
 import sqlalchemy as sa
 from flask_migrate import upgrade
+from PIL import Image
 
 from tracker import create_app
 from tracker.config import TestingConfig
 from tracker.extensions import db
+from tracker.ops.cli import backup_command, check_command, gc_command, restore_command
+from tracker.ops.web import bp, init_request_logging
 
 
 def pg_test_url() -> str | None:
@@ -24,8 +27,6 @@ def pg_test_url() -> str | None:
 
 def register_ops(app):
     """Register the operations blueprint, hooks and commands unless the factory already does."""
-    from tracker.ops.cli import backup_command, check_command, gc_command, restore_command
-    from tracker.ops.web import bp, init_request_logging
 
     if "ops" not in app.blueprints:
         app.register_blueprint(bp)
@@ -107,7 +108,6 @@ def pdf_bytes(tag: str, size: int = 2000) -> bytes:
 
 def png_bytes(seed: int) -> bytes:
     """A small PNG image, different for each seed."""
-    from PIL import Image
 
     image = Image.new("RGB", (40, 30), ((seed * 37) % 256, (seed * 91) % 256, 120))
     out = io.BytesIO()

@@ -29,8 +29,14 @@ from tests.ops import (
     sha256_file,
 )
 from tracker import storage
+from tracker.agreements.models import Agreement, Document, Indicator, Measurement
+from tracker.demo.loader import load_demo
 from tracker.extensions import db
+from tracker.interop.json import export_agreement
 from tracker.ops.backup import FORMAT, referenced_hashes, rows_present, table_counts
+from tracker.progress.models import Evidence, EvidenceKind, ProgressReport, ReportStatus
+from tracker.reports import services
+from tracker.reports.pdf.five_year import ReviewOptions
 
 
 def cli(app, *args):
@@ -42,11 +48,6 @@ def cli(app, *args):
 def populate(app):
     """The demo data plus evidence (a PDF, an image and its thumbnail), an agreement document
     and a generated review: every kind of stored file."""
-    from tracker.agreements.models import Agreement, Document
-    from tracker.demo.loader import load_demo
-    from tracker.progress.models import Evidence, EvidenceKind, ProgressReport, ReportStatus
-    from tracker.reports import services
-    from tracker.reports.pdf.five_year import ReviewOptions
 
     with app.app_context():
         load_demo()
@@ -99,8 +100,6 @@ def populate(app):
 
 def state(app) -> dict:
     """Everything a restore must give back: full exports, every row of every table, the files."""
-    from tracker.agreements.models import Agreement
-    from tracker.interop.json import export_agreement
 
     with app.app_context():
         # One connection for everything: on SQLite every transaction holds the write lock.
@@ -347,7 +346,6 @@ def test_backup_while_another_thread_writes(source, target, tmp_path):
     """Measurements go in without pause while three backups are taken; each archive restores
     to a consistent database (integrity and every foreign key), and the counts it records lie
     between what was there before and after."""
-    from tracker.agreements.models import Indicator, Measurement
 
     with source.app_context():
         indicator_id = db.session.scalar(sa.select(Indicator.id).order_by(Indicator.id).limit(1))

@@ -8,9 +8,11 @@ import sqlalchemy as sa
 
 from tests import factories
 from tests.ops import close, database, make_app, migrate, migrated_database, pg_test_url
+from tracker.agreements.models import Document
 from tracker.config import DEV_SECRET_KEY, ROOT, ProductionConfig
 from tracker.extensions import db
 from tracker.ops.backup import head_revision
+from tracker.reports.pdf import fonts
 
 STRONG_KEY = "0n3-5tr0ng_r4nd0m-k3y-f0r-t3st1ng-purp0s3s-only"
 
@@ -127,7 +129,6 @@ def test_upload_folder_not_writable(production, monkeypatch):
 
 
 def test_missing_and_broken_fonts(production, monkeypatch, tmp_path):
-    from tracker.reports.pdf import fonts
 
     shutil.copy(fonts.FONT_DIR / "LiberationSerif-Regular.ttf", tmp_path)
     (tmp_path / "LiberationSerif-Bold.ttf").write_text("not a font")
@@ -208,7 +209,6 @@ def test_database_ahead_of_the_code(tmp_path, migrated):
 
 
 def test_referenced_file_missing(tmp_path, migrated):
-    from tracker.agreements.models import Document
 
     (tmp_path / "files").mkdir()
     with database(tmp_path, "ops_files", template=migrated) as url:

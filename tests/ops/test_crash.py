@@ -33,7 +33,10 @@ from tests.ops import (
     sha256_file,
 )
 from tracker import storage
+from tracker.agreements.models import Agreement, Commitment, Indicator, Measurement
+from tracker.demo.loader import DATA
 from tracker.extensions import db
+from tracker.progress.models import Evidence, ProgressReport, ReportStatus
 
 BIN = Path(sys.executable).parent
 DEMO_EMAIL = "dic.quangtri@demo.vn"
@@ -174,9 +177,6 @@ def _free_port() -> int:
 
 def _targets(app):
     """Indicators the demo DIC user may record values for, and a draft report to upload to."""
-    from tracker.agreements.models import Agreement, Commitment, Indicator
-    from tracker.demo.loader import DATA
-    from tracker.progress.models import ProgressReport, ReportStatus
 
     with app.app_context():
         indicators = db.session.scalars(
@@ -389,8 +389,6 @@ def _check_database(app):
 
 
 def _check_writes(app, acked_values, acked_evidence):
-    from tracker.agreements.models import Measurement
-    from tracker.progress.models import Evidence
 
     with app.app_context():
         notes = set(
@@ -405,7 +403,6 @@ def _check_writes(app, acked_values, acked_evidence):
 
 
 def _check_evidence_files(app):
-    from tracker.progress.models import Evidence
 
     with app.app_context():
         rows = db.session.execute(sa.select(Evidence.sha256, Evidence.thumbnail_sha256)).all()

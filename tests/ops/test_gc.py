@@ -18,9 +18,12 @@ from tests.ops import (
     png_bytes,
 )
 from tracker import storage
+from tracker.agreements.models import Document
 from tracker.extensions import db
 from tracker.ops import gc
 from tracker.ops.cli import _size as human_size
+from tracker.progress.models import Evidence
+from tracker.reports.models import GeneratedReport, ReviewKind
 
 TWO_HOURS_AGO = time.time() - 7200
 
@@ -46,9 +49,6 @@ def migrated(tmp_path_factory):
 @pytest.fixture
 def instance(tmp_path, migrated):
     """Rows referencing every kind of stored file, plus orphans, temporary and unknown files."""
-    from tracker.agreements.models import Document
-    from tracker.progress.models import Evidence
-    from tracker.reports.models import GeneratedReport, ReviewKind
 
     folder = tmp_path / "files"
     with database(tmp_path, "ops_gc", template=migrated) as url:

@@ -3,8 +3,9 @@
 from datetime import date
 
 from tests import factories
+from tracker.agreements.permissions import can_view_agreement
 from tracker.auth.models import Role
-from tracker.auth.permissions import can_view_agreement, province_scope, unit_acts_for
+from tracker.auth.permissions import province_scope, unit_acts_for
 from tracker.org.models import ChangeKind, Side, UnitKind
 
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from tests import factories
 from tracker import create_app
 from tracker.agreements.models import AgreementStatus, PeriodKind
+from tracker.progress.feeds import bp
 from tracker.progress.models import (
     Extension,
     ExtensionStatus,
@@ -14,14 +15,13 @@ from tracker.progress.models import (
     ReportingPeriod,
     ReportStatus,
 )
+from tracker.progress.reminders import remind_command
 
 
 def app_with_todo(app):
     """A fresh app on the suite's database (the session app has served requests, so nothing
     can be registered on it any more) with the to-do blueprint and the `remind` command, unless
     the factory registers them already."""
-    from tracker.progress.feeds import bp
-    from tracker.progress.reminders import remind_command
 
     fresh = create_app(dict(app.config))
     fresh.test_client_class = app.test_client_class

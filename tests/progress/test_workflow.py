@@ -5,11 +5,18 @@ import io
 import re
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from PIL import Image
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
+from tests import factories
+from tests.agreements.test_views import _count_queries, _grow
 from tests.conftest import text_of
+from tracker import storage
 from tracker.agreements.models import (
     Commitment,
     Completion,
@@ -18,7 +25,9 @@ from tracker.agreements.models import (
     MilestoneStatus,
 )
 from tracker.audit import AuditEntry
-from tracker.db import local_today
+from tracker.auth.models import Role
+from tracker.db import local_today, utcnow
+from tracker.progress import services
 from tracker.progress.models import (
     Evidence,
     Extension,
@@ -33,7 +42,6 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _png() -> bytes:
-    from PIL import Image
 
     buffer = io.BytesIO()
     Image.new("RGB", (640, 480), (11, 79, 138)).save(buffer, format="PNG")
@@ -314,7 +322,6 @@ def test_complete_needs_one_hundred_percent(client, auth, db, rw):
 
 
 def _files(app):
-    from pathlib import Path
 
     return sorted(p for p in Path(app.config["UPLOAD_FOLDER"]).rglob("*") if p.is_file())
 
@@ -418,9 +425,6 @@ def test_verified_evidence_cannot_be_deleted_but_can_be_superseded(client, auth,
 
 
 def test_two_dic_users_verifying_at_once_change_the_state_once(app, db, rw):
-    from tests import factories
-    from tracker.auth.models import Role
-    from tracker.progress import services
 
     second = factories.user(Role.dic, rw["qb"]["dic_unit"])
     db.session.commit()
@@ -440,8 +444,6 @@ def test_two_dic_users_verifying_at_once_change_the_state_once(app, db, rw):
     db.session.commit()
     version = report.version
     engine = db.engine
-    from sqlalchemy.orm import Session
-    from sqlalchemy.orm.exc import StaleDataError
 
     outcomes = []
     with Session(engine) as s1, Session(engine) as s2:
@@ -472,7 +474,6 @@ def test_two_dic_users_verifying_at_once_change_the_state_once(app, db, rw):
 
 def _verify_in(session, report, user, version):
     """verify_report's state change, run in an explicit session (two users, two sessions)."""
-    from tracker.db import utcnow
 
     assert report.version == version and report.status == ReportStatus.submitted
     report.status = ReportStatus.verified
@@ -492,7 +493,6 @@ def _verify_in(session, report, user, version):
 
 
 def test_dashboard_query_count_does_not_grow_with_rows(client, auth, db, rw):
-    from tests.agreements.test_views import _count_queries, _grow
 
     small, big = rw["qb"]["agreement"], rw["vl"]["agreement"]
     _grow(small, rw["qb"]["province"], 1)
@@ -568,7 +568,6 @@ def test_evidence_under_review_cannot_be_added_or_deleted_from_the_page(app, cli
 
 
 def test_deleting_evidence_keeps_a_file_another_record_shares(app, client, auth, db, rw):
-    from tracker import storage
 
     auth.login(rw["qb"]["vnpt"].email)
     client.post(report_url(rw), data=report_data(rw, action="save"))

@@ -1,6 +1,7 @@
 """The review PDF: Decree 30/2020 format, Vietnamese text exactly as stored, only verified figures,
 embedded fonts, byte-identical output, and text that is data, never markup."""
 
+import hashlib
 import re
 import subprocess
 from datetime import date
@@ -8,12 +9,14 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import SimpleDocTemplate
 
 from tests import factories
 from tests.conftest import text_of
 from tracker import storage
 from tracker.agreements.models import Agreement, AgreementStatus, Commitment
 from tracker.db import local_today
+from tracker.demo.loader import load_demo
 from tracker.errors import InvalidValue
 from tracker.org.models import UnitKind
 from tracker.progress import figures
@@ -38,7 +41,6 @@ def flat(value: str) -> str:
 
 @pytest.fixture
 def demo_db(app, db):
-    from tracker.demo.loader import load_demo
 
     load_demo()
     db.session.commit()
@@ -197,7 +199,6 @@ def test_appendix_tables_stay_inside_the_page(app, demo_db, tmp_path):
 
 
 def test_long_appendix_tables_break_between_rows_and_repeat_their_header(tmp_path):
-    from reportlab.platypus import SimpleDocTemplate
 
     w = st.FRAME_WIDTH
     rows = [
@@ -259,7 +260,6 @@ def test_generate_from_the_page_records_and_downloads_again(app, client, auth, d
     assert "Báo cáo tổng kết 05 năm" in listed and "Tiếng Việt" in listed.split("Số trang")[1]
     download = client.get(f"/generated/{record.id}.pdf")
     assert download.status_code == 200 and download.data.startswith(b"%PDF")
-    import hashlib
 
     assert hashlib.sha256(download.data).hexdigest() == record.sha256
     auth.logout()

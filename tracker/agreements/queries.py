@@ -1,6 +1,7 @@
 """Loading what the agreement pages need, in a fixed number of statements."""
 
 import sqlalchemy as sa
+from flask import g
 from sqlalchemy.orm import selectinload
 
 from tracker.agreements.models import (
@@ -12,19 +13,17 @@ from tracker.agreements.models import (
     Indicator,
     Milestone,
 )
-from tracker.auth.permissions import agreements_visible_to, province_scope
-from tracker.db import fold
+from tracker.agreements.permissions import agreements_visible_to
+from tracker.auth.permissions import province_scope
+from tracker.db import fold, local_today
 from tracker.extensions import db
-from tracker.org.models import Province, Unit
+from tracker.org.models import Province, Unit, preload
 
 
 def agreement_full(code: str) -> Agreement | None:
     """An agreement with areas → commitments → lead and supporting units, and its directives,
     units, documents and status history, in a fixed number of queries whatever its size.
     Milestones and indicators are summarised by `tracker.progress.figures.commitment_status`."""
-    from flask import g
-
-    from tracker.org.models import preload
 
     g.setdefault("_org", preload(db.session))
     return db.session.scalar(
@@ -85,7 +84,6 @@ def agreement_counts(agreement_ids: list[int]) -> dict[int, dict[str, int]]:
         .group_by(Commitment.agreement_id)
     ):
         counts[aid]["commitments"] = n
-    from tracker.db import local_today
 
     for aid, n in db.session.execute(
         sa.select(Commitment.agreement_id, sa.func.count())

@@ -20,14 +20,14 @@ from tracker.agreements.models import (
     StatusChange,
     allowed_transitions,
 )
-from tracker.agreements.queries import units_for_agreement
-from tracker.auth.permissions import (
+from tracker.agreements.permissions import (
     can_create_agreement,
     can_edit_agreement,
     can_record_directive,
     can_view_agreement,
-    in_scope,
 )
+from tracker.agreements.queries import units_for_agreement
+from tracker.auth.permissions import in_scope
 from tracker.db import REASON, local_today
 from tracker.errors import InvalidValue, NotAllowed, NotFound, WrongState, check_version
 from tracker.extensions import db

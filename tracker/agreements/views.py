@@ -6,6 +6,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -13,9 +14,9 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from tracker import storage
+from tracker import audit, storage
 from tracker.agreements import forms as f
-from tracker.agreements import queries, services
+from tracker.agreements import queries, services, signals
 from tracker.agreements.models import (
     Agreement,
     AgreementStatus,
@@ -32,7 +33,7 @@ from tracker.agreements.models import (
     MilestoneStatus,
     allowed_transitions,
 )
-from tracker.auth.permissions import (
+from tracker.agreements.permissions import (
     agreements_visible_to,
     can_create_agreement,
     can_edit_agreement,
@@ -95,9 +96,6 @@ def _unit_choices(agreement: Agreement) -> list:
 def unit_names() -> dict[int, str]:
     """Every unit's display name, with who carries it on today ("X (now: Y)"), computed once
     per page from the units `agreement_full` preloaded."""
-    from flask import g
-
-    from tracker.org.models import Unit
 
     names = {}
     for unit in g.get("_org", []):
@@ -203,27 +201,21 @@ def index():
 def detail(code):
     """The agreement page: areas → commitments → milestones, indicators and units."""
     agreement = _visible(queries.agreement_full(code))
-    from tracker.progress import figures
-    from tracker.progress.health import Health
-
-    wanted, as_of_error = figures.asked_as_of(request.args.get("as_of"))
-    result = figures.agreement_figures(agreement, wanted, with_compliance=False)
+    extra = signals.page_context(signals.agreement_page, agreement, args=request.args)
+    http_status = extra.pop("http_status", 200)
     page = render_template(
         "agreements/detail.html",
         agreement=agreement,
         today=local_today(),
-        as_of=result.as_of,
-        as_of_error=as_of_error,
-        figures=result,
-        status=result.status,
         unit_names=unit_names(),
-        **label_tables(Side, FundingSource, Completion, Health),
+        **label_tables(Side, FundingSource, Completion),
         can_edit=can_edit_agreement(current_user, agreement) and agreement.editable,
         can_direct=can_record_directive(current_user, agreement),
         transitions=allowed_transitions(agreement.status, signed=agreement.is_signed),
         delete_form=f.DeleteForm(),
+        **extra,
     )
-    return page, 400 if as_of_error else 200
+    return page, http_status
 
 
 # -- agreement record --------------------------------------------------------------------------
@@ -494,28 +486,8 @@ def commitment(commitment_id):
     if item is None:
         abort(404)
     agreement = _visible(item.agreement)
-    from tracker.progress.models import ProgressReport, ReportingPeriod
-    from tracker.progress.permissions import can_report
-
-    periods = db.session.scalars(
-        sa.select(ReportingPeriod)
-        .where(
-            ReportingPeriod.agreement_id == agreement.id, ReportingPeriod.starts_on <= local_today()
-        )
-        .order_by(ReportingPeriod.starts_on.desc())
-    ).all()
-    reports = {
-        r.period_id: r
-        for r in db.session.scalars(
-            sa.select(ProgressReport).where(ProgressReport.commitment_id == item.id)
-        )
-    }
-    from tracker import audit
-    from tracker.progress.services import effective_deadlines
-
+    extra = signals.page_context(signals.commitment_page, item, user=current_user)
     today = local_today()
-    deadlines = effective_deadlines(periods, item.id)
-    open_periods = {p.id for p in periods if p.accepts_reports(today, deadline=deadlines[p.id])}
 
     entries = db.session.scalars(
         audit.history(
@@ -533,14 +505,10 @@ def commitment(commitment_id):
         agreement=agreement,
         today=today,
         can_edit=can_edit_agreement(current_user, agreement) and agreement.editable,
-        can_report=can_report(current_user, item) and agreement.editable,
-        periods=periods,
-        reports=reports,
-        deadlines=deadlines,
-        open_periods=open_periods,
         delete_form=f.DeleteForm(),
         entries=entries,
         **audit.labels(entries),
+        **extra,
     )
 
 
@@ -798,7 +766,6 @@ def delete_record(kind, obj_id):
 @login_required
 def history(code):
     """Every recorded change under an agreement, newest first."""
-    from tracker import audit
 
     agreement = _visible(db.session.scalar(sa.select(Agreement).where(Agreement.code == code)))
     page = page_arg()

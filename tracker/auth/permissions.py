@@ -1,4 +1,6 @@
-"""Who may see and change what. Every check takes the object, not only the page."""
+"""Roles and scope: which provinces a user sees, which unit acts for which. The rules on
+agreements and their records are in tracker/agreements/permissions.py, on progress in
+tracker/progress/permissions.py."""
 
 from functools import wraps
 
@@ -54,49 +56,8 @@ def in_scope(user: User, province_id: int) -> bool:
     return scope is None or province_id in scope
 
 
-def can_view_agreement(user: User, agreement) -> bool:
-    """Every role reads the agreements of its scope."""
-    return user.is_authenticated and in_scope(user, agreement.province_id)
-
-
-def can_edit_agreement(user: User, agreement) -> bool:
-    """Admins, and DIC staff of the agreement's province, edit it."""
-    if not can_view_agreement(user, agreement):
-        return False
-    return user.role == Role.admin or user.role == Role.dic
-
-
-def can_create_agreement(user: User) -> bool:
-    """Admins and DIC staff create agreements (DIC staff only for their own province)."""
-    return user.role in (Role.admin, Role.dic)
-
-
-def can_record_directive(user: User, agreement) -> bool:
-    """Leaders record directives; DIC staff and admins keep them up to date."""
-    if not can_view_agreement(user, agreement):
-        return False
-    return user.role in (Role.admin, Role.dic, Role.leader)
-
-
 def unit_acts_for(user: User, unit) -> bool:
     """Whether the user's unit is this unit or the one that carries it on today."""
     if user.unit is None or unit is None:
         return False
     return user.unit_id == unit.id or user.unit_id == unit.current().id
-
-
-def is_responsible_for(user: User, commitment) -> bool:
-    """Whether the user's unit leads or supports the commitment (directly or as successor)."""
-    units = [commitment.lead_unit, *commitment.support_units]
-    return any(unit_acts_for(user, unit) for unit in units)
-
-
-def agreements_visible_to(user: User):
-    """A SELECT of the agreements the user may see."""
-    from tracker.agreements.models import Agreement
-
-    query = sa.select(Agreement)
-    scope = province_scope(user)
-    if scope is not None:
-        query = query.where(Agreement.province_id.in_(scope or {-1}))
-    return query

@@ -1,17 +1,33 @@
 """`tracker demo`: load the reference data (provinces, units, users) and the demo agreements
 from the data files next to this module. Running it again changes nothing."""
 
+import io
 import json
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from tracker import storage
+from tracker.agreements.models import Agreement, Commitment, Completion
 from tracker.auth.models import Role, User
 from tracker.auth.services import create_user
+from tracker.db import utcnow
 from tracker.extensions import db
 from tracker.interop.json import import_agreement
 from tracker.org.models import ChangeKind, Province, Side, Unit, UnitKind
+from tracker.progress import services
+from tracker.progress.models import (
+    Evidence,
+    EvidenceKind,
+    ProgressReport,
+    ReportAction,
+    ReportEvent,
+    ReportingPeriod,
+    ReportStatus,
+    ReportValue,
+)
 
 DATA = Path(__file__).parent / "data"
 
@@ -127,7 +143,6 @@ class _DemoUpload:
     """Enough of werkzeug's FileStorage for tracker.storage.store."""
 
     def __init__(self, name: str, data: bytes):
-        import io
 
         self.filename, self.stream = name, io.BytesIO(data)
 
@@ -135,23 +150,6 @@ class _DemoUpload:
 def load_progress(data: dict) -> int:
     """Reporting periods for every signed agreement, and the demo's progress reports, written as
     they would have been at the time (submitted at the deadline, verified a few days later)."""
-    from datetime import datetime, time, timedelta
-    from zoneinfo import ZoneInfo
-
-    from tracker import storage
-    from tracker.agreements.models import Agreement, Commitment, Completion
-    from tracker.db import utcnow
-    from tracker.progress import services
-    from tracker.progress.models import (
-        Evidence,
-        EvidenceKind,
-        ProgressReport,
-        ReportAction,
-        ReportEvent,
-        ReportingPeriod,
-        ReportStatus,
-        ReportValue,
-    )
 
     for agreement in db.session.scalars(
         sa.select(Agreement).where(Agreement.signed_on.is_not(None))

@@ -16,12 +16,21 @@ from flask.cli import with_appcontext
 from flask_babel import force_locale
 
 from tracker.agreements.models import Agreement
+from tracker.agreements.queries import agreement_full
 from tracker.errors import InvalidValue
 from tracker.extensions import db
+from tracker.interop.excel import MAX_XLSX_BYTES, agreement_code_in, import_commitments
+from tracker.interop.json import (
+    MAX_JSON_BYTES,
+    document_bytes,
+    export_agreement,
+    load_json,
+    run_import,
+)
+from tracker.interop.xlsx import export_workbook
 
 
 def _agreement(code: str):
-    from tracker.agreements.queries import agreement_full
 
     agreement = agreement_full(code)
     if agreement is None:
@@ -65,8 +74,6 @@ def _write(path: str, data: bytes) -> None:
 @with_appcontext
 def export_command(agreement, fmt, out):
     """Export the agreement with code AGREEMENT."""
-    from tracker.interop.json import document_bytes, export_agreement
-    from tracker.interop.xlsx import export_workbook
 
     with force_locale("vi"):
         item = _agreement(agreement)
@@ -89,8 +96,6 @@ def export_command(agreement, fmt, out):
 def import_command(file, dry_run, agreement_code):
     """Import FILE: a tracker.agreement/v1 .json file (creates or updates the agreement of its
     code) or an .xlsx workbook (its commitments sheet, into --agreement)."""
-    from tracker.interop.excel import MAX_XLSX_BYTES, agreement_code_in, import_commitments
-    from tracker.interop.json import MAX_JSON_BYTES, load_json, run_import
 
     path = Path(file)
     kind = path.suffix.lower()

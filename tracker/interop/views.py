@@ -26,14 +26,14 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField
 
 from tracker.agreements.models import Agreement
-from tracker.agreements.queries import agreement_full
-from tracker.auth.models import Role
-from tracker.auth.permissions import (
+from tracker.agreements.permissions import (
     agreements_visible_to,
     can_edit_agreement,
     can_view_agreement,
-    roles_required,
 )
+from tracker.agreements.queries import agreement_full
+from tracker.auth.models import Role
+from tracker.auth.permissions import roles_required
 from tracker.errors import InvalidValue
 from tracker.extensions import db
 from tracker.forms import BaseForm

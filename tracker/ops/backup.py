@@ -22,7 +22,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import current_app
+from flask_migrate import upgrade
 from sqlalchemy.pool import NullPool
 
 from tracker import storage
@@ -113,7 +116,6 @@ def table_counts(conn: sa.Connection) -> dict[str, int]:
 
 def alembic_revision(conn: sa.Connection) -> str | None:
     """The migration the database is at (heads joined by commas), None before any."""
-    from alembic.runtime.migration import MigrationContext
 
     heads = MigrationContext.configure(conn).get_current_heads()
     return ",".join(sorted(heads)) or None
@@ -121,7 +123,6 @@ def alembic_revision(conn: sa.Connection) -> str | None:
 
 def script_directory():
     """The migration scripts of this code."""
-    from alembic.script import ScriptDirectory
 
     ext = current_app.extensions["migrate"]
     return ScriptDirectory.from_config(ext.migrate.get_config(ext.directory))
@@ -636,8 +637,6 @@ def restore_backup(path, *, verify_only: bool = False) -> RestoreResult:
             )
         head = head_revision()
         if result.revision != head:
-            from flask_migrate import upgrade
-
             upgrade()
             result.upgraded_to = head
         return result

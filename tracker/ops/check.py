@@ -15,6 +15,7 @@ from tracker.catalogs import catalog_problem
 from tracker.config import DEV_SECRET_KEY
 from tracker.extensions import db
 from tracker.ops import backup
+from tracker.reports.pdf import fonts
 
 #: A production key must be at least this long, with at least this many distinct characters.
 MIN_SECRET_LENGTH = 32
@@ -184,7 +185,6 @@ def check_migrations(engine) -> tuple[list[Finding], bool]:
 
 def font_paths() -> list[Path]:
     """The font files the PDF builder registers."""
-    from tracker.reports.pdf import fonts
 
     return [fonts.FONT_DIR / name for name in fonts._FACES.values()]
 

@@ -5,7 +5,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from tracker import storage
-from tracker.ops.backup import BackupError
+from tracker.ops.backup import BackupError, create_backup, restore_backup
+from tracker.ops.check import run_checks
+from tracker.ops.gc import DEFAULT_MIN_AGE, collect_garbage
 
 
 def _size(n: int) -> str:
@@ -21,7 +23,6 @@ def _size(n: int) -> str:
 @with_appcontext
 def backup_command(file):
     """Write an online backup (database and stored files) to FILE (.tar, or .tar.gz)."""
-    from tracker.ops.backup import create_backup
 
     try:
         result = create_backup(file)
@@ -45,7 +46,6 @@ def backup_command(file):
 @with_appcontext
 def restore_command(file, verify_only):
     """Restore a backup FILE into this instance, which must be empty."""
-    from tracker.ops.backup import restore_backup
 
     try:
         result = restore_backup(file, verify_only=verify_only)
@@ -71,7 +71,6 @@ def restore_command(file, verify_only):
 @with_appcontext
 def check_command():
     """Check configuration, database, migrations, fonts and files; exit 1 on any problem."""
-    from tracker.ops.check import run_checks
 
     findings = run_checks(current_app)
     for finding in findings:
@@ -94,7 +93,6 @@ def check_command():
 @with_appcontext
 def gc_command(dry_run, min_age):
     """Remove stored files no record references and stale temporary upload files."""
-    from tracker.ops.gc import DEFAULT_MIN_AGE, collect_garbage
 
     found = collect_garbage(
         dry_run=dry_run, min_age=DEFAULT_MIN_AGE if min_age is None else min_age

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask import Blueprint, Flask, g, jsonify, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from tracker.extensions import db
 from tracker.ops import app_version
@@ -118,7 +119,6 @@ def init_proxy_fix(app: Flask) -> None:
     hops = int(app.config.get("TRUSTED_PROXIES") or 0)
     if hops <= 0 or app.extensions.get("tracker.proxy_fix"):
         return
-    from werkzeug.middleware.proxy_fix import ProxyFix
 
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.extensions["tracker.proxy_fix"] = True

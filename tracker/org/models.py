@@ -160,6 +160,5 @@ class Unit(_Succession, VersionedMixin, Base):
 def preload(session) -> list:
     """Load every province and unit once (a few hundred rows), so that following successor
     links and provinces while rendering costs no query; returns them to keep them referenced."""
-    import sqlalchemy as sa
 
     return [*session.scalars(sa.select(Province)).all(), *session.scalars(sa.select(Unit)).all()]

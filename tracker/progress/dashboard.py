@@ -9,10 +9,12 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from tracker.agreements.models import Agreement, Area, Measurement
+from tracker.agreements.permissions import agreements_visible_to, can_view_agreement
 from tracker.agreements.queries import agreement_full
-from tracker.auth.permissions import agreements_visible_to, can_view_agreement, province_scope
+from tracker.auth.permissions import province_scope
 from tracker.db import fold, local_today
 from tracker.extensions import db
+from tracker.forms import int_arg
 from tracker.org.models import Province, Unit
 from tracker.progress import figures
 from tracker.progress.charts import indicator_chart
@@ -118,8 +120,8 @@ def commitments(code):
     as_of = figures.as_of_for(item, wanted)
     status = figures.commitment_status([item], as_of)
     health = request.args.get("health", "")
-    area_id = request.args.get("area", type=int)
-    unit_id = request.args.get("unit", type=int)
+    area_id = int_arg("area")
+    unit_id = int_arg("unit")
     rows = []
     for area in item.areas:
         if area_id and area.id != area_id:
@@ -158,7 +160,7 @@ def overview():
         .options(selectinload(Agreement.province))
         .order_by(Agreement.period_start.desc())
     ).all()
-    province_id = request.args.get("province", type=int)
+    province_id = int_arg("province")
     if province_id:
         scope = province_scope(current_user)
         if scope is not None and province_id not in scope:

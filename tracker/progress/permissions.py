@@ -1,7 +1,8 @@
 """Who may report on, verify, and read progress."""
 
+from tracker.agreements.permissions import can_view_agreement, is_responsible_for
 from tracker.auth.models import Role
-from tracker.auth.permissions import can_view_agreement, in_scope, is_responsible_for
+from tracker.auth.permissions import in_scope
 
 
 def can_report(user, commitment) -> bool:

@@ -7,14 +7,21 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from tracker import storage
-from tracker.agreements.models import Agreement, Commitment, Completion, Directive, MilestoneStatus
-from tracker.auth.models import Role
-from tracker.auth.permissions import (
+from tracker.agreements.models import (
+    Agreement,
+    Commitment,
+    Completion,
+    Directive,
+    Milestone,
+    MilestoneStatus,
+)
+from tracker.agreements.permissions import (
     agreements_visible_to,
     can_edit_agreement,
     can_view_agreement,
-    roles_required,
 )
+from tracker.auth.models import Role
+from tracker.auth.permissions import roles_required
 from tracker.db import local_today
 from tracker.extensions import db
 from tracker.forms import commit_or_flash, save_with
@@ -506,7 +513,6 @@ def supersede_evidence(evidence_id):
 @login_required
 def request_extension(milestone_id=None, commitment_id=None, period_id=None):
     """Ask for more time for a milestone, or for a commitment's report of a period."""
-    from tracker.agreements.models import Milestone
 
     milestone = item = None
     if milestone_id is not None:

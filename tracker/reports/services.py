@@ -7,8 +7,8 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from tracker import storage
+from tracker.agreements.permissions import can_view_agreement
 from tracker.auth.models import Role
-from tracker.auth.permissions import can_view_agreement
 from tracker.db import local_today
 from tracker.errors import InvalidValue, NotAllowed
 from tracker.extensions import db

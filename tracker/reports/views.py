@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 
 from tracker import storage
 from tracker.agreements.models import Agreement
-from tracker.auth.permissions import can_view_agreement
+from tracker.agreements.permissions import can_view_agreement
 from tracker.db import local_today
 from tracker.extensions import db
 from tracker.forms import save_with

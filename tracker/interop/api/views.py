@@ -31,9 +31,9 @@ from tracker.agreements.models import (
     Indicator,
     MilestoneStatus,
 )
+from tracker.agreements.permissions import can_view_agreement
 from tracker.agreements.queries import search_agreements
 from tracker.auth.models import User
-from tracker.auth.permissions import can_view_agreement
 from tracker.auth.tokens import TOKEN_PREFIX, ApiToken, hash_token
 from tracker.db import ACTOR, local_today, utcnow
 from tracker.errors import NotAllowed, NotFound, Refusal, StaleVersion

@@ -1,11 +1,8 @@
-"""Provinces and units sit below accounts: org imports neither auth nor the administration
-screens, auth never imports the administration, and the administration holds no account rule of
-its own (it calls tracker/auth/services.py)."""
+"""The administration holds no account rule of its own (it calls tracker/auth/services.py); the
+layers themselves are checked by tests/test_layers.py."""
 
 import ast
 from pathlib import Path
-
-import pytest
 
 import tracker
 
@@ -21,18 +18,6 @@ def _imports(package: str) -> set[str]:
             elif isinstance(node, ast.Import):
                 names.update(alias.name for alias in node.names)
     return names
-
-
-@pytest.mark.parametrize(
-    ("package", "higher"),
-    [
-        ("org", ("tracker.auth", "tracker.admin", "tracker.agreements", "tracker.progress")),
-        ("auth", ("tracker.admin",)),
-    ],
-)
-def test_a_lower_layer_never_imports_a_higher_one(package, higher):
-    found = {name for name in _imports(package) if name.startswith(higher)}
-    assert found == set()
 
 
 def test_the_administration_screens_hold_no_account_rule():
