@@ -307,9 +307,10 @@ def setup_reference(app, url):
 def build(engine, plan, hq_id, admin_id, submitter_id, *, seed: int, quiet: bool):
     """Insert the agreements and everything under them with Core executemany."""
     from tracker.agreements import models as am
-    from tracker.db import fold, local_today
+    from tracker.clock import local_today
     from tracker.progress import models as pm
     from tracker.progress.periods import deadline, windows_between
+    from tracker.text import fold
 
     T = {
         "agreements": am.Agreement.__table__,

@@ -28,7 +28,10 @@ def main() -> None:
     parser.add_argument("--db", help="SQLite file made by bench/make_data.py")
     parser.add_argument("--database-url", help="any SQLAlchemy URL instead of --db")
     parser.add_argument("--demo", action="store_true", help="use the demo database under instance/")
-    parser.add_argument("--code", help="agreement code (default: the one with most commitments; QB-VNPT-2020 for --demo)")
+    parser.add_argument(
+        "--code",
+        help="agreement code (default: the one with most commitments; QB-VNPT-2020 for --demo)",
+    )
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     if args.demo:
@@ -52,8 +55,11 @@ def main() -> None:
     app = create_app()
     with app.app_context():
         code = args.code or db.session.scalar(
-            sa.select(Agreement.code).join(Commitment, Commitment.agreement_id == Agreement.id)
-            .group_by(Agreement.code).order_by(sa.func.count().desc()).limit(1)
+            sa.select(Agreement.code)
+            .join(Commitment, Commitment.agreement_id == Agreement.id)
+            .group_by(Agreement.code)
+            .order_by(sa.func.count().desc())
+            .limit(1)
         )
         agreement = db.session.scalar(sa.select(Agreement).where(Agreement.code == code))
         start, end = agreement.period_start, agreement.period_end
@@ -80,7 +86,9 @@ def main() -> None:
             "commitments": sum(len(a.commitments) for a in data.areas),
             "milestones": sum(len(c.milestones) for a in data.areas for c in a.commitments),
             "indicators": sum(len(c.indicators) for a in data.areas for c in a.commitments),
-            "measurements": sum(len(i.series) for a in data.areas for c in a.commitments for i in c.indicators),
+            "measurements": sum(
+                len(i.series) for a in data.areas for c in a.commitments for i in c.indicators
+            ),
             "evidence": len(data.evidence),
         }
         # reportlab alone: the same document from loaded data, charts replaced by nothing.
@@ -102,12 +110,18 @@ def main() -> None:
 
     median, raw_median = statistics.median(times), statistics.median(raw)
     print(f"agreement {code}: " + ", ".join(f"{n} {k}" for k, n in counts.items()))
-    print(f"full generation (queries + PDF): median {median:.3f} s over {args.runs} runs "
-          f"(min {min(times):.3f}, max {max(times):.3f})")
+    print(
+        f"full generation (queries + PDF): median {median:.3f} s over {args.runs} runs "
+        f"(min {min(times):.3f}, max {max(times):.3f})"
+    )
     print(f"pages {pages}, size {len(pdf) / 1024:.0f} KiB")
-    print(f"peak Python memory (tracemalloc) {peak / 2**20:.1f} MiB; peak RSS of the process {rss:.0f} MiB")
-    print(f"reportlab alone (same tables, no queries, no charts): median {raw_median:.3f} s; "
-          f"ratio full / reportlab-alone = {median / raw_median:.2f}")
+    print(
+        f"peak Python memory (tracemalloc) {peak / 2**20:.1f} MiB; peak RSS of the process {rss:.0f} MiB"
+    )
+    print(
+        f"reportlab alone (same tables, no queries, no charts): median {raw_median:.3f} s; "
+        f"ratio full / reportlab-alone = {median / raw_median:.2f}"
+    )
 
 
 if __name__ == "__main__":

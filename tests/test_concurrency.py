@@ -18,8 +18,8 @@ from tracker import create_app
 from tracker.agreements.models import Area
 from tracker.audit import AuditEntry
 from tracker.config import TestingConfig
-from tracker.db import SQLITE_BUSY_TIMEOUT_MS
 from tracker.extensions import db
+from tracker.sqlite import SQLITE_BUSY_TIMEOUT_MS
 
 THREADS = 20
 EDITS = 50

@@ -11,7 +11,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import pytest
 
 from tests.conftest import text_of
-from tracker.db import LabelledEnum
+from tracker.labels import LabelledEnum
 
 pytestmark = pytest.mark.demo_data
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tests import factories
 from tests.conftest import sign_in
-from tracker.db import local_today
+from tracker.clock import local_today
 from tracker.progress import services
 
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"

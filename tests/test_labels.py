@@ -23,7 +23,8 @@ from tracker.agreements.forms import (
 from tracker.audit.recording import recorded
 from tracker.auth import models as auth_models
 from tracker.auth import tokens
-from tracker.db import Base, kind_label, label_of
+from tracker.db import Base
+from tracker.labels import kind_label, label_of
 from tracker.org import models as org_models
 from tracker.progress import models as progress_models
 from tracker.progress.forms import ExtensionForm, ReopenForm, ReportForm

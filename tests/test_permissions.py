@@ -34,7 +34,7 @@ from tests.conftest import text_of
 from tracker import storage
 from tracker.agreements.models import Agreement, Commitment, Document, Measurement
 from tracker.auth.tokens import ApiToken, hash_token, new_token
-from tracker.db import local_today
+from tracker.clock import local_today
 from tracker.progress import services
 from tracker.progress.models import (
     Evidence,

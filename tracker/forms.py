@@ -29,10 +29,10 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from tracker.db import label_of
 from tracker.errors import InvalidValue, NotAllowed, NotFound, StaleVersion
 from tracker.extensions import db
 from tracker.i18n import _, _l, fmt_date
+from tracker.labels import label_of
 from tracker.security import security_event
 from tracker.text import clean_text
 

@@ -1,4 +1,5 @@
-"""Text as the tracker stores it, whatever the entry point (form, API, JSON or Excel import)."""
+"""Text as the tracker stores and searches it, whatever the entry point (form, API, JSON or Excel
+import)."""
 
 import re
 import unicodedata
@@ -30,3 +31,19 @@ def has_control_chars(value: str, *, multiline: bool = True) -> bool:
     """Whether the text holds characters clean_text would remove."""
     pattern = CONTROL_CHARS if multiline else LINE_CONTROL_CHARS
     return bool(pattern.search(value))
+
+
+def nfc(value):
+    """Text normalised to NFC (Vietnamese typed on some systems arrives decomposed)."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    return value
+
+
+def fold(text: str | None) -> str:
+    """Lower-case text without diacritics, for searching: 'Đắk Lắk' -> 'dak lak'."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    return " ".join(text.lower().split())

@@ -100,7 +100,7 @@ def _populate() -> dict:
     )
     from tracker.auth.models import Role, User
     from tracker.auth.services import create_user
-    from tracker.db import local_today
+    from tracker.clock import local_today
     from tracker.demo.loader import DATA, load_demo
     from tracker.extensions import db
     from tracker.org.models import Side, Unit

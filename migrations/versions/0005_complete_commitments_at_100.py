@@ -11,7 +11,6 @@ Create Date: 2026-11-23 01:15:00
 """
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = '0005'
 down_revision = '0004'

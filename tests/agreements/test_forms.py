@@ -31,7 +31,7 @@ from tracker.agreements.models import (
     StatusChange,
 )
 from tracker.audit import AuditEntry
-from tracker.db import local_today
+from tracker.clock import local_today
 from tracker.extensions import db
 
 # -- the Vietnamese messages (msgstr of translations/vi/LC_MESSAGES/messages.po) ----------------

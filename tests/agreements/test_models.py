@@ -16,7 +16,8 @@ from tracker.agreements.models import (
     allowed_transitions,
 )
 from tracker.audit import AuditEntry
-from tracker.db import ACTOR, fold
+from tracker.db import ACTOR
+from tracker.text import fold
 
 
 def test_decomposed_text_is_stored_as_nfc(db):

@@ -17,7 +17,7 @@ from tracker.agreements.models import (
     Direction,
     MilestoneStatus,
 )
-from tracker.db import local_today
+from tracker.clock import local_today
 from tracker.errors import InvalidValue, NotAllowed, NotFound, StaleVersion, WrongState
 
 

@@ -144,7 +144,7 @@ def reporting_world() -> dict:
 
     from tests import factories
     from tracker.agreements.models import AgreementStatus
-    from tracker.db import local_today
+    from tracker.clock import local_today
     from tracker.extensions import db
     from tracker.progress import services
 

@@ -17,7 +17,7 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.interop import with_interop
 from tracker.auth.models import User
-from tracker.db import local_today
+from tracker.clock import local_today
 from tracker.extensions import db as _db
 
 schemathesis = pytest.importorskip("schemathesis")

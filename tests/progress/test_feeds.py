@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from tests import factories
 from tests.progress import app_with_todo, period, quiet, sign
 from tracker.auth.models import User
-from tracker.db import local_today
+from tracker.clock import local_today
 from tracker.progress.feeds import fold_line, ical_escape
 
 LONG_TITLE = (

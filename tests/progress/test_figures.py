@@ -7,7 +7,7 @@ import pytest
 
 from tests import factories
 from tracker.agreements.models import AgreementStatus, Completion, Measurement, PeriodKind
-from tracker.db import local_today
+from tracker.clock import local_today
 from tracker.errors import InvalidValue
 from tracker.extensions import db
 from tracker.org.models import UnitKind

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from tests import factories
 from tracker.agreements.models import Completion
 from tracker.auth.models import Role
-from tracker.db import local_today
+from tracker.clock import local_today
 from tracker.errors import (
     InvalidValue,
     NotAllowed,

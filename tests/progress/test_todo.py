@@ -10,7 +10,7 @@ from tests.conftest import text_of
 from tests.progress import app_with_todo, extension, period, quiet, report, sign
 from tracker.agreements.models import AgreementStatus
 from tracker.auth.models import Role, User
-from tracker.db import local_today
+from tracker.clock import local_today
 from tracker.org.models import ChangeKind, Side, UnitKind
 from tracker.progress.models import ExtensionStatus, ReportStatus
 from tracker.progress.todo import ItemKind, todo_for_user

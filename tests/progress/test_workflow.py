@@ -26,7 +26,7 @@ from tracker.agreements.models import (
 )
 from tracker.audit import AuditEntry
 from tracker.auth.models import Role
-from tracker.db import local_today, utcnow
+from tracker.clock import local_today, utcnow
 from tracker.progress import services
 from tracker.progress.models import (
     Evidence,

@@ -15,7 +15,7 @@ from tests import factories
 from tests.conftest import text_of
 from tracker import storage
 from tracker.agreements.models import Agreement, AgreementStatus, Commitment
-from tracker.db import local_today
+from tracker.clock import local_today
 from tracker.demo.loader import load_demo
 from tracker.errors import InvalidValue
 from tracker.org.models import UnitKind

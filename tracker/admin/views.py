@@ -13,12 +13,12 @@ from tracker.admin.forms import ProvinceForm, UnitForm, UserForm
 from tracker.auth import services as accounts
 from tracker.auth.models import Role, User
 from tracker.auth.permissions import roles_required
-from tracker.db import fold
 from tracker.extensions import db
 from tracker.forms import int_arg, options, page_arg, save_with
 from tracker.i18n import _
 from tracker.org import services as org
 from tracker.org.models import Province, Unit
+from tracker.text import fold
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -7,18 +7,12 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
-from tracker.db import (
-    Base,
-    LabelledEnum,
-    TimestampMixin,
-    VersionedMixin,
-    enum_column,
-    fold,
-    local_today,
-    utcnow,
-)
+from tracker.clock import local_today, utcnow
+from tracker.db import Base, TimestampMixin, VersionedMixin, enum_column
 from tracker.i18n import _l
+from tracker.labels import LabelledEnum
 from tracker.org.models import Province, Side, Unit
+from tracker.text import fold
 
 
 class AgreementStatus(LabelledEnum):

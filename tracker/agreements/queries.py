@@ -15,9 +15,10 @@ from tracker.agreements.models import (
 )
 from tracker.agreements.permissions import agreements_visible_to
 from tracker.auth.permissions import province_scope
-from tracker.db import fold, local_today
+from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.org.models import Province, Unit, preload
+from tracker.text import fold
 
 
 def agreement_full(code: str) -> Agreement | None:

@@ -28,7 +28,8 @@ from tracker.agreements.permissions import (
 )
 from tracker.agreements.queries import units_for_agreement
 from tracker.auth.permissions import in_scope
-from tracker.db import REASON, local_today
+from tracker.clock import local_today
+from tracker.db import REASON
 from tracker.errors import InvalidValue, NotAllowed, NotFound, WrongState, check_version
 from tracker.extensions import db
 from tracker.i18n import _

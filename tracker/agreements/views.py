@@ -40,7 +40,7 @@ from tracker.agreements.permissions import (
     can_record_directive,
     can_view_agreement,
 )
-from tracker.db import local_today
+from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.forms import commit_or_flash, int_arg, options, page_arg, save_with
 from tracker.i18n import _

@@ -13,9 +13,11 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from tracker.db import Base, fold, in_history, kind_label, label_of
+from tracker.db import Base
 from tracker.extensions import db
 from tracker.i18n import _, fmt_date, fmt_datetime, fmt_number, fmt_vnd
+from tracker.labels import in_history, kind_label, label_of
+from tracker.text import fold
 
 
 @dataclass(frozen=True)

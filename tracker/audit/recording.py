@@ -1,17 +1,32 @@
 """Writing the audit log: a session hook adds one entry per changed audited record, in the
 same transaction as the change."""
 
+from datetime import date, datetime
+from decimal import Decimal
+
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from tracker.audit.models import AuditEntry
-from tracker.db import ACTOR, REASON, jsonable, utcnow
+from tracker.clock import utcnow
+from tracker.db import ACTOR, REASON
 
 #: Columns whose changes say nothing to a reader.
 _SKIPPED = {"updated_at", "updated_by_id", "created_at", "created_by_id", "version", "search_text"}
 #: Secrets and bookkeeping that must never be copied into the log.
 _SKIPPED |= {"password_hash", "session_token", "calendar_token", "token_hash", "last_login_at"}
+
+
+def jsonable(value):
+    """A column value in a form the audit log can store as JSON."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if hasattr(value, "value") and not isinstance(value, int | str):  # enum
+        return value.value
+    return value
 
 
 def recorded(key: str) -> bool:

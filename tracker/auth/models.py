@@ -9,8 +9,10 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from tracker.db import Base, LabelledEnum, VersionedMixin, enum_column, utcnow
+from tracker.clock import utcnow
+from tracker.db import Base, VersionedMixin, enum_column
 from tracker.i18n import _l
+from tracker.labels import LabelledEnum
 from tracker.org.models import Unit
 
 #: werkzeug's hashing method; the test suite lowers the cost to keep the suite fast.

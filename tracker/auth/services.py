@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.auth.models import LoginAttempt, Role, User
-from tracker.db import utcnow
+from tracker.clock import utcnow
 from tracker.errors import InvalidValue, NotAllowed, check_version
 from tracker.extensions import db
 from tracker.i18n import _

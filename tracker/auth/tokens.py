@@ -7,7 +7,8 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base, local_today, utcnow
+from tracker.clock import local_today, utcnow
+from tracker.db import Base
 from tracker.i18n import _l
 
 #: Tokens look like "trk_<43 url-safe characters>"; the prefix makes leaked tokens easy to spot.

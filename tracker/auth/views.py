@@ -19,7 +19,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from tracker.auth.forms import LoginForm, PasswordChangeForm
 from tracker.auth.models import User, end_session, start_session
 from tracker.auth.services import authenticate, password_problem, record_attempt, sign_in_locked
-from tracker.db import utcnow
+from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.i18n import _
 from tracker.security import form_csrf, local_path, security_event

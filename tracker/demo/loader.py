@@ -13,7 +13,7 @@ from tracker import storage
 from tracker.agreements.models import Agreement, Commitment, Completion
 from tracker.auth.models import Role, User
 from tracker.auth.services import create_user
-from tracker.db import utcnow
+from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.interop.json import import_agreement
 from tracker.org.models import ChangeKind, Province, Side, Unit, UnitKind

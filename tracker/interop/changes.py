@@ -18,7 +18,7 @@ from tracker.agreements.models import (
     Milestone,
     StatusChange,
 )
-from tracker.db import jsonable
+from tracker.audit.recording import jsonable
 from tracker.extensions import db
 from tracker.i18n import _l
 from tracker.org.models import Province, Unit

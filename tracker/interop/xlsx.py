@@ -22,7 +22,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from tracker.agreements.models import Agreement, Commitment, Directive, FundingSource
-from tracker.db import local_today
+from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.i18n import _
 from tracker.org.models import Side, Unit

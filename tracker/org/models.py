@@ -5,8 +5,10 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base, LabelledEnum, VersionedMixin, enum_column, local_today
+from tracker.clock import local_today
+from tracker.db import Base, VersionedMixin, enum_column
 from tracker.i18n import _l
+from tracker.labels import LabelledEnum
 
 
 class Side(LabelledEnum):

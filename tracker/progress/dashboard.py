@@ -12,13 +12,14 @@ from tracker.agreements.models import Agreement, Area, Measurement
 from tracker.agreements.permissions import agreements_visible_to, can_view_agreement
 from tracker.agreements.queries import agreement_full
 from tracker.auth.permissions import province_scope
-from tracker.db import fold, local_today
+from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.forms import int_arg
 from tracker.org.models import Province, Unit
 from tracker.progress import figures
 from tracker.progress.charts import indicator_chart
 from tracker.progress.health import Health
+from tracker.text import fold
 
 bp = Blueprint("dashboard", __name__)
 

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 
 from tracker.auth.models import User
-from tracker.db import utcnow
+from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.i18n import _
 from tracker.progress.todo import ItemKind, TodoItem, item_url, todo_for_user

@@ -36,7 +36,7 @@ from tracker.agreements.models import (
     PeriodKind,
     sum_known,
 )
-from tracker.db import local_today
+from tracker.clock import local_today
 from tracker.errors import InvalidValue
 from tracker.extensions import db
 from tracker.i18n import _

@@ -21,8 +21,8 @@ from datetime import date
 from decimal import Decimal
 
 from tracker.agreements.models import Completion
-from tracker.db import LabelledEnum
 from tracker.i18n import _l
+from tracker.labels import LabelledEnum
 
 DUE_SOON_DAYS = 7
 TOLERANCE = Decimal("0.15")

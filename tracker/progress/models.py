@@ -16,16 +16,10 @@ from tracker.agreements.models import (
     MilestoneStatus,
     PeriodKind,
 )
-from tracker.db import (
-    Base,
-    LabelledEnum,
-    TimestampMixin,
-    VersionedMixin,
-    enum_column,
-    local_today,
-    utcnow,
-)
+from tracker.clock import local_today, utcnow
+from tracker.db import Base, TimestampMixin, VersionedMixin, enum_column
 from tracker.i18n import _, _l
+from tracker.labels import LabelledEnum
 from tracker.org.models import Unit
 
 

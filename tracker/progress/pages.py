@@ -5,7 +5,7 @@ signals of tracker/agreements/signals.py when this module is imported (by the ap
 import sqlalchemy as sa
 
 from tracker.agreements.signals import agreement_page, commitment_page
-from tracker.db import local_today
+from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.progress import figures
 from tracker.progress.health import Health

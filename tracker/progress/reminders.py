@@ -15,7 +15,7 @@ from flask_babel import force_locale, ngettext
 from markupsafe import Markup, escape
 
 from tracker.auth.models import User
-from tracker.db import local_today
+from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.i18n import _, fmt_date
 from tracker.progress.todo import TodoItem, TodoList, item_url, todo_for_user

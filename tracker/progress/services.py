@@ -19,7 +19,8 @@ from tracker.agreements.models import (
 from tracker.agreements.models import MilestoneStatus as MS
 from tracker.agreements.permissions import can_edit_agreement, can_view_agreement
 from tracker.auth.permissions import unit_acts_for
-from tracker.db import REASON, local_today, utcnow
+from tracker.clock import local_today, utcnow
+from tracker.db import REASON
 from tracker.errors import InvalidValue, NotAllowed, PeriodClosed, WrongState, check_version
 from tracker.extensions import db
 from tracker.i18n import _

@@ -26,7 +26,7 @@ from tracker.agreements.models import (
 )
 from tracker.auth.models import Role, User
 from tracker.auth.permissions import province_scope
-from tracker.db import local_today
+from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.i18n import _l
 from tracker.org.models import Unit

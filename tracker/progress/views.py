@@ -22,7 +22,7 @@ from tracker.agreements.permissions import (
 )
 from tracker.auth.models import Role
 from tracker.auth.permissions import roles_required
-from tracker.db import local_today
+from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.forms import commit_or_flash, save_with
 from tracker.i18n import _

@@ -5,8 +5,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tracker.db import Base, LabelledEnum, enum_column, utcnow
+from tracker.clock import utcnow
+from tracker.db import Base, enum_column
 from tracker.i18n import _l
+from tracker.labels import LabelledEnum
 
 
 class ReviewKind(LabelledEnum):

@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from tracker import storage
 from tracker.agreements.permissions import can_view_agreement
 from tracker.auth.models import Role
-from tracker.db import local_today
+from tracker.clock import local_today
 from tracker.errors import InvalidValue, NotAllowed
 from tracker.extensions import db
 from tracker.i18n import _

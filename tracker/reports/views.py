@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from tracker import storage
 from tracker.agreements.models import Agreement
 from tracker.agreements.permissions import can_view_agreement
-from tracker.db import local_today
+from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.forms import save_with
 from tracker.i18n import _, fmt_date

@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from wtforms import SelectField, StringField
 
 from tracker.auth.tokens import ApiToken, hash_token, new_token
-from tracker.db import local_today, utcnow
+from tracker.clock import local_today, utcnow
 from tracker.errors import InvalidValue
 from tracker.extensions import db
 from tracker.forms import BaseForm, max_length, options, required

@@ -35,7 +35,8 @@ from tracker.agreements.permissions import can_view_agreement
 from tracker.agreements.queries import search_agreements
 from tracker.auth.models import User
 from tracker.auth.tokens import TOKEN_PREFIX, ApiToken, hash_token
-from tracker.db import ACTOR, local_today, utcnow
+from tracker.clock import local_today, utcnow
+from tracker.db import ACTOR
 from tracker.errors import NotAllowed, NotFound, Refusal, StaleVersion
 from tracker.extensions import csrf, db
 from tracker.i18n import _, _l
@@ -55,7 +56,10 @@ from tracker.progress.models import (
     ReportingPeriod,
 )
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+#: Where the API lives; the app's 404 and 413 handlers answer its JSON errors below it too.
+API_PREFIX = "/api/v1"
+
+bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 # Token-authenticated: no session cookie is involved, so CSRF tokens have nothing to protect.
 csrf.exempt(bp)
 
@@ -151,7 +155,8 @@ def _api_error(exc: ApiError):
 @bp.errorhandler(404)
 @bp.errorhandler(413)
 @bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
+def http_error_response(exc: HTTPException):
+    """An HTTP error (404, 405, 413…) as the API's JSON error."""
     db.session.rollback()
     codes = {
         400: "invalid_request",

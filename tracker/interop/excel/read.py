@@ -13,11 +13,10 @@ from flask_babel import force_locale
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
-from tracker.db import fold
 from tracker.errors import InvalidValue
 from tracker.i18n import _
 from tracker.interop.xlsx import INFO_CODE, MAX_ROWS, SHEET_INFO, Column
-from tracker.text import clean_text
+from tracker.text import clean_text, fold
 
 #: Largest workbook accepted for import, checked before it is opened.
 MAX_XLSX_BYTES = 10 * 1024 * 1024
