@@ -1,6 +1,6 @@
 """Every page a user can reach, as every demo role: sign in, follow every same-site link (GET)
 from the home page, and check each answer. No page may answer a server error, and no HTML page
-may show `None`, a raw enum value (`in_force`), a database id (`id=`) or an unrendered template
+may show `None`, a raw enum value (`in_force`), a database id (`id=`, `#12`) or an unrendered template
 marker (`{{`, `{%`, `%(`)."""
 
 import re
@@ -79,6 +79,8 @@ def _faults(text: str, raw_values: set[str]) -> list[str]:
         faults.append(f"shows raw values {shown}")
     if re.search(r"\bid=", text):
         faults.append("shows id=")
+    if re.search(r"(?<![\w&])#\d+\b", text):  # "Giai đoạn #6": a record by its database id
+        faults.append("shows a #id")
     for marker in ("{{", "{%", "%(", "}}"):
         if marker in text:
             faults.append(f"shows {marker!r}")

@@ -134,14 +134,16 @@ def test_the_history_names_records_and_kinds_as_the_models_declare(client, auth,
     assert "Đơn vị kế thừa : — → Trung tâm Kinh doanh VNPT Quảng Bình" in units
     assert "Hình thức thay đổi : — → sáp nhập vào" in units
     assert "Hiệu lực đến ngày : — → 30/06/2025" in units
-    assert "Đơn vị #" in units and "merged" not in units
+    assert f"Đơn vị {branch.name} sửa đổi" in units and "merged" not in units
+    assert "Đơn vị #" not in units  # a record is named, never shown by its database id
 
     agreements = text_of(client.get("/admin/history?entity=Agreement"))
     assert "Định hướng đến năm : — → 2035" in agreements  # a year, not 2.035
     assert "Định hướng đến năm : 2030 Trạng thái : Dự thảo" in agreements  # as created
 
     areas = text_of(client.get("/admin/history?entity=Area"))
-    assert "Lĩnh vực #" in areas and "→ Hạ tầng số" in areas
+    assert "Lĩnh vực Hạ tầng số sửa đổi" in areas and "→ Hạ tầng số" in areas
+    assert "Lĩnh vực #" not in areas
     assert "Thứ tự hiển thị" not in areas and "position" not in areas
 
     page = client.get("/admin/history").get_data(as_text=True)

@@ -248,7 +248,7 @@ def test_history_of_changes_reads_as_the_user_wrote_it(client, auth, db):
     auth.login(qb["dic"].email)
     page = text_of(client.get(f"/commitments/{commitment.id}")).replace("\xa0", " ")
     history = page[page.index("Lịch sử thay đổi") :]
-    assert "Cam kết #" in history and "sửa đổi" in history
+    assert f"Cam kết {commitment.title} sửa đổi" in history and "Cam kết #" not in history
     # text_of leaves a space between the label's <span> and the colon.
     assert "Hạn hoàn thành : — → 31/03/2027" in history
     assert "Mức độ hoàn thành : — → Đáng kể" in history

@@ -63,24 +63,71 @@ def _display(target: sa.Column):
     return getattr(model, name) if name else None
 
 
+def record_text(obj) -> str | None:
+    """How a reader names a record: the column its model names (``__display__``), else its own
+    ``label`` (a reporting period's "Quý I/2024"), title or name; never its id."""
+    name = getattr(type(obj), "__display__", None)
+    if name:
+        return str(getattr(obj, name))
+    for attribute in ("label", "title", "name", "text"):
+        value = getattr(obj, attribute, None)
+        if isinstance(value, str) and value:
+            return value if len(value) <= 90 else value[:89] + "…"
+    return None
+
+
+def _texts(model, ids) -> dict:
+    """The names of some records of a model, by id, in one query."""
+    display = getattr(model, "__display__", None)
+    if display:
+        key = sa.inspect(model).primary_key[0]
+        return dict(
+            db.session.execute(sa.select(key, getattr(model, display)).where(key.in_(ids))).all()
+        )
+    rows = db.session.scalars(sa.select(model).where(sa.inspect(model).primary_key[0].in_(ids)))
+    return {obj.id: record_text(obj) for obj in rows}
+
+
 def _names(entries, fields) -> dict[sa.Column, dict]:
-    """The names of the records the entries refer to (units, accounts, provinces, agreements…),
-    by referenced column and id, read in one query per table."""
+    """The names of the records the entries refer to (units, accounts, provinces, agreements,
+    reporting periods…), by referenced column and id, read in one query per table."""
     wanted: dict[sa.Column, set] = {}
     for e in entries:
         for key, pair in (e.changes or {}).items():
             field = fields.get((e.entity_type, key))
             for fk in field.column.foreign_keys if field and field.column is not None else ():
-                if _display(fk.column) is not None:
+                if fk.column.table in _model_of_table():
                     ids = wanted.setdefault(fk.column, set())
                     ids |= {v for v in pair if isinstance(v, int)}
     return {
-        target: dict(
-            db.session.execute(sa.select(target, _display(target)).where(target.in_(ids))).all()
-        )
+        target: _texts(_model_of_table()[target.table], ids)
         for target, ids in wanted.items()
         if ids
     }
+
+
+def record_names(entries) -> dict[tuple[str, int], str]:
+    """The name of each entry's record, by (kind, id): read in one query per kind, or for a
+    deleted record taken from the values its last entry kept."""
+    models = {model.__name__: model for model in _audited_models()}
+    wanted: dict[str, set] = {}
+    for e in entries:
+        if e.entity_type in models:
+            wanted.setdefault(e.entity_type, set()).add(e.entity_id)
+    names = {
+        (kind, record_id): text
+        for kind, ids in wanted.items()
+        for record_id, text in _texts(models[kind], ids).items()
+        if text
+    }
+    for e in entries:
+        display = getattr(models.get(e.entity_type), "__display__", None) or "title"
+        pair = (e.changes or {}).get(display)
+        if (e.entity_type, e.entity_id) not in names and isinstance(pair, list):
+            text = next((v for v in reversed(pair) if isinstance(v, str) and v), None)
+            if text:
+                names[e.entity_type, e.entity_id] = text
+    return names
 
 
 def _show(value, column, names) -> str:
@@ -93,7 +140,7 @@ def _show(value, column, names) -> str:
     if column is None:
         return str(value)
     for fk in column.foreign_keys:
-        return names.get(fk.column, {}).get(value) or f"#{value}"
+        return names.get(fk.column, {}).get(value) or "—"
     kind = column.type
     try:
         if isinstance(kind, sa.Enum) and kind.enum_class is not None:
@@ -148,4 +195,5 @@ def labels(entries=()) -> dict:
         "entity_labels": dict(sorted(kinds.items(), key=lambda kv: fold(kv[1]))),
         "action_labels": {"create": _("created"), "update": _("changed"), "delete": _("deleted")},
         "changes": present(entries),
+        "record_names": record_names(entries),
     }

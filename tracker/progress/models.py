@@ -28,7 +28,7 @@ class ReportingPeriod(TimestampMixin, Base):
 
     __tablename__ = "reporting_periods"
     __audited__ = True
-    __label__ = _l("Period")
+    __label__ = _l("Reporting period")
     __table_args__ = (sa.UniqueConstraint("agreement_id", "kind", "year", "number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
