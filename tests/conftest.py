@@ -20,6 +20,7 @@ from tracker.auth import models as auth_models
 from tracker.config import TestingConfig
 from tracker.demo.loader import load_demo
 from tracker.extensions import db as _db
+from tracker.reports import pdf as _pdf  # noqa: F401  (its fonts set reportlab's defaults before a test imports reportlab)
 
 PASSWORD = factories.PASSWORD
 

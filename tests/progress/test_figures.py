@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from tests import factories
+from tracker.agreements import rules
 from tracker.agreements.models import AgreementStatus, Completion, Measurement, PeriodKind
 from tracker.clock import local_today
 from tracker.errors import InvalidValue
@@ -66,14 +67,14 @@ def status_on(one, day):
 
 def test_an_agreement_in_force_is_judged_today_a_closed_one_at_its_end(one):
     agreement = one["agreement"]
-    assert figures.as_of_for(agreement) == local_today()
-    assert figures.as_of_for(agreement, date(2022, 6, 30)) == date(2022, 6, 30)
+    assert rules.as_of_for(agreement) == local_today()
+    assert rules.as_of_for(agreement, date(2022, 6, 30)) == date(2022, 6, 30)
     agreement.status = AgreementStatus.closed
-    assert figures.as_of_for(agreement) == date(2025, 12, 31)
+    assert rules.as_of_for(agreement) == date(2025, 12, 31)
     # Asked for a day after its end: a closed agreement stops at its end.
-    assert figures.as_of_for(agreement, date(2026, 3, 1)) == date(2025, 12, 31)
+    assert rules.as_of_for(agreement, date(2026, 3, 1)) == date(2025, 12, 31)
     # Never later than today, even for a closed agreement whose period is not over.
-    assert figures.as_of_for(agreement, today=date(2024, 5, 1)) == date(2024, 5, 1)
+    assert rules.as_of_for(agreement, today=date(2024, 5, 1)) == date(2024, 5, 1)
 
 
 @pytest.mark.parametrize(
@@ -113,8 +114,8 @@ def test_milestones_before_and_after_their_dates(one):
     soon = status_on(one, date(2022, 6, 23))  # the next milestone in 7 days
     assert soon.health == Health.at_risk
     assert status_on(one, date(2022, 7, 1)).health == Health.late
-    assert figures.milestone_state(date(2022, 6, 30), None, date(2022, 6, 30)).value == "scheduled"
-    assert figures.milestone_state(date(2022, 6, 30), None, date(2022, 7, 1)).value == "not_met"
+    assert rules.milestone_state(date(2022, 6, 30), None, date(2022, 6, 30)).value == "scheduled"
+    assert rules.milestone_state(date(2022, 6, 30), None, date(2022, 7, 1)).value == "not_met"
 
 
 def test_completion_and_spending_are_those_of_the_reports_counted_by_the_date(one):
@@ -194,7 +195,7 @@ def test_an_indicator_ends_at_its_target_date_else_its_commitments_due_date_else
     db.session.flush()
     rows = {i.name: i for i in status_on(one, date(2022, 1, 1)).indicators}
     assert rows["a"].end_on == date(2022, 12, 31) and rows["b"].end_on == date(2023, 12, 31)
-    assert figures.indicator_end(None, None, agreement.period_end) == date(2025, 12, 31)
+    assert rules.indicator_end(None, None, agreement.period_end) == date(2025, 12, 31)
     assert own.id and by_due.id
 
 

@@ -14,6 +14,7 @@ from reportlab.platypus import SimpleDocTemplate
 from tests import factories
 from tests.conftest import text_of
 from tracker import storage
+from tracker.agreements import rules
 from tracker.agreements.models import Agreement, AgreementStatus, Commitment
 from tracker.clock import local_today
 from tracker.demo.loader import load_demo
@@ -325,7 +326,7 @@ def test_review_dashboard_and_agreement_page_give_the_same_counts_as_of_the_same
     app, demo_db, client, tmp_path, code
 ):
     agreement = demo_db.session.scalar(sa.select(Agreement).where(Agreement.code == code))
-    default = figures.as_of_for(agreement)
+    default = rules.as_of_for(agreement)
     days = [
         min(date(agreement.period_start.year + 1, 6, 30), default),
         min(date(agreement.period_start.year + 3, 6, 30), default),
@@ -399,7 +400,7 @@ def test_a_bad_as_of_answers_400_with_a_clear_message(client, auth, db, url, val
     text = text_of(response)
     assert message in text
     # The page still shows its figures, as of its default day.
-    assert f"Số liệu tính đến ngày {figures.as_of_for(w['qb']['agreement']):%d/%m/%Y}" in text
+    assert f"Số liệu tính đến ngày {rules.as_of_for(w['qb']['agreement']):%d/%m/%Y}" in text
 
 
 def test_the_as_of_form_is_a_plain_get_form(client, auth, db):

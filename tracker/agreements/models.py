@@ -527,6 +527,16 @@ class Measurement(VersionedMixin, Base):
         return ind.commitment.agreement_id if ind and ind.commitment else None
 
 
+def directive_overdue(issued_on: date, due_on: date | None, done_on: date | None, as_of: date):
+    """A directive issued by the date, past its due date and not done by then."""
+    return (
+        issued_on <= as_of
+        and due_on is not None
+        and due_on < as_of
+        and (done_on is None or done_on > as_of)
+    )
+
+
 class Directive(VersionedMixin, Base):
     """A leadership directive (ý kiến chỉ đạo): a named unit must do a named thing by a date."""
 
@@ -561,6 +571,5 @@ class Directive(VersionedMixin, Base):
         return self.agreement_id
 
     def is_overdue(self, today: date | None = None) -> bool:
-        """Past its due date and not done."""
-        today = today or local_today()
-        return self.done_on is None and self.due_on is not None and self.due_on < today
+        """Past its due date and not done (`directive_overdue` as of today)."""
+        return directive_overdue(self.issued_on, self.due_on, self.done_on, today or local_today())

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import g
 from sqlalchemy.orm import selectinload
 
+from tracker.agreements import rules
 from tracker.agreements.models import (
     Agreement,
     AgreementStatus,
@@ -15,7 +16,6 @@ from tracker.agreements.models import (
 )
 from tracker.agreements.permissions import agreements_visible_to
 from tracker.auth.permissions import province_scope
-from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.org.models import Province, Unit, preload
 from tracker.text import fold
@@ -68,8 +68,11 @@ def search_agreements(user, *, q: str = "", status: str = "", province_id: int |
     return query.order_by(Agreement.period_start.desc(), Agreement.code)
 
 
-def agreement_counts(agreement_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Areas, commitments and overdue directives per agreement, in three aggregate queries."""
+def agreement_counts(agreements) -> dict[int, dict[str, int]]:
+    """Areas, commitments and late milestones per agreement, the milestones judged as of each
+    agreement's date (`rules.as_of_for`: a closed one as of its period's end), in two aggregate
+    queries and one per distinct date."""
+    agreement_ids = [a.id for a in agreements]
     counts = {aid: {"areas": 0, "commitments": 0, "late_milestones": 0} for aid in agreement_ids}
     if not agreement_ids:
         return counts
@@ -85,18 +88,17 @@ def agreement_counts(agreement_ids: list[int]) -> dict[int, dict[str, int]]:
         .group_by(Commitment.agreement_id)
     ):
         counts[aid]["commitments"] = n
-
-    for aid, n in db.session.execute(
-        sa.select(Commitment.agreement_id, sa.func.count())
-        .join(Milestone, Milestone.commitment_id == Commitment.id)
-        .where(
-            Commitment.agreement_id.in_(agreement_ids),
-            Milestone.done_on.is_(None),
-            Milestone.due_on < local_today(),
-        )
-        .group_by(Commitment.agreement_id)
-    ):
-        counts[aid]["late_milestones"] = n
+    by_date: dict = {}
+    for agreement in agreements:
+        by_date.setdefault(rules.as_of_for(agreement), []).append(agreement.id)
+    for as_of, ids in by_date.items():
+        for aid, n in db.session.execute(
+            sa.select(Commitment.agreement_id, sa.func.count())
+            .join(Milestone, Milestone.commitment_id == Commitment.id)
+            .where(Commitment.agreement_id.in_(ids), rules.milestone_late_by(as_of))
+            .group_by(Commitment.agreement_id)
+        ):
+            counts[aid]["late_milestones"] = n
     return counts
 
 

@@ -151,7 +151,7 @@ def home():
     agreements = db.session.scalars(
         agreements_visible_to(current_user).order_by(Agreement.period_start.desc()).limit(50)
     ).all()
-    counts = queries.agreement_counts([a.id for a in agreements])
+    counts = queries.agreement_counts(agreements)
     directives = []
     if current_user.unit_id:
         directives = db.session.scalars(
@@ -182,7 +182,7 @@ def index():
         per_page=current_app.config["PAGE_SIZE"],
         error_out=False,
     )
-    counts = queries.agreement_counts([a.id for a in pagination.items])
+    counts = queries.agreement_counts(pagination.items)
     return render_template(
         "agreements/index.html",
         pagination=pagination,

@@ -8,6 +8,7 @@ from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
+from tracker.agreements import rules
 from tracker.agreements.models import Agreement, Area, Measurement
 from tracker.agreements.permissions import agreements_visible_to, can_view_agreement
 from tracker.agreements.queries import agreement_full
@@ -56,7 +57,7 @@ def agreement(code):
     overdue_directives = [
         d
         for d in item.directives
-        if figures.directive_overdue(d.issued_on, d.due_on, d.done_on, as_of)
+        if rules.directive_overdue(d.issued_on, d.due_on, d.done_on, as_of)
     ]
 
     # Indicator charts: priority commitments first, only indicators with verified values.
@@ -118,7 +119,7 @@ def commitments(code):
     """The commitments behind a dashboard figure: filter by health, area or lead unit."""
     item = _visible(agreement_full(code))
     wanted, error = requested_as_of()
-    as_of = figures.as_of_for(item, wanted)
+    as_of = rules.as_of_for(item, wanted)
     status = figures.commitment_status([item], as_of)
     health = request.args.get("health", "")
     area_id = int_arg("area")

@@ -25,16 +25,20 @@ import sqlalchemy as sa
 
 from tracker.agreements.models import (
     Agreement,
-    AgreementStatus,
     Commitment,
     Completion,
     Directive,
     Indicator,
     Measurement,
     Milestone,
-    MilestoneStatus,
     PeriodKind,
     sum_known,
+)
+from tracker.agreements.rules import (
+    as_of_for,
+    directive_overdue,
+    indicator_end,
+    milestone_late_by,
 )
 from tracker.clock import local_today
 from tracker.errors import InvalidValue
@@ -51,19 +55,6 @@ LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 # -- the as-of date -------------------------------------------------------------------------------
-
-
-def as_of_for(agreement, wanted: date | None = None, today: date | None = None) -> date:
-    """The date an agreement's figures are judged as of.
-
-    Today for an agreement not closed; the end of its period for a closed one; never later than
-    today. A date asked for (`?as_of=`) is taken as it is, except that a closed agreement is
-    never judged after the end of its period."""
-    today = today or local_today()
-    latest = today
-    if agreement.status == AgreementStatus.closed:
-        latest = min(agreement.period_end, today)
-    return min(wanted, latest) if wanted is not None else latest
 
 
 def parse_as_of(value: str | None, today: date | None = None) -> date | None:
@@ -100,34 +91,11 @@ def _cutoff(as_of: date) -> datetime:
 # -- single rules -----------------------------------------------------------------------------------
 
 
-def indicator_end(target_on: date | None, due_on: date | None, period_end: date) -> date:
-    """The date an indicator should reach its target: its own target date, else its
-    commitment's due date, else the end of the agreement."""
-    return target_on or due_on or period_end
-
-
 def reached(actual: Decimal | None, baseline: Decimal, target: Decimal) -> bool:
     """Whether a value reaches the target (for a decreasing indicator: is at or below it)."""
     if actual is None:
         return False
     return actual >= target if target >= baseline else actual <= target
-
-
-def milestone_state(due_on: date, done_on: date | None, as_of: date) -> MilestoneStatus:
-    """A milestone as of a date: met by then, not met when past due, else scheduled."""
-    if done_on is not None and done_on <= as_of:
-        return MilestoneStatus.met
-    return MilestoneStatus.not_met if due_on < as_of else MilestoneStatus.scheduled
-
-
-def directive_overdue(issued_on: date, due_on: date | None, done_on: date | None, as_of: date):
-    """A directive issued by the date, past its due date and not done by then."""
-    return (
-        issued_on <= as_of
-        and due_on is not None
-        and due_on < as_of
-        and (done_on is None or done_on > as_of)
-    )
 
 
 def late_milestones(agreement, as_of: date, limit: int = 50):
@@ -138,8 +106,7 @@ def late_milestones(agreement, as_of: date, limit: int = 50):
         .join(Commitment, Commitment.id == Milestone.commitment_id)
         .where(
             Commitment.agreement_id == agreement.id,
-            sa.or_(Milestone.done_on.is_(None), Milestone.done_on > as_of),
-            Milestone.due_on < as_of,
+            milestone_late_by(as_of),
         )
         .options(sa.orm.selectinload(Commitment.lead_unit))
         .order_by(Milestone.due_on, Milestone.id)

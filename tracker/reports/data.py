@@ -13,6 +13,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from tracker.agreements import rules
 from tracker.agreements.models import (
     Agreement,
     Area,
@@ -38,7 +39,7 @@ class IndicatorRow:
     target_on: date | None
     actual: Decimal | None
     actual_on: date | None
-    #: When it should reach its target (`figures.indicator_end`).
+    #: When it should reach its target (`rules.indicator_end`).
     end_on: date
     series: list[tuple[date, Decimal]] = field(default_factory=list)
     commitment_code: str = ""
@@ -156,7 +157,7 @@ def review_data(agreement: Agreement, date_from: date, date_to: date) -> ReviewD
         .order_by(Area.position, Area.id)
         .options(selectinload(Area.commitments).selectinload(Commitment.support_units))
     ).all()
-    as_of = figures.as_of_for(agreement, date_to)
+    as_of = rules.as_of_for(agreement, date_to)
     status = figures.commitment_status([agreement], as_of, since=date_from)
     area_tallies, total = figures.tally_areas(areas, status)
     commitment_ids = [c.id for a in areas for c in a.commitments]
@@ -168,7 +169,7 @@ def review_data(agreement: Agreement, date_from: date, date_to: date) -> ReviewD
         .where(Milestone.commitment_id.in_(ids))
         .order_by(Milestone.due_on, Milestone.id)
     ):
-        state = figures.milestone_state(due_on, done_on, as_of)
+        state = rules.milestone_state(due_on, done_on, as_of)
         done = done_on if state == MilestoneStatus.met else None
         milestones[cid].append(MilestoneRow(title, due_on, done, state.value))
 
