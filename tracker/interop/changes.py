@@ -234,3 +234,19 @@ def summarize(collector: ChangeCollector, code: str, *, dry_run: bool) -> Import
     order = list(KINDS.values())
     changes = sorted(collector.changes, key=lambda c: order.index(c.kind))
     return ImportSummary(code, created, dry_run, changes)
+
+
+def carry_out(action, *, dry_run: bool) -> ImportSummary:
+    """Run an import (`action` returns the agreement it changed) in the session's transaction and
+    say what changed. A refusal rolls it all back (nothing is half-imported), and so does a dry
+    run; otherwise the caller commits."""
+    try:
+        with ChangeCollector() as collector:
+            agreement = action()
+        summary = summarize(collector, agreement.code, dry_run=dry_run)
+    except BaseException:
+        db.session.rollback()
+        raise
+    if dry_run:
+        db.session.rollback()
+    return summary

@@ -11,7 +11,7 @@ from tracker.agreements.models import Agreement, Commitment, Completion
 from tracker.errors import InvalidValue, NotAllowed, Refusal
 from tracker.extensions import db
 from tracker.i18n import _
-from tracker.interop.changes import ChangeCollector, summarize
+from tracker.interop.changes import carry_out
 from tracker.interop.excel.plan import Plan, plan_commitments
 from tracker.interop.excel.read import CellError, WorkbookError, open_workbook
 from tracker.interop.xlsx import SHEET_COMMITMENTS, SHEET_UNITS
@@ -35,7 +35,8 @@ def import_commitments(agreement: Agreement, data: bytes, *, dry_run=False, user
     Every row is checked first; if any is bad, WorkbookError lists them all (sheet, row,
     column) and nothing is written. Rows add or update; nothing is deleted. Returns an
     ImportSummary; a dry run is rolled back."""
-    try:
+
+    def plan_and_apply():
         with _refusals(agreement):
             # An import is an edit of the agreement, even when the workbook changes nothing.
             services.require_editable(agreement, user=user)
@@ -50,15 +51,10 @@ def import_commitments(agreement: Agreement, data: bytes, *, dry_run=False, user
             ) from None
         finally:
             wb.close()
-        with ChangeCollector() as collector:
-            _apply(agreement, plan, user)
-        summary = summarize(collector, agreement.code, dry_run=dry_run)
-    except BaseException:
-        db.session.rollback()
-        raise
-    if dry_run:
-        db.session.rollback()
-    return summary
+        _apply(agreement, plan, user)
+        return agreement
+
+    return carry_out(plan_and_apply, dry_run=dry_run)
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from tracker.agreements.models import Agreement, Indicator, Milestone
 from tracker.errors import NotAllowed, NotFound, Refusal, StaleVersion, WrongState
 from tracker.extensions import db
 from tracker.i18n import _, _l
-from tracker.interop.changes import KIND_WORDS, ChangeCollector, ImportSummary, label, summarize
+from tracker.interop.changes import KIND_WORDS, ImportSummary, carry_out, label
 from tracker.interop.json.plan import (
     Plan,
     Record,
@@ -64,16 +64,7 @@ def run_import(document, *, dry_run: bool = False, user=None) -> ImportSummary:
     """Import a parsed document and say what changed. Everything happens in the session's
     transaction: a refusal rolls it all back (nothing is half-imported), and so does a dry run.
     Otherwise the caller commits."""
-    try:
-        with ChangeCollector() as collector:
-            agreement = import_agreement(document, user=user)
-        summary = summarize(collector, agreement.code, dry_run=dry_run)
-    except BaseException:
-        db.session.rollback()
-        raise
-    if dry_run:
-        db.session.rollback()
-    return summary
+    return carry_out(lambda: import_agreement(document, user=user), dry_run=dry_run)
 
 
 def import_agreement(document, *, user=None) -> Agreement:
