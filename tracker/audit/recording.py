@@ -35,6 +35,17 @@ def recorded(key: str) -> bool:
     return key not in _SKIPPED and key != "id"
 
 
+def column_change(state, key: str) -> list | None:
+    """[before, after] of a column this flush changes, as JSON values; None when unchanged."""
+    hist = state.attrs[key].history
+    if hist.has_changes():
+        before = hist.deleted[0] if hist.deleted else None
+        after = hist.added[0] if hist.added else None
+        if before != after:
+            return [jsonable(before), jsonable(after)]
+    return None
+
+
 def _column_changes(obj, *, created: bool, deleted: bool) -> dict:
     state = sa.inspect(obj)
     changes = {}
@@ -49,13 +60,8 @@ def _column_changes(obj, *, created: bool, deleted: bool) -> dict:
             value = state.attrs[attr.key].loaded_value
             if value is not None and value is not sa.orm.base.NO_VALUE:
                 changes[attr.key] = [jsonable(value), None]
-        else:
-            hist = state.attrs[attr.key].history
-            if hist.has_changes():
-                before = hist.deleted[0] if hist.deleted else None
-                after = hist.added[0] if hist.added else None
-                if before != after:
-                    changes[attr.key] = [jsonable(before), jsonable(after)]
+        elif (change := column_change(state, attr.key)) is not None:
+            changes[attr.key] = change
     for rel in state.mapper.relationships:
         if (
             not rel.uselist

@@ -18,7 +18,7 @@ from tracker.agreements.models import (
     Milestone,
     StatusChange,
 )
-from tracker.audit.recording import jsonable
+from tracker.audit.recording import column_change
 from tracker.extensions import db
 from tracker.i18n import _l
 from tracker.org.models import Province, Unit
@@ -106,12 +106,8 @@ def _changed_fields(obj) -> dict:
     for attr in mapper.column_attrs:
         if attr.key in _NOT_SHOWN or attr.key in fks:
             continue
-        hist = state.attrs[attr.key].history
-        if hist.has_changes():
-            before = hist.deleted[0] if hist.deleted else None
-            after = hist.added[0] if hist.added else None
-            if before != after:
-                changes[attr.key] = [jsonable(before), jsonable(after)]
+        if (change := column_change(state, attr.key)) is not None:
+            changes[attr.key] = change
     for rel in mapper.relationships:
         if rel.viewonly:
             continue
