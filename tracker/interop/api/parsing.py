@@ -1,11 +1,12 @@
 """What a request brings, read and checked before anything is loaded or changed: the JSON body
 against its operation's schema (the same schemas the OpenAPI document publishes), query
-parameters, the version a write was based on and an uploaded file. Every problem answers 400
+parameters (`as_of` among them), the version a write was based on and an uploaded file. Every problem answers 400
 invalid_request (415 for a body of another media type)."""
 
 import io
 import json
 import re
+from datetime import date
 
 from flask import request
 from jsonschema import Draft202012Validator
@@ -15,6 +16,7 @@ from tracker.i18n import _
 from tracker.interop.api import openapi
 from tracker.interop.api.errors import ApiError, invalid_request
 from tracker.interop.json import encoding_problem, explain, syntax_problem
+from tracker.progress import figures
 
 
 def _validator(schema: dict) -> Draft202012Validator:
@@ -123,3 +125,25 @@ def text_arg(name: str, *, max_len: int, required: bool = False, allowed=None) -
     if len(set(values)) > 1:
         raise invalid_request([(name, _("given more than once, with different values"))])
     return values[0]
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def as_of_arg() -> date | None:
+    """`?as_of=YYYY-MM-DD`, the day figures are judged as of (None when absent: the agreement's
+    own day, `figures.as_of_for`). Not a date (an empty value included): 400 invalid_request. A day in the future is
+    refused by `figures.parse_as_of`, the pages' rule, and answered like every business rule
+    (422 unprocessable, `details.field` "as_of")."""
+    raw = text_arg("as_of", max_len=40)
+    if raw is None:  # an empty ?as_of= is not a date
+        return None
+    try:
+        valid = bool(_ISO_DATE.fullmatch(raw)) and date.fromisoformat(raw) is not None
+    except ValueError:
+        valid = False
+    if not valid:
+        raise invalid_request(
+            [("as_of", _("expected a date YYYY-MM-DD, got %(value)s", value=repr(raw[:20])))]
+        )
+    return figures.parse_as_of(raw)

@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime
 
 from tracker.agreements.models import Agreement, Area, Commitment, Directive, Indicator, Milestone
 from tracker.interop.json import json_number
+from tracker.progress.figures import Status, Tally
 from tracker.progress.models import Evidence, ProgressReport, ReportingPeriod
 
 
@@ -24,8 +25,8 @@ def unit_json(unit):
     return {"code": unit.code, "name": unit.name} if unit is not None else None
 
 
-def agreement_item_json(a: Agreement) -> dict:
-    """An agreement as listed by GET /agreements."""
+def agreement_item_json(a: Agreement, tally: Tally, as_of: date) -> dict:
+    """An agreement as listed by GET /agreements, with its figures as of its day."""
     return {
         "code": a.code,
         "title": a.title,
@@ -36,6 +37,29 @@ def agreement_item_json(a: Agreement) -> dict:
         "period_start": iso_date(a.period_start),
         "period_end": iso_date(a.period_end),
         "vision_year": a.vision_year,
+        "figures": tally_json(tally, as_of),
+    }
+
+
+def tally_json(tally: Tally, as_of: date) -> dict:
+    """An agreement's counts by health, completion and money as of a day, as listed."""
+    plain = tally.plain()
+    return {"as_of": as_of.isoformat(), "commitments": plain.pop("count"), **plain}
+
+
+def status_json(status: Status, as_of: date) -> dict:
+    """A commitment's progress as of a day (`figures.commitment_status`): what the dashboard
+    counts. Its health is null when it is withdrawn."""
+    return {
+        "as_of": as_of.isoformat(),
+        "health": status.health.value if status.health else None,
+        "completion": status.completion.value,
+        "percent": status.percent,
+        "milestones_total": status.milestones_total,
+        "milestones_met": status.milestones_met,
+        "milestones_late": status.milestones_late,
+        "spent_vnd": status.spent_vnd,
+        "last_verified_on": iso_date(status.last_verified_on),
     }
 
 
@@ -64,7 +88,9 @@ def directive_json(d: Directive, today: date) -> dict:
     }
 
 
-def commitment_json(c: Commitment) -> dict:
+def commitment_json(c: Commitment, status: Status, as_of: date) -> dict:
+    """A commitment as recorded (`completion` and `percent_complete` from its last verified
+    report) and its `figures` as of a day."""
     return {
         "id": c.id,
         "code": c.code,
@@ -82,6 +108,7 @@ def commitment_json(c: Commitment) -> dict:
         "completion": c.completion.value,
         "percent_complete": c.percent_complete,
         "version": c.version,
+        "figures": status_json(status, as_of),
     }
 
 

@@ -27,6 +27,7 @@ from tracker.interop.api.blueprint import ALL_METHODS, allowed_methods, api_user
 from tracker.interop.api.errors import ApiError, not_found
 from tracker.interop.api.loading import load, load_agreement, load_commitment, load_report
 from tracker.interop.api.parsing import (
+    as_of_arg,
     check_body,
     int_arg,
     json_body,
@@ -47,7 +48,7 @@ from tracker.interop.api.representations import (
     report_summary,
 )
 from tracker.interop.json import export_agreement
-from tracker.progress import services
+from tracker.progress import figures, services
 from tracker.progress.models import EvidenceKind, ProgressReport, ReportingPeriod
 
 # -- reading ------------------------------------------------------------------------------------
@@ -61,20 +62,23 @@ def openapi_document():
 
 @bp.route("/agreements")
 def agreements():
-    """Agreements the user may see, newest first, a page at a time."""
+    """Agreements the user may see, newest first, a page at a time, each with its figures as of
+    `?as_of=` (default: each agreement's own day)."""
     page = int_arg("page", 1, 1, openapi.MAX_PAGE)
     per_page = int_arg("per_page", openapi.DEFAULT_PER_PAGE, 1, openapi.MAX_PER_PAGE)
     status = text_arg("status", max_len=24, allowed=[s.value for s in AgreementStatus])
     q = (text_arg("q", max_len=200) or "").replace("\x00", "")
+    wanted = as_of_arg()
     pagination = db.paginate(
         search_agreements(api_user(), q=q, status=status or ""),
         page=page,
         per_page=per_page,
         error_out=False,
     )
+    rows, _overdue = figures.agreements_overview(pagination.items, wanted)
     return jsonify(
         {
-            "items": [agreement_item_json(a) for a in pagination.items],
+            "items": [agreement_item_json(r["agreement"], r["tally"], r["as_of"]) for r in rows],
             "page": page,
             "per_page": per_page,
             "total": pagination.total,
@@ -86,6 +90,14 @@ def agreements():
 def agreement(code):
     """The agreement as a tracker.agreement/v1 document."""
     return jsonify(export_agreement(load_agreement(code)))
+
+
+@bp.route("/agreements/<code>/figures")
+def agreement_figures(code):
+    """The agreement's figures as of `?as_of=` (default: its own day), as the dashboard, the
+    review and the Excel export give them (`figures.agreement_summary`)."""
+    item = load_agreement(code)
+    return jsonify(figures.agreement_summary(item, as_of_arg()))
 
 
 @bp.route("/agreements/<code>/areas")
@@ -103,8 +115,11 @@ def directives(code):
 
 @bp.route("/commitments/<id:commitment_id>")
 def commitment(commitment_id):
-    """A commitment."""
-    return jsonify(commitment_json(load_commitment(commitment_id)))
+    """A commitment, with its figures as of `?as_of=` (default: its agreement's own day)."""
+    item, wanted = load_commitment(commitment_id), as_of_arg()
+    as_of = figures.as_of_for(item.agreement, wanted)
+    status = figures.commitment_status([item.agreement], as_of)
+    return jsonify(commitment_json(item, status[item.id], as_of))
 
 
 @bp.route("/commitments/<id:commitment_id>/milestones")
