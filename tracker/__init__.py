@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template
 from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
@@ -147,20 +147,11 @@ def register_hooks(app: Flask) -> None:
 def register_error_handlers(app: Flask) -> None:
     """Generic error pages in the user's language."""
 
-    from tracker.interop.api.views import API_PREFIX, http_error_response
-
     def render(code: int, template: str | None = None):
         return render_template(f"errors/{template or code}.html", code=code), code
 
-    def page_or_api(exc):
-        # A path no route matches (an id beyond the integer range included) has no blueprint:
-        # under the API it still gets the API's JSON error.
-        if request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/"):
-            return http_error_response(exc)
-        return render(exc.code)
-
-    app.register_error_handler(404, page_or_api)
-    app.register_error_handler(413, page_or_api)
+    app.register_error_handler(404, lambda e: render(404))
+    app.register_error_handler(413, lambda e: render(413))
 
     from tracker import security
 

@@ -2,7 +2,8 @@
 and writing progress reports and evidence through the same services as the pages."""
 
 import io
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -16,6 +17,7 @@ from tracker.clock import local_today, utcnow
 from tracker.interop import json as jf
 from tracker.interop.api.openapi import document
 from tracker.interop.api.tokens import create_token, revoke_token
+from tracker.progress import figures
 from tracker.progress.models import Evidence, ProgressReport, ReportStatus
 
 
@@ -155,6 +157,11 @@ def test_agreements_are_paginated(rw, client):
         # ...and two different values are not a list this API takes.
         "status=in_force&status=draft",
         "per_page=5&per_page=6",
+        "as_of=",
+        "as_of=30/06/2024",
+        "as_of=2024-13-01",
+        "as_of=20240630",
+        "as_of=2024-06-30&as_of=2024-07-01",
     ],
 )
 def test_bad_query_parameters_are_400(rw, client, query):
@@ -615,9 +622,78 @@ def test_the_openapi_document_describes_every_endpoint(app):
     routed = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("api.") and rule.endpoint != "api.fallback":
-            path = rule.rule.replace("<int:", "{").replace("<", "{").replace(">", "}")
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 routed.add((method, path))
     assert routed == described
     for schema in doc["components"]["schemas"].values():
         Draft202012Validator.check_schema(schema)
+
+
+# -- figures as of a day ------------------------------------------------------------------------
+
+
+def test_the_figures_are_the_dashboards_as_of_the_day_asked_for(db, rw, client):
+    headers = bearer(rw["qb"]["leader_token"])
+    agreement, c = rw["qb"]["agreement"], rw["qb"]["commitment"]
+    c.budget_vnd = None  # an unknown budget stays unknown, never 0
+    rw["qb"]["milestone"].due_on = local_today() - timedelta(days=30)  # late today
+    db.session.commit()
+    body = client.get("/api/v1/agreements/QB-2020/figures", headers=headers).get_json()
+    assert body == figures.agreement_summary(agreement)
+    assert body["as_of"] == local_today().isoformat()
+    assert body["commitments"] == 1 and body["health"]["late"] == 1
+    assert body["planned_vnd"] is None and body["areas"][0]["planned_vnd"] is None
+    day = (local_today() - timedelta(days=60)).isoformat()  # before the milestone was due
+    earlier = client.get(f"/api/v1/agreements/QB-2020/figures?as_of={day}", headers=headers)
+    assert earlier.get_json()["as_of"] == day
+    assert earlier.get_json()["health"]["late"] == 0
+    assert earlier.get_json() == figures.agreement_summary(agreement, date.fromisoformat(day))
+
+    listed = client.get(f"/api/v1/agreements?as_of={day}", headers=headers).get_json()["items"]
+    tally = earlier.get_json()
+    assert listed[0]["figures"] == {
+        k: tally[k]
+        for k in ("as_of", "commitments", "health", "percent", "planned_vnd", "spent_vnd")
+    }
+
+    one = client.get(f"/api/v1/commitments/{c.id}", headers=headers).get_json()["figures"]
+    assert one["as_of"] == local_today().isoformat() and one["health"] == "late"
+    assert one["milestones_late"] == 1 and one["percent"] == 0
+    then = client.get(f"/api/v1/commitments/{c.id}?as_of={day}", headers=headers).get_json()
+    assert then["figures"]["as_of"] == day and then["figures"]["health"] != "late"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/agreements", "/api/v1/agreements/QB-2020/figures", "/api/v1/commitments/{id}"],
+)
+@pytest.mark.parametrize(
+    ("value", "status", "code", "message"),
+    [
+        ("30/06/2024", 400, "invalid_request", "phải là một ngày dạng YYYY-MM-DD"),
+        ("2024-02-30", 400, "invalid_request", "phải là một ngày dạng YYYY-MM-DD"),
+        (
+            "2999-01-01",
+            422,
+            "unprocessable",
+            "Không thể tính số liệu đến một ngày trong tương lai.",
+        ),
+    ],
+)
+def test_a_bad_as_of_is_refused_with_a_clear_message(rw, client, url, value, status, code, message):
+    url = url.format(id=rw["qb"]["commitment"].id)
+    response = client.get(url, query_string={"as_of": value}, headers=bearer(rw["admin_token"]))
+    error = assert_error(response, status, code)
+    if status == 400:
+        assert error["details"]["errors"][0]["path"] == "as_of"
+        assert message in error["details"]["errors"][0]["message"]
+    else:
+        assert error["details"]["field"] == "as_of" and error["message"] == message
+
+
+def test_figures_of_another_province_are_not_found(rw, client):
+    response = client.get(
+        "/api/v1/agreements/VL-2020/figures", headers=bearer(rw["qb"]["dic_token"])
+    )
+    assert_error(response, 404, "not_found")

@@ -52,7 +52,7 @@ def test_export_xlsx(db, run, tmp_path):
     result = run(export_command, "QB-2020", "--format", "xlsx", "--out", out)
     assert result.exit_code == 0, result.output
     wb = load_workbook(io.BytesIO(out.read_bytes()))
-    assert wb.sheetnames[0] == "Lĩnh vực - Cam kết"
+    assert wb.sheetnames[:2] == ["Tổng hợp", "Lĩnh vực - Cam kết"]
 
 
 def test_export_of_an_unknown_agreement_fails(db, run, tmp_path):
@@ -183,3 +183,33 @@ def test_only_json_and_xlsx(db, run, tmp_path):
     path.write_text("a,b\n")
     result = run(import_command, path)
     assert result.exit_code != 0 and ".json or an .xlsx" in result.output
+
+
+def test_export_xlsx_as_of_a_day(db, run, tmp_path):
+    factories.world()
+    out = tmp_path / "qb.xlsx"
+    result = run(
+        export_command, "QB-2020", "--format", "xlsx", "--as-of", "2022-03-31", "--out", out
+    )
+    assert result.exit_code == 0, result.output
+    ws = load_workbook(io.BytesIO(out.read_bytes()))["Tổng hợp"]
+    assert ws["A1"].value == "Số liệu tính đến ngày 31/03/2022"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--format", "xlsx", "--as-of", "31/03/2022"], "does not match the format"),
+        (
+            ["--format", "xlsx", "--as-of", "2999-01-01"],
+            "cannot be judged as of a day in the future",
+        ),
+        (["--format", "json", "--as-of", "2022-03-31"], "only an xlsx export states figures"),
+    ],
+)
+def test_export_refuses_a_bad_as_of(db, run, tmp_path, args, message):
+    factories.world()
+    out = tmp_path / "qb.xlsx"
+    result = run(export_command, "QB-2020", *args, "--out", out)
+    assert result.exit_code == 2 and message in result.output
+    assert not out.exists()

@@ -17,6 +17,7 @@ from tracker.agreements.models import AgreementStatus, Commitment, FundingSource
 from tracker.extensions import db as _db
 from tracker.interop import excel, xlsx
 from tracker.org.models import Side, Unit
+from tracker.progress import figures
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +65,8 @@ def row_of(ws, column: str, value) -> dict:
 def test_the_export_has_one_sheet_per_concern(w):
     data = xlsx.export_workbook(w["qb"]["agreement"])
     wb = load_workbook(io.BytesIO(data))
-    assert wb.sheetnames[:5] == [
+    assert wb.sheetnames[:6] == [
+        "Tổng hợp",
         "Lĩnh vực - Cam kết",
         "Mốc tiến độ",
         "Chỉ tiêu - Số liệu",
@@ -82,7 +84,7 @@ def test_the_export_has_one_sheet_per_concern(w):
         "Kỳ báo cáo",
         "Trạng thái",
     ]
-    for ws in wb.worksheets:
+    for ws in wb.worksheets[1:]:  # the summary sheet says its day above its header
         assert ws.freeze_panes == "A2", ws.title
         assert all(c.font.b for c in ws[1] if c.value), ws.title
         assert ws.column_dimensions["A"].width >= 10, ws.title
@@ -170,11 +172,58 @@ def test_the_evidence_register(db, w):
     assert row["Trạng thái"].value == "Dự thảo"
 
 
+def summary_rows(data: bytes) -> tuple[str, list[dict]]:
+    """The summary sheet: its first line and its rows as {header: value}."""
+    ws = sheet(data, "Tổng hợp")
+    names = [c.value for c in ws[2]]
+    rows = [dict(zip(names, r, strict=False)) for r in ws.iter_rows(min_row=3, values_only=True)]
+    return ws["A1"].value, rows
+
+
+def test_the_summary_sheet_gives_the_figures_as_of_the_day(db, w):
+    agreement = w["qb"]["agreement"]
+    second = factories.commitment(w["qb"]["area"], w["qb"]["branch"], code="1.2")
+    second.budget_vnd = None  # unknown: it stays out of the planned total, which stays known
+    w["qb"]["milestone"].due_on = date(2021, 6, 30)
+    db.session.commit()
+    day = date(2021, 7, 1)
+    data = xlsx.export_workbook(agreement, day)
+    said, rows = summary_rows(data)
+    assert said == "Số liệu tính đến ngày 01/07/2021"
+    assert [r["Lĩnh vực"] for r in rows] == ["I. \tHạ tầng", "Tổng cộng"]
+    expected = figures.agreement_summary(agreement, day)
+    total = rows[-1]
+    assert total["Số cam kết"] == expected["commitments"] == 2
+    assert [
+        total[h] for h in ("Hoàn thành", "Đúng tiến độ", "Có nguy cơ chậm", "Chậm tiến độ")
+    ] == [expected["health"][h] for h in ("done", "on_track", "at_risk", "late")]
+    assert total["Chậm tiến độ"] == 1  # 1.1's milestone was due the day before
+    assert total["Tỷ lệ hoàn thành bình quân (%)"] == expected["percent"]
+    assert total["Kinh phí dự kiến (VNĐ)"] == expected["planned_vnd"] == 7_000_000_000
+    assert total["Đã chi, đã xác minh (VNĐ)"] == 0
+    health = row_of(sheet(data, "Lĩnh vực - Cam kết"), "Mã cam kết", "1.1")["Tình trạng"]
+    assert health.value == "Chậm tiến độ"
+    info = {
+        r[0]: r[1] for r in sheet(data, "Thông tin chung").iter_rows(min_row=2, values_only=True)
+    }
+    assert info["Số liệu tính đến ngày"].date() == day
+
+
+def test_an_unknown_budget_is_an_empty_cell_not_zero(db, w):
+    w["qb"]["commitment"].budget_vnd = None
+    db.session.commit()
+    _said, rows = summary_rows(xlsx.export_workbook(w["qb"]["agreement"]))
+    assert rows[-1]["Kinh phí dự kiến (VNĐ)"] is None
+    assert rows[-1]["Đã chi, đã xác minh (VNĐ)"] == 0
+
+
 # -- import ---------------------------------------------------------------------------------------
 
 
-def test_an_export_imports_back_without_changes(w):
-    data = xlsx.export_workbook(w["qb"]["agreement"])
+@pytest.mark.parametrize("as_of", [None, date(2021, 7, 1)])
+def test_an_export_imports_back_without_changes(w, as_of):
+    data = xlsx.export_workbook(w["qb"]["agreement"], as_of)
+    assert load_workbook(io.BytesIO(data)).sheetnames[0] == "Tổng hợp"
     summary = excel.import_commitments(w["qb"]["agreement"], data, dry_run=True)
     assert summary.changes == []
 

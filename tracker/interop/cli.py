@@ -28,10 +28,10 @@ from tracker.interop.json import (
     run_import,
 )
 from tracker.interop.xlsx import export_workbook
+from tracker.progress.figures import parse_as_of
 
 
 def _agreement(code: str):
-
     agreement = agreement_full(code)
     if agreement is None:
         raise click.ClickException(f"No agreement with code {code!r}.")
@@ -71,13 +71,30 @@ def _write(path: str, data: bytes) -> None:
     type=click.Path(dir_okay=False, writable=True, allow_dash=True),
     help="The file to write ('-' for standard output).",
 )
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="YYYY-MM-DD",
+    help="For xlsx: judge the summary's figures as of this day (default: the agreement's own "
+    "day, today or the end of a closed agreement).",
+)
 @with_appcontext
-def export_command(agreement, fmt, out):
+def export_command(agreement, fmt, out, as_of):
     """Export the agreement with code AGREEMENT."""
-
+    with force_locale("en"):
+        try:
+            wanted = parse_as_of(as_of.date().isoformat() if as_of else None)
+        except InvalidValue as exc:
+            raise click.BadParameter(str(exc.message), param_hint="--as-of") from None
+    if wanted is not None and fmt != "xlsx":
+        raise click.BadParameter("only an xlsx export states figures.", param_hint="--as-of")
     with force_locale("vi"):
         item = _agreement(agreement)
-        data = document_bytes(export_agreement(item)) if fmt == "json" else export_workbook(item)
+        if fmt == "json":
+            data = document_bytes(export_agreement(item))
+        else:
+            data = export_workbook(item, wanted)
     _write(out, data)
     if out != "-":
         click.echo(f"Exported {item.code} to {out} ({len(data):,} bytes).", err=True)
@@ -96,7 +113,6 @@ def export_command(agreement, fmt, out):
 def import_command(file, dry_run, agreement_code):
     """Import FILE: a tracker.agreement/v1 .json file (creates or updates the agreement of its
     code) or an .xlsx workbook (its commitments sheet, into --agreement)."""
-
     path = Path(file)
     kind = path.suffix.lower()
     if kind not in (".json", ".xlsx"):

@@ -2,6 +2,11 @@
 fill in; the columns both use, which the import of a filled template reads too
 (`tracker.interop.excel`).
 
+The export's first sheet, "Tổng hợp", gives the agreement's figures as of a stated day, per area
+and in total, and the commitments sheet each commitment's health, completion and per cent as of
+that day: all from `tracker.progress.figures`, the numbers of the dashboard and the review. The
+importer reads only the sheets it knows by name, so it passes over the summary.
+
 Exported text that starts with "=", "+", "-", "@", a tab or a carriage return is written with a
 leading apostrophe ("'") as a plain text cell, as the OWASP advice on CSV/formula injection says,
 so Excel never takes it for a formula. The importer removes that apostrophe again, and it never
@@ -11,7 +16,8 @@ formula.
 
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import force_locale
@@ -21,17 +27,37 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from tracker.agreements.models import Agreement, Commitment, Directive, FundingSource
+from tracker.agreements.models import (
+    Agreement,
+    AgreementStatus,
+    Commitment,
+    Completion,
+    Direction,
+    Directive,
+    FundingSource,
+    MilestoneStatus,
+)
+from tracker.agreements.queries import units_for_agreement
 from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.i18n import _
 from tracker.org.models import Side, Unit
+from tracker.progress import figures
+from tracker.progress.health import Health
+from tracker.progress.models import (
+    Evidence,
+    EvidenceKind,
+    ProgressReport,
+    ReportingPeriod,
+    ReportStatus,
+)
 
 #: Most data rows read from the commitments sheet.
 MAX_ROWS = 5000
 #: Excel's limit on the text of one cell.
 MAX_CELL_TEXT = 32767
 
+SHEET_SUMMARY = "Tổng hợp"
 SHEET_COMMITMENTS = "Lĩnh vực - Cam kết"
 SHEET_MILESTONES = "Mốc tiến độ"
 SHEET_INDICATORS = "Chỉ tiêu - Số liệu"
@@ -74,12 +100,17 @@ COMMITMENT_COLUMNS = [
     Column("due_on", "Hạn hoàn thành", 14, "date"),
     Column("priority", "Ưu tiên", 10, "bool"),
 ]
-#: Written by the export for reading; the importer ignores them.
+#: Written by the export for reading; the importer ignores them. Completion, per cent and health
+#: are as of the day the summary sheet states.
 COMMITMENT_EXTRA_COLUMNS = [
     Column("lead_unit_name", "Tên đơn vị chủ trì", 36),
     Column("completion", "Mức độ hoàn thành", 18),
     Column("percent_complete", "Tỷ lệ hoàn thành (%)", 14, "int"),
+    Column("health", "Tình trạng", 18),
 ]
+#: The rows of the summary sheet start here (row 1 says the as-of day, row 2 is the header).
+SUMMARY_HEADER_ROW = 2
+SUMMARY_TOTAL = "Tổng cộng"
 #: Columns the commitments sheet must have for an import.
 REQUIRED_COLUMNS = ("area_code", "code", "title", "committed_by", "lead_unit")
 
@@ -228,12 +259,45 @@ def _unit_rows(units) -> list[dict]:
     return [{"code": u.code, "name": u.name, "side": sides[u.side]} for u in units]
 
 
-def export_workbook(agreement: Agreement) -> bytes:
-    """The agreement as an .xlsx workbook: areas and commitments, milestones, indicators and
-    measurements, directives, the evidence register, units and general information."""
-    from tracker.agreements.models import Completion, Direction, MilestoneStatus
-    from tracker.progress.models import EvidenceKind, ProgressReport, ReportStatus
+def _summary_columns() -> list[Column]:
+    healths = _labels(Health)
+    return [
+        Column("area", "Lĩnh vực", 44),
+        Column("count", "Số cam kết", 12, "int"),
+        *(Column(h.value, healths[h], 14, "int") for h in Health),
+        Column("percent", "Tỷ lệ hoàn thành bình quân (%)", 16, "int"),
+        Column("planned_vnd", "Kinh phí dự kiến (VNĐ)", 22, "vnd"),
+        Column("spent_vnd", "Đã chi, đã xác minh (VNĐ)", 22, "vnd"),
+    ]
 
+
+def _summary_sheet(wb: Workbook, result: figures.AgreementFigures) -> None:
+    """The first sheet: the day the figures are judged as of, then per area and in total the
+    counts by health, the average completion and the money (an unknown budget stays empty)."""
+    columns = _summary_columns()
+
+    def cells(label: str, tally: figures.Tally) -> dict:
+        plain = tally.plain()
+        return {"area": label, **plain, **plain["health"]}
+
+    rows = [cells(f"{a.code}. {a.title}", a) for a in result.areas]
+    rows.append(cells(SUMMARY_TOTAL, result.total))
+    ws = _sheet(wb, SHEET_SUMMARY, columns, rows, first=True)
+    ws.insert_rows(1)
+    with force_locale("vi"):
+        ws.cell(row=1, column=1, value=_("Figures as of %(date)s", date=f"{result.as_of:%d/%m/%Y}"))
+    ws.cell(row=1, column=1).font = Font(bold=True)
+    total = ws.max_row
+    for col in range(1, len(columns) + 1):
+        ws.cell(row=total, column=col).font = Font(bold=True)
+    ws.freeze_panes = f"A{SUMMARY_HEADER_ROW + 1}"
+    ws.auto_filter.ref = None
+
+
+def export_workbook(agreement: Agreement, as_of: date | None = None) -> bytes:
+    """The agreement as an .xlsx workbook: its figures as of `as_of` (default: the agreement's
+    own day, `rules.as_of_for`), areas and commitments, milestones, indicators and
+    measurements, directives, the evidence register, units and general information."""
     sides, funding = _labels(Side), _labels(FundingSource)
     completion, ms_status = _labels(Completion), _labels(MilestoneStatus)
     direction, kinds, report_status = (
@@ -241,9 +305,14 @@ def export_workbook(agreement: Agreement) -> bytes:
         _labels(EvidenceKind),
         _labels(ReportStatus),
     )
+    healths = _labels(Health)
     commitments = [c for area in agreement.areas for c in area.commitments]
 
+    result = figures.agreement_figures(agreement, as_of, with_compliance=False)
+    status = result.status
+
     wb = Workbook()
+    _summary_sheet(wb, result)
     _sheet(
         wb,
         SHEET_COMMITMENTS,
@@ -263,12 +332,12 @@ def export_workbook(agreement: Agreement) -> bytes:
                 "due_on": c.due_on,
                 "priority": c.priority,
                 "lead_unit_name": c.lead_unit.name,
-                "completion": completion[c.completion],
-                "percent_complete": c.percent_complete,
+                "completion": completion[status[c.id].completion],
+                "percent_complete": status[c.id].percent,
+                "health": healths[status[c.id].health] if status[c.id].health else None,
             }
             for c in commitments
         ),
-        first=True,
     )
     _sheet(
         wb,
@@ -331,8 +400,6 @@ def export_workbook(agreement: Agreement) -> bytes:
         ),
     )
 
-    from tracker.progress.models import Evidence, ReportingPeriod
-
     with force_locale("vi"):
         superseded = _("superseded")
         directive_label = _("Directive evidence")
@@ -381,25 +448,19 @@ def export_workbook(agreement: Agreement) -> bytes:
             )
     _sheet(wb, SHEET_EVIDENCE, EVIDENCE_COLUMNS, rows)
     _sheet(wb, SHEET_UNITS, UNIT_COLUMNS, _unit_rows(_units_of(agreement)))
-    _info_sheet(wb, agreement)
+    _info_sheet(wb, agreement, result.as_of)
     return _bytes(wb)
 
 
 def _local_date(value: datetime | None) -> date | None:
     if value is None:
         return None
-    from zoneinfo import ZoneInfo
-
     if value.tzinfo is None:
-        from datetime import UTC
-
         value = value.replace(tzinfo=UTC)
     return value.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
 
 
-def _info_sheet(wb: Workbook, agreement: Agreement) -> None:
-    from tracker.agreements.models import AgreementStatus
-
+def _info_sheet(wb: Workbook, agreement: Agreement, as_of: date | None = None) -> None:
     statuses = _labels(AgreementStatus)
     columns = [Column("key", "Thông tin", 28), Column("value", "Giá trị", 90)]
     items = [
@@ -414,6 +475,8 @@ def _info_sheet(wb: Workbook, agreement: Agreement) -> None:
         ("Trạng thái", statuses[agreement.status], "text"),
         ("Ngày xuất dữ liệu", local_today(), "date"),
     ]
+    if as_of is not None:
+        items.append(("Số liệu tính đến ngày", as_of, "date"))
     ws = _sheet(wb, SHEET_INFO, columns, [])
     for row, (key, value, kind) in enumerate(items, start=2):
         _put(ws, row, 1, key)
@@ -429,8 +492,6 @@ def template_workbook(agreement: Agreement | None = None) -> bytes:
     ws = _sheet(wb, SHEET_COMMITMENTS, COMMITMENT_COLUMNS, [], first=True)
     units = []
     if agreement is not None:
-        from tracker.agreements.queries import units_for_agreement
-
         units = [u for u in units_for_agreement(agreement) if u.is_valid_on()]
     _sheet(wb, SHEET_UNITS, UNIT_COLUMNS, _unit_rows(sorted(units, key=lambda u: u.code)))
     help_ws = wb.create_sheet(SHEET_HELP)

@@ -13,7 +13,9 @@ from tracker.agreements.models import (
     MilestoneStatus,
     PeriodKind,
 )
+from tracker.interop.json import schema
 from tracker.org.models import Side
+from tracker.progress.figures import HEALTHS
 from tracker.progress.models import EvidenceKind, ReportAction, ReportStatus
 
 #: Largest id accepted in a path (ids are 32-bit integers in the database).
@@ -121,6 +123,29 @@ _UNIT = {
     "properties": {"code": {"type": "string"}, "name": {"type": "string"}},
 }
 
+_COUNT = {"type": "integer", "minimum": 0}
+_PERCENT = {"type": "integer", "minimum": 0, "maximum": 100}
+_VND = {"type": "integer", "minimum": 0}
+_HEALTH_COUNTS = {
+    "type": "object",
+    "description": "Commitments counted by health (withdrawn ones have none).",
+    "required": HEALTHS,
+    "properties": {h: _COUNT for h in HEALTHS},
+    "additionalProperties": False,
+}
+_TALLY_PROPERTIES = {
+    "health": _HEALTH_COUNTS,
+    "percent": {**_PERCENT, "description": "Average completion of the counted commitments."},
+    "planned_vnd": {
+        "type": ["integer", "null"],
+        "minimum": 0,
+        "description": "Sum of the known planned budgets; null when none is known.",
+    },
+    "spent_vnd": {**_VND, "description": "Verified spending up to the as-of day."},
+}
+_TALLY_REQUIRED = ["health", "percent", "planned_vnd", "spent_vnd"]
+_AS_OF = {**DATE, "description": "The day the figures are judged as of."}
+
 SCHEMAS = {
     "Error": {
         "type": "object",
@@ -153,6 +178,7 @@ SCHEMAS = {
             "period_start",
             "period_end",
             "vision_year",
+            "figures",
         ],
         "properties": {
             "code": {"type": "string"},
@@ -164,6 +190,92 @@ SCHEMAS = {
             "period_start": DATE,
             "period_end": DATE,
             "vision_year": {"type": ["integer", "null"]},
+            "figures": {"$ref": "#/components/schemas/AgreementTally"},
+        },
+    },
+    "AgreementTally": {
+        "type": "object",
+        "description": "An agreement's figures as of its own day or `?as_of=`.",
+        "required": ["as_of", "commitments", *_TALLY_REQUIRED],
+        "properties": {"as_of": _AS_OF, "commitments": _COUNT, **_TALLY_PROPERTIES},
+    },
+    "AgreementFigures": {
+        "type": "object",
+        "description": "The figures of the dashboard, the review and the Excel export.",
+        "required": ["code", "as_of", "commitments", *_TALLY_REQUIRED, "areas", "reporting"],
+        "properties": {
+            "code": {"type": "string"},
+            "as_of": _AS_OF,
+            "commitments": _COUNT,
+            **_TALLY_PROPERTIES,
+            "areas": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "code", "title", "count", *_TALLY_REQUIRED],
+                    "properties": {
+                        "id": ID,
+                        "code": {"type": "string"},
+                        "title": {"type": "string"},
+                        "count": _COUNT,
+                        **_TALLY_PROPERTIES,
+                    },
+                },
+            },
+            "reporting": {
+                "type": "object",
+                "description": "The reporting period current on the as-of day and, per lead "
+                "unit, its counted commitments reported and verified by then.",
+                "required": ["period", "deadline_on", "units"],
+                "properties": {
+                    "period": {"type": ["string", "null"]},
+                    "deadline_on": _nullable(DATE),
+                    "units": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["unit", "unit_id", "expected", "reported", "verified"],
+                            "properties": {
+                                "unit": {"type": "string"},
+                                "unit_id": ID,
+                                "expected": _COUNT,
+                                "reported": _COUNT,
+                                "verified": _COUNT,
+                                "percent": _PERCENT,
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+    "CommitmentFigures": {
+        "type": "object",
+        "description": "The commitment's progress as of the day, as the dashboard counts it.",
+        "required": [
+            "as_of",
+            "health",
+            "completion",
+            "percent",
+            "milestones_total",
+            "milestones_met",
+            "milestones_late",
+            "spent_vnd",
+            "last_verified_on",
+        ],
+        "properties": {
+            "as_of": _AS_OF,
+            "health": {
+                "enum": [*HEALTHS, None],
+                "description": "null for a withdrawn commitment.",
+            },
+            "completion": {"enum": _values(Completion)},
+            "percent": _PERCENT,
+            "milestones_total": _COUNT,
+            "milestones_met": _COUNT,
+            "milestones_late": _COUNT,
+            "spent_vnd": _VND,
+            "last_verified_on": _nullable(DATE),
         },
     },
     "AgreementPage": {
@@ -215,6 +327,7 @@ SCHEMAS = {
             "completion",
             "percent_complete",
             "version",
+            "figures",
         ],
         "properties": {
             "id": ID,
@@ -235,8 +348,15 @@ SCHEMAS = {
             "due_on": _nullable(DATE),
             "priority": {"type": "boolean"},
             "completion": {"enum": _values(Completion)},
-            "percent_complete": {"type": "integer", "minimum": 0, "maximum": 100},
+            "percent_complete": {
+                "type": "integer",
+                "minimum": 0,
+                "maximum": 100,
+                "description": "As recorded from the last verified report; the dashboard "
+                "counts `figures.percent`.",
+            },
             "version": {"type": "integer"},
+            "figures": {"$ref": "#/components/schemas/CommitmentFigures"},
         },
     },
     "Milestone": {
@@ -473,7 +593,6 @@ for _name in ("Area", "Milestone", "Indicator", "Directive", "Period", "ReportSu
 
 def _agreement_document_schema() -> dict:
     """The tracker.agreement/v1 JSON Schema from docs/, usable as an OpenAPI 3.1 component."""
-    from tracker.interop.json import schema
 
     document = copy.deepcopy(schema())
     for key in ("$schema", "$id"):
@@ -534,16 +653,26 @@ CODE_PARAM = {
     "description": "The agreement's code, e.g. QB-VNPT-2020.",
     "schema": {"type": "string", "minLength": 1, "maxLength": 40},
 }
+AS_OF_PARAM = {
+    "name": "as_of",
+    "in": "query",
+    "description": "Judge the figures as of this day (YYYY-MM-DD; default: the agreement's own "
+    "day, today or the end of a closed agreement). A day in the future is refused (422).",
+    "schema": DATE,
+}
 COMMITMENT_PARAM = _id_param("commitment_id", "The commitment's id.")
 REPORT_PARAM = _id_param("report_id", "The progress report's id.")
 PERIOD_PARAM = _id_param("period_id", "The reporting period's id (see GET /periods).")
+
+
+AS_OF_ERRORS = {"422": _error("`as_of` is a day in the future (`unprocessable`).")}
 
 
 def _get(summary: str, ok: dict, params: list, description: str = "") -> dict:
     operation = {
         "summary": summary,
         "parameters": params,
-        "responses": {"200": ok, **ERRORS},
+        "responses": {"200": ok, **ERRORS, **(AS_OF_ERRORS if AS_OF_PARAM in params else {})},
     }
     if description:
         operation["description"] = description
@@ -598,6 +727,7 @@ def document() -> dict:
                     "description": "Search words (case and diacritics ignored).",
                     "schema": {"type": "string", "maxLength": 200},
                 },
+                AS_OF_PARAM,
             ],
         ),
         "/agreements/{code}": _get(
@@ -606,13 +736,24 @@ def document() -> dict:
             [CODE_PARAM],
             "The same document as `tracker export CODE --format json`.",
         ),
+        "/agreements/{code}/figures": _get(
+            "The agreement's figures as of a day",
+            _ok("AgreementFigures"),
+            [CODE_PARAM, AS_OF_PARAM],
+            "Counts by health, completion, budgets, per area and reporting compliance: the "
+            "same numbers as the dashboard, the review PDF and the Excel export's summary.",
+        ),
         "/agreements/{code}/areas": _get(
             "The agreement's areas with their commitments", _ok("AreaList"), [CODE_PARAM]
         ),
         "/agreements/{code}/directives": _get(
             "The agreement's leadership directives", _ok("DirectiveList"), [CODE_PARAM]
         ),
-        "/commitments/{commitment_id}": _get("A commitment", _ok("Commitment"), [COMMITMENT_PARAM]),
+        "/commitments/{commitment_id}": _get(
+            "A commitment, with its figures as of a day",
+            _ok("Commitment"),
+            [COMMITMENT_PARAM, AS_OF_PARAM],
+        ),
         "/commitments/{commitment_id}/milestones": _get(
             "The commitment's milestones", _ok("MilestoneList"), [COMMITMENT_PARAM]
         ),
