@@ -6,11 +6,21 @@ fresh app on the same database (blueprints cannot be added to an app that has se
 """
 
 import contextvars
+from datetime import timedelta
 
 from flask import has_app_context
 from flask.testing import FlaskClient
 
+from tests import factories
 from tracker import create_app
+from tracker.agreements.models import AgreementStatus
+from tracker.clock import local_today
+from tracker.extensions import db
+from tracker.interop.api.tokens import bp as tokens_bp
+from tracker.interop.api.views import bp as api_bp
+from tracker.interop.cli import export_command, import_command
+from tracker.interop.views import bp as interop_bp
+from tracker.progress import services
 
 _fresh = {}
 
@@ -19,8 +29,6 @@ def end_transaction() -> None:
     """Commit the test's own transaction before the app works in another one: on SQLite a
     transaction may hold the write lock, which a request or command would wait for."""
     if has_app_context():
-        from tracker.extensions import db
-
         db.session.commit()
 
 
@@ -40,10 +48,6 @@ def client_for(app) -> FlaskClient:
 
 def register(app) -> None:
     """What the factory is asked to register (see the report of issue 5)."""
-    from tracker.interop.api.tokens import bp as tokens_bp
-    from tracker.interop.api.views import bp as api_bp
-    from tracker.interop.cli import export_command, import_command
-    from tracker.interop.views import bp as interop_bp
 
     app.register_blueprint(interop_bp)
     app.register_blueprint(api_bp)
@@ -140,13 +144,6 @@ def documented_only() -> dict:
 def reporting_world() -> dict:
     """The two-province world of tests.factories with its agreements in force around today and
     their reporting periods (the `rw` fixture of tests/progress)."""
-    from datetime import timedelta
-
-    from tests import factories
-    from tracker.agreements.models import AgreementStatus
-    from tracker.clock import local_today
-    from tracker.extensions import db
-    from tracker.progress import services
 
     w = factories.world()
     today = local_today()

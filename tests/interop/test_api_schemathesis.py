@@ -11,14 +11,18 @@ import threading
 import time
 from datetime import timedelta
 
+import hypothesis.configuration
 import pytest
 import sqlalchemy as sa
+from schemathesis.engine import Status, StopReason, events, from_schema
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from tests.interop import with_interop
 from tracker.auth.models import User
 from tracker.clock import local_today
 from tracker.extensions import db as _db
+from tracker.interop.api.tokens import create_token
+from tracker.progress.models import ReportingPeriod
 
 schemathesis = pytest.importorskip("schemathesis")
 
@@ -44,8 +48,6 @@ class _QuietHandler(WSGIRequestHandler):
 def live(app, demo):
     """The app served on a free port, with every reporting period open so reports can be
     written, and a token of the demo administrator."""
-    from tracker.interop.api.tokens import create_token
-    from tracker.progress.models import ReportingPeriod
 
     with app.app_context():
         _db.session.execute(
@@ -64,8 +66,6 @@ def live(app, demo):
 
 
 def test_schemathesis_finds_nothing(live, tmp_path):
-    import hypothesis.configuration
-    from schemathesis.engine import Status, StopReason, events, from_schema
 
     base, secret = live
     hypothesis.configuration.set_hypothesis_home_dir(str(tmp_path / "hypothesis"))

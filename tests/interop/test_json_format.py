@@ -31,10 +31,12 @@ from tracker.agreements.models import (
     StatusChange,
 )
 from tracker.auth.models import Role
+from tracker.demo.loader import DATA, load_demo
 from tracker.errors import InvalidValue
 from tracker.extensions import db as _db
 from tracker.interop import json as jf
 from tracker.org.models import Province, Side, Unit, UnitKind
+from tracker.progress.models import ProgressReport, ReportingPeriod
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +126,6 @@ def test_every_export_is_valid_against_the_schema(db):
 
 
 def test_round_trip_of_the_demo_data(db):
-    from tracker.demo.loader import load_demo
 
     load_demo()
     db.session.commit()
@@ -135,7 +136,6 @@ def test_round_trip_of_the_demo_data(db):
 
 
 def test_importing_an_export_again_changes_nothing(db):
-    from tracker.demo.loader import load_demo
 
     load_demo()
     db.session.commit()
@@ -372,7 +372,6 @@ def test_a_commitment_moves_to_a_later_area(db):
 
 
 def test_an_import_never_deletes_what_reports_refer_to(db):
-    from tracker.progress.models import ProgressReport, ReportingPeriod
 
     w = factories.world()
     agreement = w["qb"]["agreement"]
@@ -579,7 +578,6 @@ def test_files_over_10_mb_are_refused_before_parsing():
 
 
 def test_the_demo_files_validate():
-    from tracker.demo.loader import DATA
 
     for path in sorted((DATA / "agreements").glob("*.json")):
         jf.validate_document(json.loads(path.read_text(encoding="utf-8")))

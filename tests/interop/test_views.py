@@ -3,6 +3,7 @@ the personal API token pages."""
 
 import io
 import re
+import zipfile
 
 import pytest
 import sqlalchemy as sa
@@ -13,8 +14,10 @@ from tests.conftest import text_of
 from tests.interop import client_for, documented_only, with_interop
 from tracker.agreements.models import Agreement, Commitment
 from tracker.auth.tokens import ApiToken, hash_token
+from tracker.extensions import db
 from tracker.interop import json as jf
 from tracker.interop import xlsx
+from tracker.interop.api.tokens import create_token
 
 
 @pytest.fixture(scope="module")
@@ -228,7 +231,6 @@ def test_a_bad_workbook_lists_every_bad_row(db, w, client, auth):
 
 
 def test_a_zip_that_is_not_a_workbook_is_refused(w, client, auth):
-    import zipfile
 
     auth.login(w["qb"]["dic"].email)
     buffer = io.BytesIO()
@@ -288,7 +290,6 @@ def test_tokens_are_shown_once_and_stored_hashed(db, w, client, auth):
 
 
 def test_revoking_a_token(db, w, client, auth):
-    from tracker.interop.api.tokens import create_token
 
     token, _secret = create_token(w["qb"]["dic"], name="a", days=None)
     other, _other_secret = create_token(w["vl"]["dic"], name="b", days=None)
@@ -303,10 +304,8 @@ def test_revoking_a_token(db, w, client, auth):
 
 
 def test_token_forms_need_their_csrf_token(w, client, auth, app):
-    from tracker.interop.api.tokens import create_token
 
     token, _secret = create_token(w["qb"]["dic"], name="a", days=None)
-    from tracker.extensions import db
 
     db.session.commit()
     auth.login(w["qb"]["dic"].email)

@@ -18,6 +18,7 @@ from tracker.extensions import db as _db
 from tracker.interop import excel, xlsx
 from tracker.org.models import Side, Unit
 from tracker.progress import figures
+from tracker.progress.models import Evidence, EvidenceKind, ProgressReport, ReportingPeriod
 
 
 @pytest.fixture(scope="module")
@@ -132,7 +133,6 @@ def test_exported_text_never_becomes_a_formula(w):
 
 
 def test_the_evidence_register(db, w):
-    from tracker.progress.models import Evidence, EvidenceKind, ProgressReport, ReportingPeriod
 
     agreement = w["qb"]["agreement"]
     period = ReportingPeriod(
