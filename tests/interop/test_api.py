@@ -5,12 +5,15 @@ import io
 import re
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from jsonschema import Draft202012Validator
+from PIL import Image
 
 from tests.interop import client_for, reporting_world, with_interop
+from tracker import storage
 from tracker.agreements.models import Measurement
 from tracker.auth.tokens import ApiToken
 from tracker.db import local_today, utcnow
@@ -22,8 +25,6 @@ from tracker.progress.models import Evidence, ProgressReport, ReportStatus
 
 
 def _png() -> bytes:
-    from PIL import Image
-
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), (11, 79, 138)).save(buffer, format="PNG")
     return buffer.getvalue()
@@ -52,8 +53,6 @@ def rw(db):
             _token, secret = create_token(rw[key][who], name="test", days=None)
             rw[key][f"{who}_token"] = secret
     rw["admin_token"] = create_token(rw["admin"], name="test", days=None)[1]
-    from tracker.extensions import db
-
     db.session.commit()
     return rw
 
@@ -477,8 +476,6 @@ def test_evidence_upload(db, rw, client, app):
     assert evidence["content_type"] == "image/png" and evidence["file_name"] == "anh.png"
     stored = db.session.get(Evidence, evidence["id"])
     assert stored.thumbnail_sha256 is not None
-    from tracker import storage
-
     with app.app_context():
         assert storage.path_for(stored.sha256).exists()
     response = client.post(
@@ -523,8 +520,6 @@ def test_evidence_refusals(db, rw, client):
 
 
 def _files(app):
-    from pathlib import Path
-
     return sorted(p for p in Path(app.config["UPLOAD_FOLDER"]).rglob("*") if p.is_file())
 
 

@@ -3,6 +3,7 @@
 import contextvars
 import io
 import json
+import zipfile
 
 import pytest
 import sqlalchemy as sa
@@ -168,8 +169,6 @@ def test_a_generic_template_needs_the_agreement(db, run, tmp_path):
 
 def test_import_xlsx_that_is_a_zip_of_something_else(db, run, tmp_path):
     factories.world()
-    import zipfile
-
     path = tmp_path / "fake.xlsx"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("notes.txt", "xin chào")
