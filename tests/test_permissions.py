@@ -162,6 +162,7 @@ MATRIX = {
     "GET /api/v1/agreements": row(401, 401, 401, 401, 401, 401, 401),
     "GET /api/v1/agreements/{code}": row(401, 401, 401, 401, 401, 401, 401),
     "GET /api/v1/agreements/{code}/areas": row(401, 401, 401, 401, 401, 401, 401),
+    "GET /api/v1/agreements/{code}/figures": row(401, 401, 401, 401, 401, 401, 401),
     "GET /api/v1/agreements/{code}/directives": row(401, 401, 401, 401, 401, 401, 401),
     "GET /api/v1/commitments/{commitment}": row(401, 401, 401, 401, 401, 401, 401),
     "GET /api/v1/commitments/{commitment}/milestones": row(401, 401, 401, 401, 401, 401, 401),

@@ -16,7 +16,7 @@ from tests.interop import client_for, reporting_world, with_interop
 from tracker import storage
 from tracker.agreements.models import Measurement
 from tracker.auth.tokens import ApiToken
-from tracker.clock import local_today, utcnow
+from tracker.db import local_today, utcnow
 from tracker.interop import json as jf
 from tracker.interop.api.openapi import document
 from tracker.interop.api.tokens import create_token, revoke_token
@@ -25,7 +25,6 @@ from tracker.progress.models import Evidence, ProgressReport, ReportStatus
 
 
 def _png() -> bytes:
-
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), (11, 79, 138)).save(buffer, format="PNG")
     return buffer.getvalue()
@@ -54,7 +53,6 @@ def rw(db):
             _token, secret = create_token(rw[key][who], name="test", days=None)
             rw[key][f"{who}_token"] = secret
     rw["admin_token"] = create_token(rw["admin"], name="test", days=None)[1]
-
     db.session.commit()
     return rw
 
@@ -478,7 +476,6 @@ def test_evidence_upload(db, rw, client, app):
     assert evidence["content_type"] == "image/png" and evidence["file_name"] == "anh.png"
     stored = db.session.get(Evidence, evidence["id"])
     assert stored.thumbnail_sha256 is not None
-
     with app.app_context():
         assert storage.path_for(stored.sha256).exists()
     response = client.post(
@@ -523,7 +520,6 @@ def test_evidence_refusals(db, rw, client):
 
 
 def _files(app):
-
     return sorted(p for p in Path(app.config["UPLOAD_FOLDER"]).rglob("*") if p.is_file())
 
 

@@ -169,7 +169,6 @@ def test_a_generic_template_needs_the_agreement(db, run, tmp_path):
 
 def test_import_xlsx_that_is_a_zip_of_something_else(db, run, tmp_path):
     factories.world()
-
     path = tmp_path / "fake.xlsx"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("notes.txt", "xin chào")
