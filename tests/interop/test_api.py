@@ -16,7 +16,7 @@ from tests.interop import client_for, reporting_world, with_interop
 from tracker import storage
 from tracker.agreements.models import Measurement
 from tracker.auth.tokens import ApiToken
-from tracker.db import local_today, utcnow
+from tracker.clock import local_today, utcnow
 from tracker.interop import json as jf
 from tracker.interop.api.openapi import document
 from tracker.interop.api.tokens import create_token, revoke_token
