@@ -52,6 +52,22 @@ def confirm_key(response) -> str:
 # -- export ---------------------------------------------------------------------------------------
 
 
+def test_the_excel_download_states_the_day_the_page_asked_for(w, client, auth):
+    """The agreement page at ?as_of= offers the workbook judged as of that day; a day that is
+    not a date goes back to the agreement page with the reason, and nothing is downloaded."""
+    auth.login(w["qb"]["leader"].email)
+    page = client.get("/agreements/QB-2020?as_of=2021-07-01").get_data(as_text=True)
+    assert "/agreements/QB-2020/export.xlsx?as_of=2021-07-01" in page
+    response = client.get("/agreements/QB-2020/export.xlsx?as_of=2021-07-01")
+    assert response.status_code == 200
+    summary = load_workbook(io.BytesIO(response.data))["Tổng hợp"]
+    assert summary["A1"].value == "Số liệu tính đến ngày 01/07/2021"
+    response = client.get("/agreements/QB-2020/export.xlsx?as_of=31-02-2021")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/agreements/QB-2020")
+    assert "“31-02-2021” không phải là một ngày" in text_of(client.get("/agreements/QB-2020"))
+
+
 @pytest.mark.parametrize("who", ["dic", "vnpt", "leader"])
 def test_anyone_who_sees_the_agreement_downloads_it(w, client, auth, who):
     auth.login(w["qb"][who].email)

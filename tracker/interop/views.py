@@ -46,6 +46,7 @@ from tracker.interop.json import (
     load_json,
     run_import,
 )
+from tracker.progress import figures
 
 bp = Blueprint("interop", __name__)
 
@@ -108,10 +109,15 @@ def export_json(code):
 @bp.route("/agreements/<code>/export.xlsx")
 @login_required
 def export_xlsx(code):
-    """The agreement as an Excel workbook, one sheet per concern."""
+    """The agreement as an Excel workbook, one sheet per concern, its summary judged as of
+    `?as_of=` (the agreement page's date) or the agreement's own day."""
     agreement = _visible(code)
+    wanted, problem = figures.asked_as_of(request.args.get("as_of"))
+    if problem:
+        flash(str(problem), "danger")
+        return redirect(url_for("agreements.detail", code=agreement.code))
     return send_file(
-        io.BytesIO(xlsx.export_workbook(agreement)),
+        io.BytesIO(xlsx.export_workbook(agreement, wanted)),
         mimetype=XLSX_MIMETYPE,
         as_attachment=True,
         download_name=f"{agreement.code}.xlsx",
