@@ -39,7 +39,22 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import sqlalchemy as sa  # noqa: E402
+import flask_migrate
+import sqlalchemy as sa
+
+from tracker import create_app
+from tracker.agreements import models as am
+from tracker.agreements.models import Agreement
+from tracker.auth.models import Role, User
+from tracker.auth.services import create_user
+from tracker.clock import local_today
+from tracker.config import DevelopmentConfig
+from tracker.demo.loader import DATA, load_reference
+from tracker.extensions import db
+from tracker.org.models import Province, Side, Unit, UnitKind
+from tracker.progress import models as pm
+from tracker.progress.periods import deadline, windows_between
+from tracker.text import fold
 
 ADMIN_EMAIL = "bench-admin@example.vn"
 SUBMITTER_EMAIL = "bench-vnpt@example.vn"
@@ -148,8 +163,6 @@ def parse_args(argv=None):
 
 def make_app(url: str):
     """The app on the given database, with the development configuration."""
-    from tracker import create_app
-    from tracker.config import DevelopmentConfig
 
     config = type("BenchConfig", (DevelopmentConfig,), {"SQLALCHEMY_DATABASE_URI": url})
     return create_app(config)
@@ -217,16 +230,8 @@ def spread_dates(start: date, end: date, n: int) -> list[date]:
 
 def setup_reference(app, url):
     """Schema (migrations), reference provinces and units, bench units and users: through the ORM."""
-    import flask_migrate
-
-    from tracker.auth.models import Role, User
-    from tracker.auth.services import create_user
-    from tracker.demo.loader import DATA, load_reference
-    from tracker.extensions import db
-    from tracker.org.models import Province, Side, Unit, UnitKind
 
     flask_migrate.upgrade()
-    from tracker.agreements.models import Agreement
 
     if db.session.scalar(sa.select(sa.func.count()).select_from(Agreement)):
         raise SystemExit(f"{url} already holds agreements; give an empty database.")
@@ -306,11 +311,6 @@ def setup_reference(app, url):
 
 def build(engine, plan, hq_id, admin_id, submitter_id, *, seed: int, quiet: bool):
     """Insert the agreements and everything under them with Core executemany."""
-    from tracker.agreements import models as am
-    from tracker.clock import local_today
-    from tracker.progress import models as pm
-    from tracker.progress.periods import deadline, windows_between
-    from tracker.text import fold
 
     T = {
         "agreements": am.Agreement.__table__,
@@ -717,8 +717,6 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     app = make_app(url)
     with app.app_context():
-        from tracker.extensions import db
-
         plan, hq_id, admin_id, submitter_id = setup_reference(app, url)
         if args.provinces:
             plan = plan[: args.provinces]

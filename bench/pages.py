@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import sqlalchemy as sa  # noqa: E402
+import sqlalchemy as sa
 
 ADMIN_EMAIL = "bench-admin@example.vn"
 PASSWORD = "bench-password-123"  # noqa: S105  (the bench account of make_data.py)

@@ -35,6 +35,34 @@ from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from tracker import create_app
+from tracker.agreements.models import (
+    Agreement,
+    AgreementStatus,
+    Area,
+    Commitment,
+    Indicator,
+    Milestone,
+    StatusChange,
+)
+from tracker.auth.models import Role, User
+from tracker.auth.services import create_user
+from tracker.clock import local_today
+from tracker.config import DevelopmentConfig
+from tracker.demo.loader import DATA, load_demo
+from tracker.extensions import db
+from tracker.org.models import Side, Unit
+from tracker.progress.models import Evidence, ProgressReport, ReportStatus
+from tracker.progress.services import generate_periods
+from tracker.reports import services as reports
+from tracker.reports.pdf.five_year import ReviewOptions
+
 BIN = Path(sys.executable).parent
 LOCUSTFILE = Path(__file__).with_name("locustfile.py")
 EVIDENCE_SIZE = 1024 * 1024
@@ -68,10 +96,6 @@ def parse_args():
 def prepare(url: str, files: Path) -> dict:
     """Migrate, load the demo, add the load agreement, accounts and a generated review; return
     the plan the locustfile reads."""
-    from flask_migrate import upgrade
-
-    from tracker import create_app
-    from tracker.config import DevelopmentConfig
 
     class Config(DevelopmentConfig):
         SQLALCHEMY_DATABASE_URI = url
@@ -85,32 +109,10 @@ def prepare(url: str, files: Path) -> dict:
 
 
 def _populate() -> dict:
-    import json as _json
-
-    import sqlalchemy as sa
-
-    from tracker.agreements.models import (
-        Agreement,
-        AgreementStatus,
-        Area,
-        Commitment,
-        Indicator,
-        Milestone,
-        StatusChange,
-    )
-    from tracker.auth.models import Role, User
-    from tracker.auth.services import create_user
-    from tracker.clock import local_today
-    from tracker.demo.loader import DATA, load_demo
-    from tracker.extensions import db
-    from tracker.org.models import Side, Unit
-    from tracker.progress.services import generate_periods
-    from tracker.reports import services as reports
-    from tracker.reports.pdf.five_year import ReviewOptions
 
     load_demo()
     db.session.commit()
-    password = _json.loads((DATA / "reference.json").read_text(encoding="utf-8"))["demo_password"]
+    password = json.loads((DATA / "reference.json").read_text(encoding="utf-8"))["demo_password"]
     units = {u.code: u for u in db.session.scalars(sa.select(Unit))}
     vnpt, dic, ubnd = units["VNPT-QT"], units["SKHCN-QT"], units["UBND-QT"]
     today = local_today()
@@ -217,10 +219,6 @@ def _populate() -> dict:
 
 def check(url: str, files: Path, code: str, results: dict) -> tuple[list[str], dict]:
     """What the database says after the run, compared with what locust was told."""
-    import sqlalchemy as sa
-
-    from tracker.agreements.models import Agreement, Commitment
-    from tracker.progress.models import Evidence, ProgressReport, ReportStatus
 
     engine = sa.create_engine(url)
     problems = []
@@ -290,7 +288,6 @@ def check(url: str, files: Path, code: str, results: dict) -> tuple[list[str], d
 
 
 def fresh_postgres(server_url: str, name: str) -> str:
-    import sqlalchemy as sa
 
     admin = sa.create_engine(
         server_url + "postgres", isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool
@@ -544,7 +541,6 @@ def run_one(kind: str, args, base: Path) -> dict:
 
 def main() -> int:
     args = parse_args()
-    sys.path.insert(0, str(ROOT))
     base = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="tracker-load-"))
     base.mkdir(parents=True, exist_ok=True)
     print(f"work folder: {base}")
