@@ -33,10 +33,11 @@ from tracker.agreements.models import Agreement, Document, Indicator, Measuremen
 from tracker.demo.loader import load_demo
 from tracker.extensions import db
 from tracker.interop.json import export_agreement
-from tracker.ops.backup import FORMAT, referenced_hashes, rows_present, table_counts
+from tracker.ops.backup import FORMAT, rows_present, table_counts
 from tracker.progress.models import Evidence, EvidenceKind, ProgressReport, ReportStatus
 from tracker.reports import services
 from tracker.reports.pdf.five_year import ReviewOptions
+from tracker.storage import referenced_hashes
 
 
 def cli(app, *args):

@@ -1,17 +1,13 @@
 """The rules on an agreement's records that every figure is judged by, as of a date: when an
-agreement is judged, when a milestone is late, a directive overdue, an indicator due. The
-progress package's figures (tracker/progress/figures.py) and the agreement lists use them."""
+agreement is judged, when a milestone is late, when an indicator is due. (When a directive is
+overdue: `directive_overdue`, beside the Directive model.) The progress package's figures
+(tracker/progress/figures.py) and the agreement lists use them."""
 
 from datetime import date
 
 import sqlalchemy as sa
 
-from tracker.agreements.models import (  # noqa: F401  (directive_overdue: the rule, by the model)
-    AgreementStatus,
-    Milestone,
-    MilestoneStatus,
-    directive_overdue,
-)
+from tracker.agreements.models import AgreementStatus, Milestone, MilestoneStatus
 from tracker.clock import local_today
 
 

@@ -101,11 +101,6 @@ def reading(engine: sa.Engine) -> sa.Connection:
     return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
 
-#: The SHA-256 of every stored file some row references: the registry of stored-file columns
-#: lives in tracker.storage, which gc, check, downloads and deletions ask too.
-referenced_hashes = storage.referenced_hashes
-
-
 def table_counts(conn: sa.Connection) -> dict[str, int]:
     """Rows per table, every table of the database."""
     return {
@@ -172,7 +167,7 @@ def run_tool(args: list[str], env: dict, what: str) -> None:
 
 
 def _describe(conn: sa.Connection) -> tuple[str | None, dict[str, int], set[str]]:
-    return alembic_revision(conn), table_counts(conn), referenced_hashes(conn)
+    return alembic_revision(conn), table_counts(conn), storage.referenced_hashes(conn)
 
 
 def _sqlite_path(url: sa.engine.URL) -> Path:
@@ -381,7 +376,7 @@ def create_backup(out) -> BackupResult:
             except _Vanished as gone:
                 tmp.unlink(missing_ok=True)
                 with reading(db.engine) as conn:
-                    still_referenced = gone.sha256 in referenced_hashes(conn)
+                    still_referenced = gone.sha256 in storage.referenced_hashes(conn)
                 if still_referenced:
                     raise BackupError(
                         f"a referenced file is missing from UPLOAD_FOLDER: "

@@ -219,7 +219,7 @@ def check_files(engine) -> list[Finding]:
     """Every file a row references is in the upload folder (existence only: hashing every file
     is for `tracker backup`)."""
     with backup.reading(engine) as conn:
-        hashes = backup.referenced_hashes(conn)
+        hashes = storage.referenced_hashes(conn)
     missing = sorted(h for h in hashes if not storage.path_for(h).is_file())
     if missing:
         return [

@@ -54,11 +54,7 @@ def agreement(code):
     commitments = [c for area in item.areas for c in area.commitments]
 
     late_milestones = figures.late_milestones(item, as_of)
-    overdue_directives = [
-        d
-        for d in item.directives
-        if rules.directive_overdue(d.issued_on, d.due_on, d.done_on, as_of)
-    ]
+    overdue_directives = [d for d in item.directives if d.is_overdue(as_of)]
 
     # Indicator charts: priority commitments first, only indicators with verified values.
     order = {

@@ -32,11 +32,11 @@ from tracker.agreements.models import (
     Measurement,
     Milestone,
     PeriodKind,
+    directive_overdue,
     sum_known,
 )
 from tracker.agreements.rules import (
     as_of_for,
-    directive_overdue,
     indicator_end,
     milestone_late_by,
 )
