@@ -1,0 +1,1 @@
+"""Discussion on the record: comment threads on reports, commitments and directives."""

@@ -1,0 +1,1 @@
+"""Notifications: what concerns each user, in the app and by e-mail through the job queue."""

@@ -1,0 +1,1 @@
+"""The global search over the records a user may read (PostgreSQL full text, SQLite FTS5)."""
