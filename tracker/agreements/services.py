@@ -5,6 +5,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from tracker import events
 from tracker.agreements.models import (
     Agreement,
     AgreementStatus,
@@ -511,15 +512,23 @@ def save_directive(
         raise InvalidValue(_("The date cannot be in the future."), "issued_on")
     if fields.get("done_on") and fields["done_on"] > local_today():
         raise InvalidValue(_("The date done cannot be in the future."), "done_on")
+    created = directive is None
     with db.session.no_autoflush:
         if directive is None:
             directive = Directive(agreement=agreement, assignee=assignee, **fields)
             db.session.add(directive)
         else:
+            assigned_changed = directive.assignee_unit_id != (assignee.id if assignee else None)
             directive.assignee = assignee
             _assign(directive, fields)
         _take_part(agreement, assignee)
     db.session.flush()
+    events.directive_recorded.send(
+        directive,
+        actor=user,
+        created=created,
+        assigned_changed=created or assigned_changed,
+    )
     return directive
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from tracker import events
 from tracker.agreements.models import (
     Agreement,
     Commitment,
@@ -248,6 +249,7 @@ def submit_report(report: ProgressReport, *, user, version=None) -> ProgressRepo
     report.submitted_by_id, report.submitted_at = user.id, utcnow()
     report.events.append(ReportEvent(action=ReportAction.submitted, actor_id=user.id))
     db.session.flush()
+    events.report_submitted.send(report, actor=user)
     return report
 
 
@@ -275,8 +277,11 @@ def _require_reviewable(report: ProgressReport, user, version) -> None:
         )
 
 
-def return_report(report: ProgressReport, *, user, reason: str, version=None) -> ProgressReport:
-    """Send a report back for revision, with a reason kept in its history."""
+def return_report(
+    report: ProgressReport, *, user, reason: str, version=None, field_notes=None
+) -> ProgressReport:
+    """Send a report back for revision, with a reason kept in its history; ``field_notes``
+    maps ("indicator" | "milestone", id) to the verifier's comment on that field."""
     _require_reviewable(report, user, version)
     reason = clean_text(reason)
     if not reason:
@@ -284,6 +289,7 @@ def return_report(report: ProgressReport, *, user, reason: str, version=None) ->
     report.status = ReportStatus.returned
     report.events.append(ReportEvent(action=ReportAction.returned, actor_id=user.id, reason=reason))
     db.session.flush()
+    events.report_returned.send(report, actor=user, reason=reason, field_notes=field_notes or {})
     return report
 
 
@@ -295,6 +301,7 @@ def verify_report(report: ProgressReport, *, user, version=None) -> ProgressRepo
     report.events.append(ReportEvent(action=ReportAction.verified, actor_id=user.id))
     _apply(report)
     db.session.flush()
+    events.report_verified.send(report, actor=user)
     return report
 
 
@@ -539,6 +546,7 @@ def request_extension(
     )
     db.session.add(extension)
     db.session.flush()
+    events.extension_requested.send(extension, actor=user)
     return extension
 
 
@@ -563,4 +571,5 @@ def decide_extension(extension: Extension, *, user, approve: bool, note: str = "
         if milestone.status == MS.not_met:
             milestone.status = MS.scheduled
     db.session.flush()
+    events.extension_decided.send(extension, actor=user)
     return extension
