@@ -54,6 +54,7 @@ def register_extensions(app: Flask) -> None:
     from tracker.auth import tokens as _tokens  # noqa: F401
     from tracker.auth.models import User, UserSession
     from tracker.extensions import babel, csrf, db, login_manager, migrate
+    from tracker.notifications import models as _notifications  # noqa: F401
     from tracker.progress import models as _progress  # noqa: F401
     from tracker.reports import models as _reports  # noqa: F401
 
@@ -121,6 +122,9 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(interop_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(tokens_bp)
+    from tracker import notifications
+
+    notifications.init_app(app)
     init_request_logging(app)
     init_proxy_fix(app)
     register_commands(app)

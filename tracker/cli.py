@@ -15,9 +15,10 @@ from tracker.demo.loader import load_demo
 from tracker.errors import InvalidValue
 from tracker.extensions import db
 from tracker.interop.cli import export_command, import_command
+from tracker.notifications.digest import remind_command
+from tracker.notifications.worker import worker_command
 from tracker.ops.cli import backup_command, check_command, gc_command, restore_command
 from tracker.org.models import Unit
-from tracker.progress.reminders import remind_command
 from tracker.reports import services
 
 
@@ -39,6 +40,7 @@ def register_commands(app) -> None:
         app.cli.add_command(command)
 
     app.cli.add_command(remind_command)
+    app.cli.add_command(worker_command)
 
 
 @click.group("user")

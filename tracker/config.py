@@ -56,6 +56,17 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
     MAIL_FROM = os.environ.get("MAIL_FROM", "tracker@localhost")
     MAIL_TIMEOUT = int(os.environ.get("MAIL_TIMEOUT", "30"))
+    #: The job queue (Huey): Redis when QUEUE_URL is redis://host:port/db, otherwise the
+    #: embedded SQLite file QUEUE_FILE (no server needed). See docs/notifications.md.
+    QUEUE_URL = os.environ.get("QUEUE_URL") or None
+    QUEUE_FILE = os.environ.get("QUEUE_FILE", str(INSTANCE / "queue.sqlite3"))
+    QUEUE_NAME = os.environ.get("QUEUE_NAME", "tracker")
+    #: A notification e-mail that cannot be sent is tried again this many times, first after
+    #: MAIL_RETRY_DELAY seconds, each wait MAIL_RETRY_BACKOFF times the previous one
+    #: (30 s, 1 min, 2 min … about 4 h in all by default).
+    MAIL_RETRIES = int(os.environ.get("MAIL_RETRIES", "9"))
+    MAIL_RETRY_DELAY = float(os.environ.get("MAIL_RETRY_DELAY", "30"))
+    MAIL_RETRY_BACKOFF = float(os.environ.get("MAIL_RETRY_BACKOFF", "2"))
     #: The address users reach the app at, for absolute links in e-mails.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
@@ -75,6 +86,10 @@ class TestingConfig(Config):
     )
     WTF_CSRF_ENABLED = False
     SERVER_NAME = None
+    #: The suite's own queue file (the queue tests build apps on Redis and on SQLite).
+    QUEUE_URL = None
+    QUEUE_FILE = os.environ.get("TEST_QUEUE_FILE", str(INSTANCE / "test-queue.sqlite3"))
+    QUEUE_NAME = "tracker-test"
 
 
 class ProductionConfig(Config):

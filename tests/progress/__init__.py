@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from tests import factories
 from tracker import create_app
 from tracker.agreements.models import AgreementStatus, PeriodKind
+from tracker.notifications.digest import remind_command
 from tracker.progress.feeds import bp
 from tracker.progress.models import (
     Extension,
@@ -15,7 +16,6 @@ from tracker.progress.models import (
     ReportingPeriod,
     ReportStatus,
 )
-from tracker.progress.reminders import remind_command
 
 
 def app_with_todo(app):

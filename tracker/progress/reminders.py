@@ -1,4 +1,6 @@
-"""`tracker remind`: one e-mail digest per user of what they have to do, sent over SMTP."""
+"""The e-mail of what a user has to do (their to-do list, and the notifications they chose to
+receive in the daily digest), and the one place that sends e-mail over SMTP. The `tracker remind`
+command that sends the digests is tracker/notifications/digest.py."""
 
 import smtplib
 import ssl
@@ -7,18 +9,13 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-import click
-import sqlalchemy as sa
 from flask import current_app, url_for
-from flask.cli import with_appcontext
-from flask_babel import force_locale, ngettext
+from flask_babel import ngettext
 from markupsafe import Markup, escape
 
 from tracker.auth.models import User
-from tracker.clock import local_today
-from tracker.extensions import db
 from tracker.i18n import _, fmt_date
-from tracker.progress.todo import TodoItem, TodoList, item_url, todo_for_user
+from tracker.progress.todo import TodoItem, TodoList, item_url
 
 #: Reminders are written in the users' default language.
 MAIL_LANGUAGE = "vi"
@@ -49,13 +46,21 @@ def _intro(todo: TodoList) -> str:
     )
 
 
-def digest_text(user: User, todo: TodoList) -> str:
+def _notices_heading(notices) -> str:
+    return f"{_('Notifications')} ({len(notices)})"
+
+
+def digest_text(user: User, todo: TodoList, notices=()) -> str:
     """The plain-text body (needs a request context for the links)."""
     lines = [
         _("Hello %(name)s,", name=user.full_name),
-        "",
-        _intro(todo),
     ]
+    if notices:
+        heading = _notices_heading(notices)
+        lines += ["", heading, "-" * len(heading)]
+        for text, url in notices:
+            lines += [f"- {text}", f"  {url}"]
+    lines += ["", _intro(todo)]
     for _key, label, items in todo.sections():
         lines += ["", f"{label} ({len(items)})", "-" * len(f"{label} ({len(items)})")]
         for item in items:
@@ -71,15 +76,20 @@ def digest_text(user: User, todo: TodoList) -> str:
     return "\n".join(lines) + "\n"
 
 
-def digest_html(user: User, todo: TodoList) -> str:
+def digest_html(user: User, todo: TodoList, notices=()) -> str:
     """A simple HTML alternative of the same digest."""
     parts = [
         Markup('<!doctype html><html lang="{lang}"><meta charset="utf-8"><body>').format(
             lang=MAIL_LANGUAGE
         ),
         Markup("<p>{}</p>").format(_("Hello %(name)s,", name=user.full_name)),
-        Markup("<p>{}</p>").format(_intro(todo)),
     ]
+    if notices:
+        parts.append(Markup("<h2>{}</h2><ul>").format(_notices_heading(notices)))
+        for text, url in notices:
+            parts.append(Markup('<li><a href="{}">{}</a></li>').format(url, text))
+        parts.append(Markup("</ul>"))
+    parts.append(Markup("<p>{}</p>").format(_intro(todo)))
     for _key, label, items in todo.sections():
         parts.append(Markup("<h2>{} ({})</h2><ul>").format(label, len(items)))
         for item in items:
@@ -105,22 +115,39 @@ def digest_html(user: User, todo: TodoList) -> str:
     return str(Markup("\n").join(parts))
 
 
-def build_digest(user: User, todo: TodoList) -> EmailMessage:
-    """The reminder e-mail for one user: plain text with an HTML alternative."""
+def mail_domain() -> str | None:
+    """The domain of MAIL_FROM, for Message-IDs."""
+    return current_app.config["MAIL_FROM"].rpartition("@")[2].strip("> ") or None
+
+
+def new_message(
+    user: User, subject: str, text: str, html: str, *, message_id: str | None = None
+) -> EmailMessage:
+    """An automatic e-mail to one user: plain text with an HTML alternative. ``message_id``
+    keeps the same Message-ID when the same message is sent again."""
     config = current_app.config
     msg = EmailMessage()
-    msg["Subject"] = digest_subject(todo.today)
+    msg["Subject"] = subject
     msg["From"] = config["MAIL_FROM"]
     msg["To"] = Address(display_name=user.full_name or "", addr_spec=user.email)
     msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(
-        domain=config["MAIL_FROM"].rpartition("@")[2].strip("> ") or None
-    )
+    msg["Message-ID"] = message_id or make_msgid(domain=mail_domain())
     # RFC 3834: tells mail servers and vacation responders not to answer.
     msg["Auto-Submitted"] = "auto-generated"
-    msg.set_content(digest_text(user, todo))
-    msg.add_alternative(digest_html(user, todo), subtype="html")
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
     return msg
+
+
+def build_digest(user: User, todo: TodoList, notices=()) -> EmailMessage:
+    """The reminder e-mail for one user: plain text with an HTML alternative. ``notices`` are
+    (text, url) pairs shown before the to-do list (the notifications gathered for the digest)."""
+    return new_message(
+        user,
+        digest_subject(todo.today),
+        digest_text(user, todo, notices),
+        digest_html(user, todo, notices),
+    )
 
 
 def send_message(msg: EmailMessage) -> None:
@@ -135,53 +162,3 @@ def send_message(msg: EmailMessage) -> None:
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
         smtp.send_message(msg)
-
-
-def recipients():
-    """Active users who belong to a unit, in a stable order."""
-    return db.session.scalars(
-        sa.select(User).where(User.active.is_(True), User.unit_id.is_not(None)).order_by(User.id)
-    ).all()
-
-
-@click.command("remind")
-@click.option("--dry-run", is_flag=True, help="Print the e-mails instead of sending them.")
-@click.option(
-    "--today",
-    "today_",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    help="Pretend today is this date (YYYY-MM-DD).",
-)
-@with_appcontext
-def remind_command(dry_run, today_):
-    """E-mail each user a digest of what they have to do (overdue and coming due)."""
-    today = today_.date() if today_ else local_today()
-    app = current_app._get_current_object()
-    mailed = items = failed = 0
-    with app.test_request_context(base_url=app.config["BASE_URL"]), force_locale(MAIL_LANGUAGE):
-        for user in recipients():
-            todo = todo_for_user(user, today)
-            if not todo:
-                continue
-            msg = build_digest(user, todo)
-            if dry_run:
-                click.echo(f"To: {msg['To']}\nSubject: {msg['Subject']}\n")
-                click.echo(msg.get_body(("plain",)).get_content())
-                mailed += 1
-                items += len(todo)
-                continue
-            try:
-                send_message(msg)
-            except (smtplib.SMTPException, OSError) as exc:
-                failed += 1
-                click.echo(f"Could not send to {user.email}: {exc}", err=True)
-                continue
-            mailed += 1
-            items += len(todo)
-    verb = "Would mail" if dry_run else "Mailed"
-    summary = f"{verb} {mailed} user(s), {items} item(s) on {today:%d/%m/%Y}"
-    if failed:
-        summary += f"; {failed} failed"
-    click.echo(summary)
-    if failed:
-        click.get_current_context().exit(1)
