@@ -87,9 +87,9 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     SERVER_NAME = None
     #: The suite's own queue file (the queue tests build apps on Redis and on SQLite).
-    QUEUE_URL = None
+    QUEUE_URL = os.environ.get("TEST_QUEUE_URL") or None
     QUEUE_FILE = os.environ.get("TEST_QUEUE_FILE", str(INSTANCE / "test-queue.sqlite3"))
-    QUEUE_NAME = "tracker-test"
+    QUEUE_NAME = os.environ.get("TEST_QUEUE_NAME", "tracker-test")
 
 
 class ProductionConfig(Config):

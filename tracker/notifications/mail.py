@@ -78,9 +78,11 @@ def deliver(notification_id: int) -> str:
     """Send one notification's e-mail unless it is already mailed; returns what happened
     ("sent", "skipped", "refused"), raises TransientMailError to be retried."""
     app = current_app._get_current_object()
-    notification = db.session.get(
-        Notification, notification_id, with_for_update={"skip_locked": True}
-    )
+    # On PostgreSQL the row stays locked while it is sent, so two workers given the same id
+    # (a task queued again by `resend_stalled`) cannot both send it; on SQLite such a lock
+    # would lock the whole database for as long as the SMTP server takes, so none is taken.
+    lock = {"skip_locked": True} if db.session.get_bind().dialect.name == "postgresql" else None
+    notification = db.session.get(Notification, notification_id, with_for_update=lock)
     if (
         notification is None
         or notification.emailed_at is not None

@@ -98,22 +98,20 @@ def on_directive_recorded(directive, *, actor=None, created=False, assigned_chan
     """A directive recorded or given to another unit: the users of the assigned unit (or of the
     unit that carries it on), who then follow it; any change: its watchers."""
     subject = s.subject_of(directive)
+    assignees = []
     if created or assigned_changed:
         assignees = s.users_of_units([directive.assignee])
-        s.notify(
-            K.directive_assigned,
-            assignees,
-            subject=subject,
-            actor=actor,
-        )
-        s.follow_automatically(assignees, directive)
+        s.notify(K.directive_assigned, assignees, subject=subject, actor=actor)
     if not created:
+        # The new assignees were just told; the watchers hear of the change.
+        told = {u.id for u in assignees}
         s.notify(
             K.directive_changed,
-            s.watchers(subject),
+            [u for u in s.watchers(subject) if u.id not in told],
             subject=subject,
             actor=actor,
         )
+    s.follow_automatically(assignees, directive)
 
 
 @events.comment_posted.connect
