@@ -7,12 +7,13 @@ import sqlalchemy as sa
 
 from tests import factories
 from tests.progress import period, quiet, sign
-from tracker.agreements.models import Completion
+from tracker.agreements.models import Commitment, Completion
 from tracker.auth.models import Role, User
 from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.notifications.models import Notification
 from tracker.progress import services as progress
+from tracker.progress.models import ReportingPeriod
 
 
 def notified_world():
@@ -34,13 +35,16 @@ def notified_world():
 
 
 def submitted_report(w, key="qb"):
-    """A report of the world's commitment, saved and submitted by its VNPT reporter."""
+    """A report of the world's commitment, saved and submitted by its VNPT reporter (in the
+    current app context's session: the objects are loaded again by id)."""
     side = w[key]
+    commitment = db.session.get(Commitment, side["commitment"].id)
+    reporter = db.session.get(User, side["vnpt"].id)
     report = progress.save_report(
         None,
-        commitment=side["commitment"],
-        period=side["period"],
-        user=side["vnpt"],
+        commitment=commitment,
+        period=db.session.get(ReportingPeriod, side["period"].id),
+        user=reporter,
         percent_complete=40,
         completion=Completion.substantial,
         spent_vnd=None,
@@ -48,7 +52,7 @@ def submitted_report(w, key="qb"):
         values={},
         milestones={},
     )
-    progress.submit_report(report, user=side["vnpt"])
+    progress.submit_report(report, user=reporter)
     db.session.commit()
     return report
 
