@@ -36,10 +36,14 @@ extract-messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l --ignore-dirs='.* node_modules' -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations
 
+# The job-queue worker (notification e-mails) runs in the background on the embedded SQLite
+# queue under instance/ and stops with the server.
 run: install
 	$(TRACKER) db upgrade
 	$(TRACKER) demo
 	@echo "Serving on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
+	$(TRACKER) worker --workers 2 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(TRACKER) run --host $(HOST) --port $(PORT)
 
 test: install-dev
