@@ -10,6 +10,7 @@ from tests import factories
 from tests.notifications import notified_world, submitted_report, told
 from tracker import events
 from tracker.agreements import services as agreements
+from tracker.auth.models import Role
 from tracker.clock import local_today
 from tracker.notifications import services
 from tracker.notifications.models import Notification, SubjectType, Watch
@@ -251,3 +252,19 @@ def test_an_admin_is_not_told_of_every_province_unless_following(db):
     db.session.commit()
     submitted_report(w, "vl")
     assert told("report_submitted").count("admin@example.vn") == 1
+
+
+def test_the_dic_of_the_province_that_carries_on_a_merged_one_is_told(db):
+    w = notified_world()
+    qt = factories.province("Quảng Trị", code="prov-qt")
+    qb_province = w["qb"]["province"]
+    qb_province.valid_to, qb_province.successor = date(2025, 6, 30), qt
+    skhcn = factories.unit(qt, kind=UnitKind.dic, code="SKHCN-QT", name="Sở KH&CN Quảng Trị")
+    factories.user(Role.dic, skhcn, email="dic.qt@example.vn")
+    db.session.commit()
+    submitted_report(w)
+    assert told("report_submitted") == [
+        "dic.qb@example.vn",
+        "dic.qt@example.vn",
+        "dic2.qb@example.vn",
+    ]

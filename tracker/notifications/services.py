@@ -26,6 +26,7 @@ from tracker.notifications.models import (
     Watch,
     default_delivery,
 )
+from tracker.org.models import Province, Unit, preload
 from tracker.progress.permissions import can_report, can_verify
 
 #: Session info key: ids of the notifications of this transaction to e-mail after the commit.
@@ -96,8 +97,16 @@ def commitment_units(commitment: Commitment) -> list:
 def verifiers(agreement: Agreement) -> list[User]:
     """The DIC staff who may verify the agreement's reports (`can_verify`). Administrators may
     too, but are not told of every province's reports."""
+    # Only DIC staff of a province that is (or became) the agreement's can be in scope; the rule
+    # itself is `can_verify`, asked of each of them.
+    provinces = preload(db.session)
+    today = db.session.get(Province, agreement.province_id).current()
+    same = {p.id for p in provinces if isinstance(p, Province) and p.current().id == today.id}
     candidates = db.session.scalars(
-        sa.select(User).where(User.active.is_(True), User.role == Role.dic).order_by(User.id)
+        sa.select(User)
+        .join(Unit, User.unit_id == Unit.id)
+        .where(User.active.is_(True), User.role == Role.dic, Unit.province_id.in_(same))
+        .order_by(User.id)
     ).all()
     return [user for user in candidates if can_verify(user, agreement)]
 
