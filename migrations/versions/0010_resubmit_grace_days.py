@@ -26,5 +26,6 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('agreements', schema=None) as batch_op:
-        batch_op.drop_column('resubmit_grace_days')
+    # A plain DROP COLUMN (SQLite >= 3.35 has it): batch mode would copy and drop the agreements
+    # table, which the foreign keys of a filled database forbid.
+    op.drop_column('agreements', 'resubmit_grace_days')
