@@ -59,7 +59,10 @@ DUE_BEFORE_ISSUED = "Hạn hoàn thành không được trước ngày chỉ đ�
 DONE_BEFORE_ISSUED = "Ngày hoàn thành không được trước ngày chỉ đạo."
 DONE_FUTURE = "Ngày hoàn thành không được sau ngày hiện tại."
 FUTURE = "Ngày không được sau ngày hiện tại."
-BEFORE_PREVIOUS_CHANGE = "Ngày không được trước ngày chuyển trạng thái gần nhất."
+BEFORE_PREVIOUS_CHANGE = (
+    "Ngày thực hiện không được trước ngày của lần chuyển trạng thái trước (01/06/2020)."
+)
+STATUS_FUTURE = "Ngày thực hiện không được sau ngày hôm nay."
 SAME_DATE = "Đã có số liệu cho ngày này."
 REASON_NEEDED = "Thỏa thuận đã được ký: vui lòng nêu lý do thay đổi giá trị cơ sở hoặc mục tiêu."
 FILE_EMPTY = "Tệp không có nội dung."
@@ -434,7 +437,7 @@ CASES = [
     ("status", {"to_status": "closed"}, BAD_CHOICE),
     ("status", {"changed_on": ""}, REQUIRED),
     ("status", {"changed_on": "14/12/2021"}, BAD_DATE),
-    ("status", {"changed_on": TOMORROW}, FUTURE),
+    ("status", {"changed_on": TOMORROW}, STATUS_FUTURE),
     ("status", {"changed_on": "2020-05-31"}, BEFORE_PREVIOUS_CHANGE),
     ("status", {"note": "x" * 2001}, at_most(2000)),
     # area

@@ -12,6 +12,9 @@ from wtforms import (
 from wtforms.validators import NumberRange, ValidationError
 
 from tracker.agreements.models import (
+    MAX_REPORTING_DAYS,
+    REPORT_DEADLINE_DAYS,
+    RESUBMIT_GRACE_DAYS,
     Agreement,
     Area,
     Commitment,
@@ -24,6 +27,7 @@ from tracker.agreements.models import (
     Measurement,
     Milestone,
     MilestoneStatus,
+    PeriodKind,
     StatusChange,
 )
 from tracker.forms import (
@@ -85,6 +89,36 @@ class AgreementForm(BaseForm):
         ],
     )
     predecessor_id = SelectField(model_label(Agreement.predecessor_id), coerce=int, default=0)
+    reporting_frequency = SelectField(
+        model_label(Agreement.reporting_frequency),
+        choices=options(PeriodKind.choices()),
+        default=PeriodKind.quarter.value,
+        description=_l("Decree 09/2019/NĐ-CP: quarterly, half-yearly or yearly reports."),
+        validators=[required()],
+    )
+    report_deadline_days = IntegerField(
+        model_label(Agreement.report_deadline_days),
+        default=REPORT_DEADLINE_DAYS,
+        description=_l(
+            "Days after the cut-off on the 14th; 6 (the 20th) follows Decree 09/2019/NĐ-CP."
+        ),
+        validators=[
+            optional(),
+            NumberRange(min=0, max=MAX_REPORTING_DAYS, message=_l("Enter a number from 0 to 90.")),
+        ],
+    )
+    resubmit_grace_days = IntegerField(
+        model_label(Agreement.resubmit_grace_days),
+        default=RESUBMIT_GRACE_DAYS,
+        description=_l(
+            "A returned report may be corrected and resubmitted for this many days after its "
+            "return, even once its reporting period has locked."
+        ),
+        validators=[
+            optional(),
+            NumberRange(min=0, max=MAX_REPORTING_DAYS, message=_l("Enter a number from 0 to 90.")),
+        ],
+    )
     legal_bases = TextAreaField(
         model_label(Agreement.legal_bases),
         description=_l("One citation per line, e.g. Nghị quyết số 36a/NQ-CP ngày 14/10/2015."),
@@ -112,7 +146,14 @@ class StatusForm(BaseForm):
     """A step of the agreement's life cycle."""
 
     to_status = SelectField(model_label(StatusChange.to_status), validators=[required()])
-    changed_on = DateField(model_label(StatusChange.changed_on), validators=[required_date()])
+    changed_on = DateField(
+        model_label(StatusChange.changed_on),
+        description=_l(
+            "The day it happened (e.g. the signing ceremony), not the day it is recorded; "
+            "today or earlier."
+        ),
+        validators=[required_date()],
+    )
     note = TextAreaField(model_label(StatusChange.note), validators=[max_length(2000)])
     version = VersionField()
 

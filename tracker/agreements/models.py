@@ -47,6 +47,15 @@ def allowed_transitions(status: AgreementStatus, *, signed: bool) -> list[Agreem
     return []
 
 
+#: Decree 09/2019/NĐ-CP defaults: reports are due 6 days after the cut-off on the 14th (the 20th),
+#: and a returned report may be corrected within 5 days of its return (the decree sets no
+#: resubmission window; five days is this tool's default, a setting of each agreement).
+REPORT_DEADLINE_DAYS = 6
+RESUBMIT_GRACE_DAYS = 5
+#: The longest either may be set to.
+MAX_REPORTING_DAYS = 90
+
+
 class PeriodKind(LabelledEnum):
     """Reporting periods of the Vietnamese reporting regime (Decree 09/2019/NĐ-CP)."""
 
@@ -178,7 +187,12 @@ class Agreement(VersionedMixin, Base):
         PeriodKind, default=PeriodKind.quarter, info={"label": _l("Reporting frequency")}
     )
     report_deadline_days: Mapped[int] = mapped_column(
-        default=6, info={"label": _l("Days to report after the period")}
+        default=REPORT_DEADLINE_DAYS, info={"label": _l("Days to report after the period")}
+    )
+    #: How many days after a return a returned report may still be corrected and resubmitted,
+    #: even when its period has locked meanwhile (calendar days, counted from the return).
+    resubmit_grace_days: Mapped[int] = mapped_column(
+        default=RESUBMIT_GRACE_DAYS, info={"label": _l("Days to resubmit a returned report")}
     )
     #: Folded code, title, province and partner, so search ignores case and diacritics.
     search_text: Mapped[str] = mapped_column(sa.Text, default="")
@@ -242,7 +256,8 @@ class StatusChange(Base):
     to_status: Mapped[AgreementStatus] = enum_column(
         AgreementStatus, info={"label": _l("New status")}
     )
-    changed_on: Mapped[date] = mapped_column(info={"label": _l("Date")})
+    #: When the step took effect (the signing ceremony), not when it was recorded (created_at).
+    changed_on: Mapped[date] = mapped_column(info={"label": _l("Effective date")})
     note: Mapped[str | None] = mapped_column(sa.Text, info={"label": _l("Note")})
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(

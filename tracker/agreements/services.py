@@ -6,7 +6,9 @@ from datetime import date
 import sqlalchemy as sa
 
 from tracker import events
+from tracker.agreements import signals
 from tracker.agreements.models import (
+    MAX_REPORTING_DAYS,
     Agreement,
     AgreementStatus,
     Area,
@@ -29,11 +31,11 @@ from tracker.agreements.permissions import (
 )
 from tracker.agreements.queries import units_for_agreement
 from tracker.auth.permissions import in_scope
-from tracker.clock import local_today
+from tracker.clock import local_date, local_today
 from tracker.db import REASON
 from tracker.errors import InvalidValue, NotAllowed, NotFound, WrongState, check_version
 from tracker.extensions import db
-from tracker.i18n import _
+from tracker.i18n import _, fmt_date
 from tracker.org.models import Province, Side, Unit, UnitKind
 
 # `user=None` is the system: the command line and the demo loader act for nobody in particular
@@ -117,10 +119,31 @@ def save_agreement(agreement: Agreement | None, *, user, version=None, **fields)
             _("The orientation year cannot be before the end of the period."), "vision_year"
         )
     days = fields.get("report_deadline_days")
-    if days is not None and not 0 <= days <= 90:
+    if days is not None and not 0 <= days <= MAX_REPORTING_DAYS:
         raise InvalidValue(
             _("Reports are due from 0 to 90 days after the end of a period."),
             "report_deadline_days",
+        )
+    grace = fields.get("resubmit_grace_days")
+    if grace is not None and not 0 <= grace <= MAX_REPORTING_DAYS:
+        raise InvalidValue(
+            _("A returned report may be resubmitted from 0 to 90 days after its return."),
+            "resubmit_grace_days",
+        )
+    frequency = fields.get("reporting_frequency")
+    if (
+        agreement is not None
+        and frequency is not None
+        and frequency != agreement.reporting_frequency
+        and _has_period_reports(agreement)
+    ):
+        raise InvalidValue(
+            _(
+                "Progress reports have been made for the %(frequency)s periods: the reporting "
+                "frequency can no longer change.",
+                frequency=str(agreement.reporting_frequency.label).lower(),
+            ),
+            "reporting_frequency",
         )
     predecessor = fields.get("predecessor")
     if predecessor is not None:
@@ -144,10 +167,57 @@ def save_agreement(agreement: Agreement | None, *, user, version=None, **fields)
             )
         )
         db.session.add(agreement)
+        changed = set()
     else:
+        changed = {key for key, value in fields.items() if getattr(agreement, key) != value}
         _assign(agreement, fields)
     db.session.flush()
+    if changed & {"reporting_frequency", "report_deadline_days"}:
+        signals.reporting_changed.send(agreement, changed=changed)
     return agreement
+
+
+def _check_effective_date(
+    agreement: Agreement,
+    to_status: AgreementStatus,
+    on: date,
+    previous_on: date | None,
+    field: str,
+    **details,
+) -> None:
+    """A status change takes effect on a day: today or earlier, not before the previous change's
+    effective date, and never "in force" before the agreement's period starts."""
+    if on > local_today():
+        raise InvalidValue(_("The effective date cannot be in the future."), field, **details)
+    if previous_on is not None and on < previous_on:
+        raise InvalidValue(
+            _(
+                "The effective date cannot be before that of the previous status change "
+                "(%(date)s).",
+                date=fmt_date(previous_on),
+            ),
+            field,
+            **details,
+        )
+    if to_status == AgreementStatus.in_force and on < agreement.period_start:
+        raise InvalidValue(
+            _(
+                "An agreement cannot come into force before its period starts (%(date)s).",
+                date=fmt_date(agreement.period_start),
+            ),
+            field,
+            **details,
+        )
+
+
+def _is_creation(change: StatusChange) -> bool:
+    """The entry `save_agreement` writes when the record is created: a draft dated the day it
+    was recorded, which says nothing of when the drafting began."""
+    return (
+        change.from_status is None
+        and change.to_status == AgreementStatus.draft
+        and (change.created_at is None or local_date(change.created_at) == change.changed_on)
+    )
 
 
 def change_status(
@@ -159,16 +229,18 @@ def change_status(
     note: str = "",
     version=None,
 ) -> StatusChange:
-    """Move the agreement along its life cycle; signing sets the signature date."""
+    """Move the agreement along its life cycle on its effective date (a signing is often
+    recorded days later); signing sets the signature date. An agreement entered after the fact
+    may date its steps before the day its record was created: the creation entry moves back."""
     _require(user, can_edit_agreement, agreement)
     check_version(agreement, version)
     if to_status not in allowed_transitions(agreement.status, signed=agreement.is_signed):
         raise InvalidValue(_("This status change is not allowed."), "to_status")
-    if on > local_today():
-        raise InvalidValue(_("The date cannot be in the future."), "changed_on")
-    last = max((c.changed_on for c in agreement.status_changes), default=None)
-    if last and on < last:
-        raise InvalidValue(_("The date cannot be before the previous status change."), "changed_on")
+    steps = [c for c in agreement.status_changes if not _is_creation(c)]
+    previous_on = max((c.changed_on for c in steps), default=None)
+    _check_effective_date(agreement, to_status, on, previous_on, "changed_on")
+    for created in (c for c in agreement.status_changes if _is_creation(c)):
+        created.changed_on = min(created.changed_on, on)
     change = StatusChange(
         from_status=agreement.status,
         to_status=to_status,
@@ -194,19 +266,15 @@ def record_status_history(
 ) -> None:
     """Set the status, the signing date and the dated history an agreement had elsewhere (an
     imported file): `history` lists {"to_status", "changed_on", "note"} oldest first. Steps
-    already recorded are kept; the dates may not be in the future nor go backwards."""
+    already recorded are kept; each step follows the rules of `change_status`'s effective date."""
     _require_editable(user, agreement)
-    today = local_today()
-    if signed_on is not None and signed_on > today:
-        raise InvalidValue(_("The date cannot be in the future."), "signed_on")
+    if signed_on is not None and signed_on > local_today():
+        raise InvalidValue(_("The effective date cannot be in the future."), "signed_on")
     previous = None
     for index, step in enumerate(history):
-        if step["changed_on"] > today:
-            raise InvalidValue(_("The date cannot be in the future."), "history", index=index)
-        if previous is not None and step["changed_on"] < previous:
-            raise InvalidValue(
-                _("The date cannot be before the previous status change."), "history", index=index
-            )
+        _check_effective_date(
+            agreement, step["to_status"], step["changed_on"], previous, "history", index=index
+        )
         previous = step["changed_on"]
     kept = {(c.to_status, c.changed_on): c for c in agreement.status_changes}
     changes, before = [], None
@@ -592,12 +660,26 @@ _reports = sa.table("progress_reports", sa.column("commitment_id"))
 _report_milestones = sa.table("report_milestones", sa.column("milestone_id"))
 _report_values = sa.table("report_values", sa.column("indicator_id"))
 _evidence = sa.table("evidence", sa.column("directive_id"))
+_periods = sa.table("reporting_periods", sa.column("id"), sa.column("agreement_id"))
+_period_reports = sa.table("progress_reports", sa.column("period_id"))
 
 
 def _count(column, value) -> int:
     """How many rows hold `value` in `column` (in the database, after the last flush)."""
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(column.table).where(column == value)
+    )
+
+
+def _has_period_reports(agreement: Agreement) -> bool:
+    """Whether any reporting period of the agreement has a progress report."""
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count())
+            .select_from(_period_reports)
+            .join(_periods, _periods.c.id == _period_reports.c.period_id)
+            .where(_periods.c.agreement_id == agreement.id)
+        )
     )
 
 

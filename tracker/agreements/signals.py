@@ -22,3 +22,9 @@ def page_context(signal, sender, **kwargs) -> dict:
     for _receiver, values in signal.send(sender, **kwargs):
         context.update(values or {})
     return context
+
+
+#: Sent by `services.save_agreement` when an agreement's reporting frequency or report deadline
+#: days changed, with the agreement as sender and ``changed`` (the names of the changed fields),
+#: inside the transaction: the progress package brings the reporting periods in line.
+reporting_changed = _signals.signal("reporting-changed")

@@ -31,6 +31,7 @@ from tracker.agreements.models import (
     Measurement,
     Milestone,
     MilestoneStatus,
+    PeriodKind,
     allowed_transitions,
 )
 from tracker.agreements.permissions import (
@@ -263,6 +264,14 @@ def _agreement_fields(form) -> dict:
         "predecessor": predecessor,
         "legal_bases": form.legal_bases_list(),
         "description": form.description.data or None,
+        "reporting_frequency": PeriodKind(form.reporting_frequency.data),
+        # Left blank, a number of days keeps its stored value (the Decree 09/2019 default
+        # for a new agreement).
+        **{
+            name: form[name].data
+            for name in ("report_deadline_days", "resubmit_grace_days")
+            if form[name].data is not None
+        },
     }
 
 

@@ -18,7 +18,7 @@ from tracker.agreements.models import (
 )
 from tracker.clock import local_today, utcnow
 from tracker.db import Base, TimestampMixin, VersionedMixin, enum_column
-from tracker.i18n import _, _l
+from tracker.i18n import _, _l, fmt_date
 from tracker.labels import LabelledEnum
 from tracker.org.models import Unit
 
@@ -113,7 +113,7 @@ class ProgressReport(VersionedMixin, Base):
     period_id: Mapped[int] = mapped_column(
         sa.ForeignKey("reporting_periods.id", ondelete="CASCADE"),
         index=True,
-        info={"label": _l("Period"), "in_history": False},
+        info={"label": _l("Reporting period"), "in_history": False},
     )
     status: Mapped[ReportStatus] = enum_column(
         ReportStatus, default=ReportStatus.draft, info={"label": _l("Status")}
@@ -350,7 +350,7 @@ class Extension(TimestampMixin, Base):
     )
     period_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("reporting_periods.id", ondelete="CASCADE"),
-        info={"label": _l("Period"), "in_history": False},
+        info={"label": _l("Reporting period"), "in_history": False},
     )
     #: The date before this extension.
     original_on: Mapped[date] = mapped_column(info={"label": _l("Original date")})
@@ -379,3 +379,17 @@ class Extension(TimestampMixin, Base):
     @property
     def audit_agreement_id(self):
         return self.commitment.agreement_id if self.commitment else None
+
+    def decision_text(self) -> str:
+        """What was decided, in a sentence: the new date, or the refusal with its reason, or that
+        the request awaits the DIC."""
+        on = fmt_date(self.requested_on)
+        if self.status == ExtensionStatus.approved:
+            return _("Approved: the new date is %(date)s.", date=on)
+        if self.status == ExtensionStatus.refused:
+            return _(
+                "The extension to %(date)s was refused: %(reason)s",
+                date=on,
+                reason=self.decision_note or "—",
+            )
+        return _("The extension to %(date)s awaits the DIC's decision.", date=on)

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from tracker.agreements.signals import agreement_page, commitment_page
 from tracker.clock import local_today
 from tracker.extensions import db
-from tracker.progress import figures
+from tracker.progress import figures, services
 from tracker.progress.health import Health
 from tracker.progress.models import ProgressReport, ReportingPeriod
 from tracker.progress.permissions import can_report
@@ -33,7 +33,8 @@ def agreement_figures(agreement, *, args) -> dict:
 @commitment_page.connect
 def commitment_reports(commitment, *, user) -> dict:
     """The commitment's reporting periods so far, its report of each, each period's deadline
-    (extensions included) and which periods still accept its reports."""
+    (extensions included), which reports may be written now (the services' own rule, a returned
+    report's resubmission window included), and its extension requests with their decisions."""
     today = local_today()
     periods = db.session.scalars(
         sa.select(ReportingPeriod)
@@ -50,12 +51,32 @@ def commitment_reports(commitment, *, user) -> dict:
         )
     }
     deadlines = effective_deadlines(periods, commitment.id)
+    open_until = {
+        p.id: services.report_open_until(
+            p, commitment.id, reports.get(p.id), deadline_on=deadlines[p.id]
+        )
+        for p in periods
+    }
+    extensions = services.extensions_of(commitment)
     return {
         "can_report": can_report(user, commitment) and commitment.agreement.editable,
         "periods": periods,
         "reports": reports,
         "deadlines": deadlines,
+        "open_until": open_until,
         "open_periods": {
-            p.id for p in periods if p.accepts_reports(today, deadline=deadlines[p.id])
+            p.id for p in periods if p.accepts_reports(today, deadline=open_until[p.id])
         },
+        "extensions": list(reversed(extensions)),
+        "extendable": {
+            ("period", p.id)
+            for p in periods
+            if services.can_ask_extension(user, commitment, extensions, period=p)
+        }
+        | {
+            ("milestone", m.id)
+            for m in commitment.milestones
+            if services.can_ask_extension(user, commitment, extensions, milestone=m)
+        },
+        "last_refused": services.last_refused(extensions),
     }

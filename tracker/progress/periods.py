@@ -49,3 +49,8 @@ def windows_between(kind: PeriodKind, start: date, end: date) -> list[Window]:
 def deadline(w: Window, days_after: int) -> date:
     """The submission deadline: some days after the cut-off."""
     return w.ends_on + timedelta(days=days_after)
+
+
+def resubmission_ends(returned_on: date, grace_days: int) -> date:
+    """The last day a report returned on `returned_on` may still be corrected and resubmitted."""
+    return returned_on + timedelta(days=grace_days)

@@ -3,7 +3,7 @@
 Each function checks the permission and the state transition, changes the objects, flushes and
 returns; the caller commits once. Only verification changes the official state of a commitment."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -19,10 +19,18 @@ from tracker.agreements.models import (
 )
 from tracker.agreements.models import MilestoneStatus as MS
 from tracker.agreements.permissions import can_edit_agreement, can_view_agreement
+from tracker.agreements.signals import reporting_changed
 from tracker.auth.permissions import unit_acts_for
-from tracker.clock import local_today, utcnow
+from tracker.clock import local_date, local_today, utcnow
 from tracker.db import REASON
-from tracker.errors import InvalidValue, NotAllowed, PeriodClosed, WrongState, check_version
+from tracker.errors import (
+    InvalidValue,
+    NotAllowed,
+    PeriodClosed,
+    Refusal,
+    WrongState,
+    check_version,
+)
 from tracker.extensions import db
 from tracker.i18n import _
 from tracker.progress.models import (
@@ -38,7 +46,7 @@ from tracker.progress.models import (
     ReportStatus,
     ReportValue,
 )
-from tracker.progress.periods import deadline, windows_between
+from tracker.progress.periods import deadline, resubmission_ends, windows_between
 from tracker.progress.permissions import can_report, can_request_extension, can_verify
 from tracker.text import clean_text
 
@@ -97,6 +105,33 @@ def generate_periods(agreement: Agreement, *, user=None) -> list[ReportingPeriod
     return result
 
 
+@reporting_changed.connect
+def bring_periods_in_line(agreement: Agreement, *, changed: set) -> None:
+    """After the agreement's reporting settings change: periods of another frequency give way
+    to the new frequency's (`save_agreement` refuses the change once any has a report), and the
+    periods not yet locked take the new number of days to report."""
+    existing = db.session.scalars(
+        sa.select(ReportingPeriod).where(ReportingPeriod.agreement_id == agreement.id)
+    ).all()
+    if not existing:
+        return
+    if "reporting_frequency" in changed:
+        for period in existing:
+            if period.kind != agreement.reporting_frequency:
+                db.session.delete(period)
+        db.session.flush()
+        generate_periods(agreement)
+    if "report_deadline_days" in changed:
+        today = local_today()
+        for period in db.session.scalars(
+            sa.select(ReportingPeriod).where(
+                ReportingPeriod.agreement_id == agreement.id, ReportingPeriod.deadline_on >= today
+            )
+        ):
+            period.deadline_on = period.ends_on + timedelta(days=agreement.report_deadline_days)
+    db.session.flush()
+
+
 def effective_deadline(period: ReportingPeriod, commitment_id: int) -> date:
     """The period's deadline, moved by the latest approved extension for this commitment."""
     return effective_deadlines([period], commitment_id)[period.id]
@@ -121,8 +156,57 @@ def effective_deadlines(periods, commitment_id: int) -> dict[int, date]:
     }
 
 
-def _require_open(period: ReportingPeriod, commitment_id: int) -> None:
-    until = effective_deadline(period, commitment_id)
+def returned_on(report: ProgressReport | None) -> date | None:
+    """The day (in Vietnam) a returned report was last returned; None unless it is returned."""
+    if report is None or report.status != ReportStatus.returned:
+        return None
+    last = max((e.at for e in report.events if e.action == ReportAction.returned), default=None)
+    return local_date(last)
+
+
+def resubmit_until(report: ProgressReport | None) -> date | None:
+    """The last day a returned report may be corrected and resubmitted whatever its period's
+    lock: its return plus the agreement's `resubmit_grace_days`. None unless it is returned."""
+    day = returned_on(report)
+    if day is None:
+        return None
+    return resubmission_ends(day, report.commitment.agreement.resubmit_grace_days)
+
+
+def report_open_until(
+    period: ReportingPeriod,
+    commitment_id: int,
+    report: ProgressReport | None = None,
+    *,
+    deadline_on: date | None = None,
+) -> date:
+    """The last day the commitment's report of the period may be written and submitted (the
+    period's reopening aside): its deadline with approved extensions, or for a returned report
+    the end of its resubmission window if that is later. `deadline_on` passes an effective
+    deadline already loaded (`effective_deadlines`)."""
+    until = deadline_on or effective_deadline(period, commitment_id)
+    grace = resubmit_until(report)
+    return max(until, grace) if grace else until
+
+
+def accepts_report(
+    period: ReportingPeriod,
+    commitment_id: int,
+    report: ProgressReport | None = None,
+    *,
+    deadline_on: date | None = None,
+    today: date | None = None,
+) -> bool:
+    """Whether the period still accepts this commitment's report (`report_open_until`, or the
+    period is reopened): the one rule the services enforce and the pages show."""
+    until = report_open_until(period, commitment_id, report, deadline_on=deadline_on)
+    return period.accepts_reports(today, deadline=until)
+
+
+def _require_open(
+    period: ReportingPeriod, commitment_id: int, report: ProgressReport | None = None
+) -> None:
+    until = report_open_until(period, commitment_id, report)
     if not period.accepts_reports(deadline=until):
         raise PeriodClosed(
             _(
@@ -132,6 +216,38 @@ def _require_open(period: ReportingPeriod, commitment_id: int) -> None:
             ),
             deadline_on=until.isoformat(),
         )
+
+
+def _require_writable(
+    user,
+    commitment: Commitment,
+    period: ReportingPeriod,
+    report: ProgressReport | None,
+    message=None,
+) -> None:
+    """The user reports on the commitment, the report (if any) is a draft or returned, and the
+    period still accepts it."""
+    _require_reporter(user, commitment)
+    if report is not None:
+        _require_editable(report, message)
+    _require_open(period, commitment.id, report)
+
+
+def can_write_report(
+    user, commitment: Commitment, period: ReportingPeriod, report: ProgressReport | None = None
+) -> bool:
+    """Whether saving or submitting this report would be accepted now (the pages show "Edit"
+    and "Submit" exactly then): the services' own check, asked."""
+    try:
+        _require_writable(user, commitment, period, report)
+    except (NotAllowed, WrongState):
+        return False
+    return True
+
+
+def can_edit_report(user, report: ProgressReport) -> bool:
+    """`can_write_report` for an existing report."""
+    return can_write_report(user, report.commitment, report.period, report)
 
 
 def reopen_period(period: ReportingPeriod, *, user, until: date, reason: str) -> ReportingPeriod:
@@ -181,10 +297,9 @@ def save_report(
     _require_reporter(user, commitment)
     if period.agreement_id != commitment.agreement_id:
         raise InvalidValue(_("This period belongs to another agreement."))
+    _require_writable(user, commitment, period, report)
     if report is not None:
-        _require_editable(report)
         check_version(report, version)
-    _require_open(period, commitment.id)
     if not 0 <= percent_complete <= 100:
         raise InvalidValue(_("Enter a percentage from 0 to 100."), "percent_complete")
     if spent_vnd is not None and spent_vnd < 0:
@@ -241,10 +356,10 @@ def save_report(
 
 def submit_report(report: ProgressReport, *, user, version=None) -> ProgressReport:
     """Send a draft or a revised report to the DIC for verification; it becomes read-only."""
-    _require_reporter(user, report.commitment)
-    _require_editable(report, _("This report has already been submitted."))
+    _require_writable(
+        user, report.commitment, report.period, report, _("This report has already been submitted.")
+    )
     check_version(report, version)
-    _require_open(report.period, report.commitment_id)
     report.status = ReportStatus.submitted
     report.submitted_by_id, report.submitted_at = user.id, utcnow()
     report.events.append(ReportEvent(action=ReportAction.submitted, actor_id=user.id))
@@ -483,16 +598,41 @@ def complete_directive(directive: Directive, *, user, done_on: date, version=Non
 # -- extensions -------------------------------------------------------------------------------
 
 
-def request_extension(
-    commitment: Commitment,
-    *,
-    user,
-    requested_on: date,
-    reason: str,
-    milestone: Milestone | None = None,
-    period: ReportingPeriod | None = None,
-) -> Extension:
-    """Ask for more time for a milestone or for a period's report (at most twice per item)."""
+def extensions_of(commitment: Commitment) -> list[Extension]:
+    """The commitment's extension requests, oldest first (one query)."""
+    return list(
+        db.session.scalars(
+            sa.select(Extension)
+            .where(Extension.commitment_id == commitment.id)
+            .order_by(Extension.created_at, Extension.id)
+        )
+    )
+
+
+def extensions_for_item(
+    extensions, *, milestone: Milestone | None = None, period: ReportingPeriod | None = None
+) -> list[Extension]:
+    """Of `extensions_of`, the requests for one milestone or one period's report."""
+    if milestone is not None:
+        return [e for e in extensions if e.milestone_id == milestone.id]
+    return [e for e in extensions if e.period_id == (period.id if period else None)]
+
+
+def last_refused(extensions) -> dict:
+    """For each item whose latest request was refused, that request: {("period" | "milestone",
+    id): Extension}, so a page says it was refused before offering a new one."""
+    latest = {}
+    for e in extensions:
+        key = ("milestone", e.milestone_id) if e.milestone_id else ("period", e.period_id)
+        latest[key] = e
+    return {key: e for key, e in latest.items() if e.status == ExtensionStatus.refused}
+
+
+def _require_extendable(
+    user, commitment: Commitment, milestone, period, requests: list[Extension]
+) -> None:
+    """The user may ask, the item is the commitment's, still open, and has had fewer than
+    MAX_EXTENSIONS requests pending or approved (`requests` are the item's)."""
     _require(can_request_extension(user, commitment))
     if (milestone is None) == (period is None):
         raise InvalidValue(_("Choose a milestone or a reporting period."))
@@ -500,21 +640,8 @@ def request_extension(
         raise InvalidValue(_("A milestone of another commitment cannot be extended here."))
     if period is not None and period.agreement_id != commitment.agreement_id:
         raise InvalidValue(_("This period belongs to another agreement."))
-    if not (reason or "").strip():
-        raise InvalidValue(_("Give the reason for the extension."), "reason")
-    item = (
-        (Extension.milestone_id == milestone.id)
-        if milestone
-        else (Extension.period_id == period.id)
-    )
-    used = db.session.scalar(
-        sa.select(sa.func.count())
-        .select_from(Extension)
-        .where(
-            Extension.commitment_id == commitment.id,
-            item,
-            Extension.status.in_([ExtensionStatus.pending, ExtensionStatus.approved]),
-        )
+    used = sum(
+        1 for e in requests if e.status in (ExtensionStatus.pending, ExtensionStatus.approved)
     )
     if used >= MAX_EXTENSIONS:
         raise InvalidValue(
@@ -526,8 +653,65 @@ def request_extension(
         )
     if milestone is not None and milestone.done_on is not None:
         raise InvalidValue(_("This milestone has already been met."))
-    current = milestone.due_on if milestone else effective_deadline(period, commitment.id)
-    if requested_on <= current:
+
+
+def can_ask_extension(
+    user,
+    commitment: Commitment,
+    extensions,
+    *,
+    milestone: Milestone | None = None,
+    period: ReportingPeriod | None = None,
+) -> bool:
+    """Whether `request_extension` would take a request for this item now (any later date):
+    the pages offer "Ask for an extension" exactly then. `extensions` is `extensions_of`."""
+    return (
+        extension_refusal(user, commitment, extensions, milestone=milestone, period=period) is None
+    )
+
+
+def extension_refusal(
+    user,
+    commitment: Commitment,
+    extensions,
+    *,
+    milestone: Milestone | None = None,
+    period: ReportingPeriod | None = None,
+) -> Refusal | None:
+    """The refusal `request_extension` would give for this item whatever the date asked, or
+    None when it would take a request."""
+    requests = extensions_for_item(extensions, milestone=milestone, period=period)
+    try:
+        _require_extendable(user, commitment, milestone, period, requests)
+    except (NotAllowed, InvalidValue) as refusal:
+        return refusal
+    return None
+
+
+def current_due_on(
+    commitment: Commitment, *, milestone: Milestone | None = None, period=None
+) -> date:
+    """The date an extension of the item would move: the milestone's due date, or the
+    period's report deadline for the commitment (approved extensions included)."""
+    return milestone.due_on if milestone else effective_deadline(period, commitment.id)
+
+
+def request_extension(
+    commitment: Commitment,
+    *,
+    user,
+    requested_on: date,
+    reason: str,
+    milestone: Milestone | None = None,
+    period: ReportingPeriod | None = None,
+) -> Extension:
+    """Ask for more time for a milestone or for a period's report (at most twice per item)."""
+    requests = extensions_for_item(extensions_of(commitment), milestone=milestone, period=period)
+    _require_extendable(user, commitment, milestone, period, requests)
+    if not (reason or "").strip():
+        raise InvalidValue(_("Give the reason for the extension."), "reason")
+    current = current_due_on(commitment, milestone=milestone, period=period)
+    if requested_on is None or requested_on <= current:
         raise InvalidValue(
             _(
                 "The new date must be after the current one (%(date)s).",

@@ -6,9 +6,8 @@ loaded in a fixed number of statements whatever the number of rows.
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import request, url_for
@@ -26,7 +25,7 @@ from tracker.agreements.models import (
 )
 from tracker.auth.models import Role, User
 from tracker.auth.permissions import province_scope
-from tracker.clock import local_today
+from tracker.clock import LOCAL_TZ, local_date, local_today
 from tracker.extensions import db
 from tracker.i18n import _l
 from tracker.org.models import Unit
@@ -34,9 +33,12 @@ from tracker.progress.models import (
     Extension,
     ExtensionStatus,
     ProgressReport,
+    ReportAction,
+    ReportEvent,
     ReportingPeriod,
     ReportStatus,
 )
+from tracker.progress.periods import resubmission_ends
 
 #: Milestones and directives due within this many days are listed ("upcoming").
 HORIZON_DAYS = 14
@@ -51,8 +53,6 @@ REPORTING_STATUSES = (
 #: Roles that verify reports and decide extension requests.
 REVIEWER_ROLES = (Role.dic, Role.admin)
 
-_LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
 
 class ItemKind(StrEnum):
     """What a to-do item asks for."""
@@ -63,6 +63,7 @@ class ItemKind(StrEnum):
     report_returned = "report_returned"
     report_to_verify = "report_to_verify"
     extension = "extension"
+    extension_decided = "extension_decided"
 
 
 #: The sections of a to-do list, in the order they are shown: (attribute, kind, label).
@@ -73,6 +74,7 @@ SECTIONS = (
     ("reports_returned", ItemKind.report_returned, _l("Reports returned for revision")),
     ("reports_to_verify", ItemKind.report_to_verify, _l("Reports awaiting verification")),
     ("extensions", ItemKind.extension, _l("Extension requests to decide")),
+    ("extension_decisions", ItemKind.extension_decided, _l("Decisions on your extension requests")),
 )
 _REVIEWER_SECTIONS = {"reports_to_verify", "extensions"}
 
@@ -125,6 +127,8 @@ class TodoList:
     reports_returned: list[TodoItem] = field(default_factory=list)
     reports_to_verify: list[TodoItem] = field(default_factory=list)
     extensions: list[TodoItem] = field(default_factory=list)
+    #: The user's own extension requests decided in the last HORIZON_DAYS days, with the decision.
+    extension_decisions: list[TodoItem] = field(default_factory=list)
 
     def sections(self, *, include_empty: bool = False):
         """(key, label, items) for each section that applies to the user."""
@@ -162,7 +166,7 @@ def item_url(item: TodoItem, *, external: bool = False) -> str:
         )
     if item.kind == ItemKind.report_due:
         path = f"/commitments/{item.commitment_id}/reports/{item.period_id}"
-    elif item.kind == ItemKind.extension:
+    elif item.kind in (ItemKind.extension, ItemKind.extension_decided):
         path = f"/extensions/{item.id}"
     else:
         path = f"/reports/{item.id}"
@@ -212,6 +216,7 @@ def todo_for_user(
             in_scope, sa.true(), ReportStatus.submitted, today, exclude_submitter=user.id
         )
         todo.extensions = _extensions(in_scope, today)
+    todo.extension_decisions = _extension_decisions(in_scope, user, today)
     return todo
 
 
@@ -403,14 +408,6 @@ def _reports_due(in_scope, responsible, today: date) -> list[TodoItem]:
     return items
 
 
-def _local_date(value: datetime | None) -> date | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:  # SQLite hands back naive UTC
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(_LOCAL_TZ).date()
-
-
 def _reports(
     in_scope,
     responsible,
@@ -419,9 +416,16 @@ def _reports(
     *,
     exclude_submitter: int | None = None,
 ) -> list[TodoItem]:
-    """Reports in a status: returned ones dated by their (extended) deadline, submitted ones by
-    when they were submitted."""
+    """Reports in a status: returned ones dated by the last day they may be resubmitted (their
+    extended deadline, or the end of their resubmission window if later), submitted ones by when
+    they were submitted."""
     ext = _extended_deadlines()
+    returned = (
+        sa.select(ReportEvent.report_id, sa.func.max(ReportEvent.at).label("returned_at"))
+        .where(ReportEvent.action == ReportAction.returned)
+        .group_by(ReportEvent.report_id)
+        .subquery("returned")
+    )
     unit = aliased(Unit)
     query = (
         sa.select(
@@ -429,6 +433,8 @@ def _reports(
             ProgressReport.submitted_at,
             ReportingPeriod,
             ext.c.extended_on,
+            returned.c.returned_at,
+            Agreement.resubmit_grace_days,
             *_commitment_columns(unit),
         )
         .join(Commitment, ProgressReport.commitment_id == Commitment.id)
@@ -439,6 +445,7 @@ def _reports(
             ext,
             sa.and_(ext.c.commitment_id == Commitment.id, ext.c.period_id == ReportingPeriod.id),
         )
+        .outerjoin(returned, returned.c.report_id == ProgressReport.id)
         .where(in_scope, responsible, ProgressReport.status == status)
         .order_by(ReportingPeriod.deadline_on, ProgressReport.submitted_at, ProgressReport.id)
     )
@@ -458,9 +465,13 @@ def _reports(
         period = row.ReportingPeriod
         if kind == ItemKind.report_returned:
             when = _effective_deadline(period.deadline_on, row.extended_on)
+            if row.returned_at is not None:
+                when = max(
+                    when, resubmission_ends(local_date(row.returned_at), row.resubmit_grace_days)
+                )
             overdue = today > when
         else:
-            when, overdue = _local_date(row.submitted_at), False
+            when, overdue = local_date(row.submitted_at), False
         items.append(
             _commitment_item(
                 row,
@@ -507,6 +518,48 @@ def _extensions(in_scope, today: date) -> list[TodoItem]:
                 overdue=today > row.original_on,
                 period_id=period.id if period is not None else None,
                 detail=row.milestone_title or (period.label if period is not None else ""),
+            )
+        )
+    return items
+
+
+def _extension_decisions(in_scope, user: User, today: date) -> list[TodoItem]:
+    """The user's extension requests decided in the last HORIZON_DAYS days, newest first, each
+    saying the decision (`Extension.decision_text`)."""
+    lead = aliased(Unit)
+    since = datetime.combine(today - timedelta(days=HORIZON_DAYS), time(), tzinfo=LOCAL_TZ)
+    query = (
+        sa.select(
+            Extension,
+            Milestone.title.label("milestone_title"),
+            ReportingPeriod,
+            *_commitment_columns(lead),
+        )
+        .join(Commitment, Extension.commitment_id == Commitment.id)
+        .join(Agreement, Commitment.agreement_id == Agreement.id)
+        .join(lead, Commitment.lead_unit_id == lead.id)
+        .outerjoin(Milestone, Extension.milestone_id == Milestone.id)
+        .outerjoin(ReportingPeriod, Extension.period_id == ReportingPeriod.id)
+        .where(
+            in_scope,
+            Extension.requested_by_id == user.id,
+            Extension.status != ExtensionStatus.pending,
+            Extension.decided_at >= since,
+        )
+        .order_by(Extension.decided_at.desc(), Extension.id.desc())
+    )
+    items = []
+    for row in db.session.execute(query):
+        extension, period = row.Extension, row.ReportingPeriod
+        subject = row.milestone_title or (period.label if period is not None else "")
+        items.append(
+            _commitment_item(
+                row,
+                ItemKind.extension_decided,
+                extension.id,
+                date=local_date(extension.decided_at),
+                period_id=period.id if period is not None else None,
+                detail=f"{subject} · {extension.decision_text()}",
             )
         )
     return items

@@ -29,11 +29,13 @@ from tracker.i18n import _
 from tracker.progress import forms as f
 from tracker.progress import services
 from tracker.progress.models import (
+    MAX_EXTENSIONS,
     Evidence,
     EvidenceKind,
     Extension,
     ExtensionStatus,
     ProgressReport,
+    ReportAction,
     ReportingPeriod,
     ReportStatus,
 )
@@ -286,7 +288,6 @@ def edit_report(commitment_id, period_id):
         else:
             flash(_("The draft has been saved."), "success")
         return redirect(url_for(".report", report_id=saved["report"].id))
-    deadline = services.effective_deadline(item, commitment.id)
     return render_template(
         "progress/report_form.html",
         form=form,
@@ -294,8 +295,13 @@ def edit_report(commitment_id, period_id):
         period=item,
         agreement=agreement,
         report=report,
-        deadline=deadline,
-        open=item.accepts_reports(deadline=deadline),
+        deadline=services.effective_deadline(item, commitment.id),
+        open_until=services.report_open_until(item, commitment.id, report),
+        # "Save" and "Submit" show exactly when the services would take them.
+        open=services.can_write_report(current_user, commitment, item, report),
+        extendable=services.can_ask_extension(
+            current_user, commitment, services.extensions_of(commitment), period=item
+        ),
     )
 
 
@@ -306,12 +312,22 @@ def report(report_id):
     item = _report(report_id)
     agreement = item.commitment.agreement
     reviewer = can_verify(current_user, agreement) and item.status == ReportStatus.submitted
+    extensions = services.extensions_for_item(
+        services.extensions_of(item.commitment), period=item.period
+    )
+    returns = [e for e in item.events if e.action == ReportAction.returned]
     return render_template(
         "progress/report.html",
         report=item,
         commitment=item.commitment,
         agreement=agreement,
-        can_edit=can_report(current_user, item.commitment) and item.status in services.EDITABLE,
+        # "Edit" and "Submit" show exactly when the services would take them.
+        can_edit=services.can_edit_report(current_user, item),
+        # Evidence follows the report's state alone (a locked draft still takes its files).
+        can_attach=can_report(current_user, item.commitment) and item.status in services.EDITABLE,
+        last_return=returns[-1] if item.status == ReportStatus.returned and returns else None,
+        open_until=services.report_open_until(item.period, item.commitment_id, item),
+        extensions=list(reversed(extensions)),
         can_review=reviewer and current_user.id not in services._submitters(item),
         # A report being written offers Delete instead; a verified one keeps its files.
         can_supersede=item.status == ReportStatus.verified
@@ -543,12 +559,25 @@ def request_extension(milestone_id=None, commitment_id=None, period_id=None):
         flash(_("The request has been sent to the DIC."), "success")
         return redirect(url_for("agreements.commitment", commitment_id=commitment.id))
     subject = milestone.title if milestone else item.label
+    extensions = services.extensions_of(commitment)
+    requests = services.extensions_for_item(extensions, milestone=milestone, period=item)
+    refusal = services.extension_refusal(
+        current_user, commitment, extensions, milestone=milestone, period=item
+    )
+    key = ("milestone", milestone.id) if milestone else ("period", item.id)
     return render_template(
-        "agreements/form.html",
+        "progress/extension_form.html",
         form=form,
         title=_("Ask for an extension: %(item)s", item=subject),
         agreement=agreement,
-        record=commitment,
+        commitment=commitment,
+        current_on=services.current_due_on(commitment, milestone=milestone, period=item),
+        requests=list(reversed(requests)),
+        refused=services.last_refused(extensions).get(key),
+        used=sum(1 for e in requests if e.status != ExtensionStatus.refused),
+        most=MAX_EXTENSIONS,
+        allowed=refusal is None,
+        refusal=str(refusal.message) if refusal is not None else "",
         cancel=url_for("agreements.commitment", commitment_id=commitment.id),
     )
 

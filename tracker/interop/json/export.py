@@ -45,6 +45,7 @@ def export_agreement(agreement: Agreement) -> dict:
             "status": agreement.status.value,
             "reporting_frequency": agreement.reporting_frequency.value,
             "report_deadline_days": agreement.report_deadline_days,
+            "resubmit_grace_days": agreement.resubmit_grace_days,
             "legal_bases": list(agreement.legal_bases or []),
             "description": agreement.description,
             "province_signatory": agreement.province_signatory,

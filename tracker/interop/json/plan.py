@@ -10,6 +10,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from tracker.agreements.models import (
+    REPORT_DEADLINE_DAYS,
+    RESUBMIT_GRACE_DAYS,
     Agreement,
     AgreementStatus,
     Commitment,
@@ -97,6 +99,7 @@ def stored_agreement(a: Agreement) -> dict:
         "vision_year": a.vision_year,
         "reporting_frequency": a.reporting_frequency,
         "report_deadline_days": a.report_deadline_days,
+        "resubmit_grace_days": a.resubmit_grace_days,
         "legal_bases": list(a.legal_bases or []),
         "description": a.description,
         "province_signatory": a.province_signatory,
@@ -212,7 +215,14 @@ def plan_import(document) -> Plan:
             "reporting_frequency", PeriodKind, default=PeriodKind.quarter
         ),
         "report_deadline_days": r.int(
-            "report_deadline_days", default=6, reason=_("expected a number of days from 0 to 90")
+            "report_deadline_days",
+            default=REPORT_DEADLINE_DAYS,
+            reason=_("expected a number of days from 0 to 90"),
+        ),
+        "resubmit_grace_days": r.int(
+            "resubmit_grace_days",
+            default=RESUBMIT_GRACE_DAYS,
+            reason=_("expected a number of days from 0 to 90"),
         ),
         "legal_bases": [
             x for x in (Reader(r.path, {"x": b}).str("x", required=False) for b in legal) if x
