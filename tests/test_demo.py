@@ -48,6 +48,16 @@ def test_demo_loads_the_seed_agreements_and_is_idempotent(app, db):
     assert vl.signed_on.isoformat() == "2017-02-10"
     renewal = db.session.scalar(sa.select(Agreement).where(Agreement.code == "QB-VNPT-2020"))
     assert renewal.predecessor.code == "QB-VNPT-2015"
+    # Entered long after the ceremony, they show their real signing dates (seeds 002, 003), and
+    # the history is in effective-date order, in force not before the period starts.
+    assert renewal.signed_on.isoformat() == "2020-09-24"
+    for agreement in (vl, renewal, qb):
+        steps = [(c.to_status, c.changed_on) for c in agreement.status_changes]
+        assert (AgreementStatus.signed, agreement.signed_on) in steps
+        assert [on for _status, on in steps] == sorted(on for _status, on in steps)
+        assert all(
+            on >= agreement.period_start for st, on in steps if st == AgreementStatus.in_force
+        )
 
 
 def test_demo_is_refused_in_production(app):
