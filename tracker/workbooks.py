@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 #: Excel's limit on the text of one cell.
 MAX_CELL_TEXT = 32767
 
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DATE_FORMAT = "dd/mm/yyyy"
 VND_FORMAT = "#,##0"
 PERCENT_FORMAT = "0%"

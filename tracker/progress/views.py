@@ -27,7 +27,7 @@ from tracker.extensions import db
 from tracker.forms import commit_or_flash, save_with
 from tracker.i18n import _
 from tracker.progress import forms as f
-from tracker.progress import services
+from tracker.progress import lists, services
 from tracker.progress.models import (
     Evidence,
     EvidenceKind,
@@ -405,7 +405,12 @@ def review():
         .order_by(Extension.created_at)
     ).all()
     extensions = [e for e in extensions if can_verify(current_user, e.commitment.agreement)]
-    return render_template("progress/review.html", reports=reports, extensions=extensions)
+    shown = lists.REVIEW_REPORTS.show(reports)
+    if shown.exporting:
+        return shown.download()
+    return render_template(
+        "progress/review.html", shown=shown, reports=shown.items, extensions=extensions
+    ), shown.status
 
 
 # -- evidence ---------------------------------------------------------------------------------
