@@ -133,8 +133,8 @@ class Filter:
     label: Any
     widget = "text"
 
-    def parse(self, raw: str, rows: Sequence):
-        """The value of `raw`, or FilterError."""
+    def parse(self, raw: str, options: list[tuple[str, str]]):
+        """The value of `raw` (a select's among its options), or FilterError."""
         return raw
 
     def keep(self, row, value) -> bool:
@@ -153,7 +153,7 @@ class Search(Filter):
     text: Callable[[Any], str] = str
     widget = "search"
 
-    def parse(self, raw, rows):
+    def parse(self, raw, options):
         return fold(raw[:MAX_SEARCH])
 
     def keep(self, row, value):
@@ -179,8 +179,8 @@ class Choice(Filter):
                 result.append((str(value), str(label)))
         return result
 
-    def parse(self, raw, rows):
-        if raw not in {value for value, _label in self.options(rows)}:
+    def parse(self, raw, options):
+        if raw not in {value for value, _label in options}:
             raise FilterError(_("%(filter)s: there is no such choice.", filter=self.label))
         return raw
 
@@ -222,7 +222,7 @@ class DateFrom(Filter):
     day: Callable[[Any], date | None] = lambda row: None
     widget = "date"
 
-    def parse(self, raw, rows):
+    def parse(self, raw, options):
         try:
             return _parse_date(raw)
         except ValueError:
@@ -255,7 +255,7 @@ class Flag(Filter):
     test: Callable[[Any], bool] = bool
     widget = "check"
 
-    def parse(self, raw, rows):
+    def parse(self, raw, options):
         if raw != "1":
             raise FilterError(_("%(filter)s: tick the box or leave it out.", filter=self.label))
         return True
@@ -308,11 +308,17 @@ class Listing:
         """The sortable column of that key."""
         return next((c for c in self.columns if c.key == key and c.sortable), None)
 
-    def show(self, rows: Iterable, args=None) -> "Shown":
-        """The rows the request's filters keep, in the order it asks, and its page."""
+    def get(self, key: str) -> Column:
+        """The column of that key."""
+        return next(c for c in self.columns if c.key == key)
+
+    def show(self, rows: Iterable, args=None, *, choices: dict | None = None) -> "Shown":
+        """The rows the request's filters keep, in the order it asks, and its page. `choices`
+        gives a select filter its options when they are not those of the rows (every agreement
+        in scope, even one without rows)."""
         args = request.args if args is None else args
         rows = list(rows)
-        shown = Shown(listing=self, all_rows=rows)
+        shown = Shown(listing=self, all_rows=rows, choices=choices or {})
         kept = rows
         for item in self.filters:
             raw = (args.get(item.name) or "").strip()
@@ -320,7 +326,7 @@ class Listing:
                 continue
             shown.raw[item.name] = raw
             try:
-                value = item.parse(raw, rows)
+                value = item.parse(raw, shown.options(item))
             except FilterError as refusal:
                 shown.errors.append(str(refusal))
                 continue
@@ -374,6 +380,7 @@ class Shown:
     sort: str | None = None
     descending: bool = False
     page: Page | None = None
+    choices: dict = field(default_factory=dict)
 
     @property
     def items(self) -> list:
@@ -398,8 +405,14 @@ class Shown:
     def filters(self) -> tuple[Filter, ...]:
         return self.listing.filters
 
+    def column(self, key: str) -> Column:
+        """The column of that key (for a cell the template writes with `column.text(row)`)."""
+        return self.listing.get(key)
+
     def options(self, item: Filter) -> list[tuple[str, str]]:
         """The choices of a select filter, from the rows the user may see."""
+        if item.name in self.choices:
+            return [(str(value), str(label)) for value, label in self.choices[item.name]]
         return item.options(self.all_rows)
 
     def groups(self):

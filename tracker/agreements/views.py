@@ -626,7 +626,10 @@ def new_measurement(indicator_id):
 def directives():
     """Directives of every agreement in scope; open ones first, overdue ones marked; filtered,
     sorted and exported by `lists.DIRECTIVES`."""
-    shown = lists.DIRECTIVES.show(db.session.scalars(queries.directives_visible_to(current_user)))
+    shown = lists.DIRECTIVES.show(
+        db.session.scalars(queries.directives_visible_to(current_user)),
+        choices={"agreement": queries.agreement_choices(current_user)},
+    )
     if shown.exporting:
         return shown.download()
     return render_template("agreements/directives.html", shown=shown, today=local_today()), (

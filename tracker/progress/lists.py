@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from tracker.agreements.models import Area, Commitment
 from tracker.clock import local_date
 from tracker.i18n import _, _l
+from tracker.labels import label_of
 from tracker.listing import (
     Choice,
     Column,
@@ -22,6 +23,8 @@ from tracker.listing import (
 from tracker.org.models import Unit
 from tracker.progress.figures import Status
 from tracker.progress.health import Health
+from tracker.progress.models import Evidence, EvidenceKind, ReportStatus
+from tracker.progress.queries import EvidenceRow
 from tracker.progress.todo import SECTIONS
 
 
@@ -202,5 +205,80 @@ TODO = Listing(
         DateFrom("from", _l("From"), day=lambda i: i.date),
         DateTo("to", _l("Until"), day=lambda i: i.date),
         Flag("overdue", _l("Overdue only"), test=lambda i: i.overdue),
+    ),
+)
+
+
+def _evidence_status(row: EvidenceRow) -> str:
+    """The state of what the evidence documents: its report's, or "Directive evidence"."""
+    if row.report is None:
+        return _("Directive evidence")
+    status = row.report.status.text
+    if row.evidence.superseded_by_id:
+        status = f"{status} ({_('superseded')})"
+    return status
+
+
+def _documents(row: EvidenceRow) -> str:
+    """What the evidence documents: "1.2 Title" of the commitment, or the directive's text."""
+    if row.commitment is not None:
+        return f"{row.commitment.code} {row.commitment.title}"
+    return row.directive.text if row.directive else ""
+
+
+#: /evidence: the evidence of the agreements in the user's scope (the evidence register).
+EVIDENCE = Listing(
+    name="minh-chung",
+    title=_l("Evidence"),
+    columns=(
+        Column("title", label_of(Evidence.title), lambda r: r.evidence.title, width=50),
+        Column("date", _l("Date"), lambda r: r.day, "date", 14),
+        Column("kind", label_of(Evidence.kind), lambda r: r.evidence.kind.text, width=22),
+        Column("agreement", _l("Agreement"), lambda r: r.agreement_code, width=14),
+        Column(
+            "documents",
+            _l("Evidence for"),
+            _documents,
+            width=50,
+            detail=lambda r: r.period.label if r.period else None,
+        ),
+        Column("unit", _l("Unit"), lambda r: r.unit.name if r.unit else None, width=36),
+        Column("status", _l("Status"), _evidence_status, width=24),
+        Column("file", label_of(Evidence.file_name), lambda r: r.evidence.file_name, width=36),
+    ),
+    filters=(
+        Search(
+            "q",
+            _l("Keywords"),
+            text=lambda r: f"{r.evidence.title} {r.evidence.file_name} {_documents(r)}",
+        ),
+        Choice(
+            "agreement",
+            _l("Agreement"),
+            value=lambda r: r.agreement_code,
+            choices=lambda rows: choices_from(rows, lambda r: (r.agreement_code, r.agreement_code)),
+        ),
+        Choice(
+            "kind",
+            label_of(Evidence.kind),
+            value=lambda r: r.evidence.kind.value,
+            choices=enum_choices(EvidenceKind),
+        ),
+        Choice(
+            "unit",
+            _l("Unit"),
+            value=lambda r: r.unit.id if r.unit else None,
+            choices=lambda rows: choices_from(
+                rows, lambda r: (r.unit.id, r.unit.name) if r.unit else None
+            ),
+        ),
+        DateFrom("from", _l("From"), day=lambda r: r.day),
+        DateTo("to", _l("Until"), day=lambda r: r.day),
+        Flag(
+            "verified",
+            _l("Verified reports only"),
+            test=lambda r: r.report is not None and r.report.status == ReportStatus.verified,
+        ),
+        Flag("current", _l("Not superseded"), test=lambda r: not r.evidence.superseded_by_id),
     ),
 )

@@ -20,6 +20,7 @@ from tracker.agreements.permissions import (
     can_edit_agreement,
     can_view_agreement,
 )
+from tracker.agreements.queries import agreement_choices
 from tracker.auth.models import Role
 from tracker.auth.permissions import roles_required
 from tracker.clock import local_today
@@ -27,7 +28,7 @@ from tracker.extensions import db
 from tracker.forms import commit_or_flash, save_with
 from tracker.i18n import _
 from tracker.progress import forms as f
-from tracker.progress import lists, services
+from tracker.progress import lists, queries, services
 from tracker.progress.models import (
     Evidence,
     EvidenceKind,
@@ -439,6 +440,20 @@ def _evidence(evidence_id) -> Evidence:
     agreement = item.report.commitment.agreement if item.report else item.directive.agreement
     _visible(agreement)
     return item
+
+
+@bp.route("/evidence")
+@login_required
+def evidence_list():
+    """The evidence register of the agreements in scope: filtered, sorted and exported by
+    `lists.EVIDENCE`."""
+    shown = lists.EVIDENCE.show(
+        queries.evidence_visible_to(current_user),
+        choices={"agreement": agreement_choices(current_user)},
+    )
+    if shown.exporting:
+        return shown.download()
+    return render_template("progress/evidence_list.html", shown=shown), shown.status
 
 
 @bp.route("/evidence/<int:evidence_id>")
