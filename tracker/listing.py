@@ -430,9 +430,12 @@ class Shown:
         args.update(request.args.to_dict())
         args.pop(PAGE, None)
         args.pop(EXPORT, None)
-        for name in self.raw:  # refused values are not carried on, except back to the page
-            if name not in self.values and not refused:
-                args.pop(name, None)
+        if not refused:  # refused values are not carried on, except back to the page
+            for name in self.raw:
+                if name not in self.values:
+                    args.pop(name, None)
+            args[SORT] = self.sort
+            args[DIRECTION] = "desc" if self.descending else None
         args.update(changes)
         args = {k: v for k, v in args.items() if v is not None}
         return url_for(request.endpoint, **args)
@@ -459,8 +462,13 @@ class Shown:
 
     def carried(self) -> dict:
         """The query arguments the filter form sends again as hidden fields (sort, as_of)."""
-        names = {item.name for item in self.filters} | {PAGE, EXPORT}
-        return {k: v for k, v in request.args.items() if k not in names}
+        names = {item.name for item in self.filters} | {PAGE, EXPORT, SORT, DIRECTION}
+        carried = {k: v for k, v in request.args.items() if k not in names}
+        if self.sort:
+            carried[SORT] = self.sort
+            if self.descending:
+                carried[DIRECTION] = "desc"
+        return carried
 
     def sheet_columns(self) -> list[Column]:
         """The export's columns: the group first, then the list's."""

@@ -226,7 +226,7 @@ def _documents(row: EvidenceRow) -> str:
     return row.directive.text if row.directive else ""
 
 
-#: /evidence: the evidence of the agreements in the user's scope (the evidence register).
+#: /agreements/<code>/evidence: the evidence register of an agreement.
 EVIDENCE = Listing(
     name="minh-chung",
     title=_l("Evidence"),
@@ -234,7 +234,6 @@ EVIDENCE = Listing(
         Column("title", label_of(Evidence.title), lambda r: r.evidence.title, width=50),
         Column("date", _l("Date"), lambda r: r.day, "date", 14),
         Column("kind", label_of(Evidence.kind), lambda r: r.evidence.kind.text, width=22),
-        Column("agreement", _l("Agreement"), lambda r: r.agreement_code, width=14),
         Column(
             "documents",
             _l("Evidence for"),
@@ -251,12 +250,6 @@ EVIDENCE = Listing(
             "q",
             _l("Keywords"),
             text=lambda r: f"{r.evidence.title} {r.evidence.file_name} {_documents(r)}",
-        ),
-        Choice(
-            "agreement",
-            _l("Agreement"),
-            value=lambda r: r.agreement_code,
-            choices=lambda rows: choices_from(rows, lambda r: (r.agreement_code, r.agreement_code)),
         ),
         Choice(
             "kind",

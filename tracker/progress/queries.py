@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from tracker.agreements.models import Agreement, Commitment, Directive
-from tracker.agreements.permissions import agreements_visible_to
 from tracker.clock import local_date
 from tracker.extensions import db
 from tracker.progress.models import Evidence, ProgressReport, ReportingPeriod
@@ -19,7 +18,6 @@ class EvidenceRow:
     directive."""
 
     evidence: Evidence
-    agreement_code: str
     commitment: Commitment | None = None
     report: ProgressReport | None = None
     period: ReportingPeriod | None = None
@@ -38,34 +36,25 @@ class EvidenceRow:
         return self.directive.assignee if self.directive else None
 
 
-def evidence_visible_to(user) -> list[EvidenceRow]:
-    """The evidence of every agreement a user may see (reports' and directives'), by agreement,
-    then commitment, period and upload; directives' evidence after the reports'. Two queries."""
-    visible = agreements_visible_to(user).with_only_columns(Agreement.id).scalar_subquery()
+def agreement_evidence(agreement: Agreement) -> list[EvidenceRow]:
+    """The evidence register of an agreement: its reports' evidence by commitment, period and
+    upload, then its directives' by date of the directive. Three queries."""
     reports = db.session.execute(
-        sa.select(Evidence, ProgressReport, Commitment, ReportingPeriod, Agreement.code)
+        sa.select(Evidence, ProgressReport, Commitment, ReportingPeriod)
         .join(ProgressReport, Evidence.report_id == ProgressReport.id)
         .join(Commitment, ProgressReport.commitment_id == Commitment.id)
         .join(ReportingPeriod, ProgressReport.period_id == ReportingPeriod.id)
-        .join(Agreement, Commitment.agreement_id == Agreement.id)
-        .where(Agreement.id.in_(visible))
+        .where(Commitment.agreement_id == agreement.id)
         .options(selectinload(ProgressReport.unit))
-        .order_by(
-            Agreement.code,
-            Commitment.position,
-            Commitment.id,
-            ReportingPeriod.starts_on,
-            Evidence.id,
-        )
+        .order_by(Commitment.position, Commitment.id, ReportingPeriod.starts_on, Evidence.id)
     ).all()
     directives = db.session.execute(
-        sa.select(Evidence, Directive, Agreement.code)
+        sa.select(Evidence, Directive)
         .join(Directive, Evidence.directive_id == Directive.id)
-        .join(Agreement, Directive.agreement_id == Agreement.id)
-        .where(Agreement.id.in_(visible))
-        .order_by(Agreement.code, Directive.issued_on, Evidence.id)
+        .where(Directive.agreement_id == agreement.id)
+        .order_by(Directive.issued_on, Evidence.id)
     ).all()
     return [
-        EvidenceRow(ev, code, commitment=commitment, report=report, period=period)
-        for ev, report, commitment, period, code in reports
-    ] + [EvidenceRow(ev, code, directive=directive) for ev, directive, code in directives]
+        EvidenceRow(ev, commitment=commitment, report=report, period=period)
+        for ev, report, commitment, period in reports
+    ] + [EvidenceRow(ev, directive=directive) for ev, directive in directives]

@@ -20,7 +20,6 @@ from tracker.agreements.permissions import (
     can_edit_agreement,
     can_view_agreement,
 )
-from tracker.agreements.queries import agreement_choices
 from tracker.auth.models import Role
 from tracker.auth.permissions import roles_required
 from tracker.clock import local_today
@@ -442,18 +441,17 @@ def _evidence(evidence_id) -> Evidence:
     return item
 
 
-@bp.route("/evidence")
+@bp.route("/agreements/<code>/evidence")
 @login_required
-def evidence_list():
-    """The evidence register of the agreements in scope: filtered, sorted and exported by
-    `lists.EVIDENCE`."""
-    shown = lists.EVIDENCE.show(
-        queries.evidence_visible_to(current_user),
-        choices={"agreement": agreement_choices(current_user)},
-    )
+def evidence_list(code):
+    """An agreement's evidence register: filtered, sorted and exported by `lists.EVIDENCE`."""
+    agreement = _agreement(code)
+    shown = lists.EVIDENCE.show(queries.agreement_evidence(agreement))
     if shown.exporting:
-        return shown.download()
-    return render_template("progress/evidence_list.html", shown=shown), shown.status
+        return shown.download(f"minh-chung-{agreement.code}")
+    return render_template(
+        "progress/evidence_list.html", agreement=agreement, shown=shown
+    ), shown.status
 
 
 @bp.route("/evidence/<int:evidence_id>")
