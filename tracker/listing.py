@@ -304,19 +304,19 @@ class Listing:
     paged: bool = True
     group: Column | None = None
 
-    def column(self, key: str) -> Column | None:
-        """The sortable column of that key."""
+    def sortable_column(self, key: str) -> Column | None:
+        """The sortable column of that key (None: the list does not sort by it)."""
         return next((c for c in self.columns if c.key == key and c.sortable), None)
 
     def get(self, key: str) -> Column:
         """The column of that key."""
         return next(c for c in self.columns if c.key == key)
 
-    def show(self, rows: Iterable, args=None, *, choices: dict | None = None) -> "Shown":
+    def show(self, rows: Iterable, *, choices: dict | None = None) -> "Shown":
         """The rows the request's filters keep, in the order it asks, and its page. `choices`
         gives a select filter its options when they are not those of the rows (every agreement
         in scope, even one without rows)."""
-        args = request.args if args is None else args
+        args = request.args
         rows = list(rows)
         shown = Shown(listing=self, all_rows=rows, choices=choices or {})
         kept = rows
@@ -333,7 +333,7 @@ class Listing:
             shown.values[item.name] = value
             kept = [row for row in kept if item.keep(row, value)]
         sort = args.get(SORT) or ""
-        column = self.column(sort) if sort else None
+        column = self.sortable_column(sort) if sort else None
         if sort and column is None:
             shown.errors.append(_("The list cannot be sorted by “%(column)s”.", column=sort[:50]))
         direction = args.get(DIRECTION) or "asc"
