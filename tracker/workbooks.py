@@ -86,6 +86,8 @@ def put_cell(ws, row: int, col: int, value, kind: str = "text") -> None:
     else:
         cell.value = safe_text(value)
         cell.data_type = "s"
+        if "\n" in cell.value:  # a second line shows as one
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
 
 
 def write_sheet(wb: Workbook, title: str, columns: list[Column], rows, *, first=False):
