@@ -6,7 +6,7 @@ marker (`{{`, `{%`, `%(`)."""
 import re
 from collections import deque
 from html.parser import HTMLParser
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import parse_qs, urldefrag, urljoin, urlsplit
 
 import pytest
 
@@ -29,6 +29,11 @@ ROLES = {
 
 #: Never followed: signing out ends the crawl's session.
 SKIP = {"/logout"}
+
+#: A list's sort and export links (tracker.listing) are followed once per list, column, direction
+#: and export, not once more for every combination of filters that links reach: that product
+#: would multiply the crawl without checking anything new.
+LIST_ARGS = ("sort", "dir", "export")
 
 #: Answers that are files, not pages: fetched and their status checked, their body not read.
 FILE_TYPES = ("application/pdf", "application/json", "text/calendar", "image/", "application/vnd")
@@ -87,15 +92,29 @@ def _faults(text: str, raw_values: set[str]) -> list[str]:
     return faults
 
 
+def _list_variant(path: str):
+    """The list, sort and export a path asks for (None when it asks for no sort or export)."""
+    parts = urlsplit(path)
+    args = parse_qs(parts.query)
+    if not any(name in args for name in LIST_ARGS):
+        return None
+    return parts.path, tuple((name, tuple(args.get(name, ()))) for name in LIST_ARGS)
+
+
 def crawl(client) -> tuple[dict[str, int], dict[str, list[str]]]:
     """Every page reachable from the home page: path -> status, and path -> faults found."""
     raw_values = _enum_values()
     statuses, faults = {}, {}
+    variants = set()
     queue = deque(["/"])
     while queue:
         path = queue.popleft()
         if path in statuses:
             continue
+        if (variant := _list_variant(path)) is not None:
+            if variant in variants:
+                continue
+            variants.add(variant)
         try:
             response = client.get(path)
         except Exception as exc:  # the testing app propagates a view's exception (a 500)

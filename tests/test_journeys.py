@@ -136,6 +136,8 @@ def test_main_pages_have_no_serious_accessibility_violations(app, db, server_url
         f"/commitments/{qb['commitment'].id}/reports/{period.id}",
         f"/agreements/{qb['agreement'].code}/dashboard",
         f"/agreements/{qb['agreement'].code}/periods",
+        f"/agreements/{qb['agreement'].code}/commitments",
+        f"/agreements/{qb['agreement'].code}/evidence",
         "/directives",
         "/todo",
         "/review",

@@ -114,6 +114,7 @@ MATRIX = {
     # reporting: periods, reports, evidence, verification, extensions, directives' follow-up
     "GET /review": row(LOGIN, 200, 200, 403, 403, 403, 403),
     "GET /agreements/{code}/periods": row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "GET /agreements/{code}/evidence": row(LOGIN, 200, 200, 200, 200, 200, 200),
     "POST /agreements/{code}/periods/generate": row(LOGIN, 302, 302, 403, 403, 403, 403),
     "GET /periods/{period}": row(LOGIN, 200, 200, 200, 200, 200, 200),
     "POST /periods/{old_period}/reopen": row(LOGIN, 302, 302, 403, 403, 403, 403),

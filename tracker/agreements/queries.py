@@ -149,3 +149,11 @@ def directives_visible_to(user, *, open_only: bool = False, unit_id: int | None 
     if unit_id:
         query = query.where(Directive.assignee_unit_id == unit_id)
     return query
+
+
+def agreement_choices(user) -> list[tuple[str, str]]:
+    """(code, code) of each agreement a user may see, by code: a list's agreement filter."""
+    codes = db.session.scalars(
+        agreements_visible_to(user).with_only_columns(Agreement.code).order_by(Agreement.code)
+    )
+    return [(code, code) for code in codes]

@@ -16,7 +16,7 @@ from flask_login import current_user, login_required
 
 from tracker import audit, storage
 from tracker.agreements import forms as f
-from tracker.agreements import queries, services, signals
+from tracker.agreements import lists, queries, services, signals
 from tracker.agreements.models import (
     Agreement,
     AgreementStatus,
@@ -633,24 +633,16 @@ def new_measurement(indicator_id):
 @bp.route("/directives")
 @login_required
 def directives():
-    """Directives of every agreement in scope; open ones first, overdue ones marked."""
-    only_open = request.args.get("open") == "1"
-    mine = request.args.get("mine") == "1"
-    page = page_arg()
-    pagination = db.paginate(
-        queries.directives_visible_to(
-            current_user, open_only=only_open, unit_id=current_user.unit_id if mine else None
-        ),
-        page=page,
-        per_page=current_app.config["PAGE_SIZE"],
-        error_out=False,
+    """Directives of every agreement in scope; open ones first, overdue ones marked; filtered,
+    sorted and exported by `lists.DIRECTIVES`."""
+    shown = lists.DIRECTIVES.show(
+        db.session.scalars(queries.directives_visible_to(current_user)),
+        choices={"agreement": queries.agreement_choices(current_user)},
     )
-    return render_template(
-        "agreements/directives.html",
-        pagination=pagination,
-        only_open=only_open,
-        mine=mine,
-        today=local_today(),
+    if shown.exporting:
+        return shown.download()
+    return render_template("agreements/directives.html", shown=shown, today=local_today()), (
+        shown.status
     )
 
 

@@ -47,10 +47,10 @@ from tracker.interop.json import (
     run_import,
 )
 from tracker.progress import figures
+from tracker.workbooks import XLSX_MIMETYPE
 
 bp = Blueprint("interop", __name__)
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: How long an uploaded file waits for its confirmation.
 STASH_SECONDS = 3600
 _STASH_KEY = re.compile(r"^[A-Za-z0-9_-]{32}$")

@@ -14,16 +14,13 @@ evaluates anything: a cell holding a formula (=HYPERLINK(...)) is read as the li
 formula.
 """
 
-import io
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask_babel import force_locale
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -51,11 +48,10 @@ from tracker.progress.models import (
     ReportingPeriod,
     ReportStatus,
 )
+from tracker.workbooks import DATE_FORMAT, VND_FORMAT, Column, put_cell, workbook_bytes, write_sheet
 
 #: Most data rows read from the commitments sheet.
 MAX_ROWS = 5000
-#: Excel's limit on the text of one cell.
-MAX_CELL_TEXT = 32767
 
 SHEET_SUMMARY = "Tổng hợp"
 SHEET_COMMITMENTS = "Lĩnh vực - Cam kết"
@@ -68,22 +64,6 @@ SHEET_INFO = "Thông tin chung"
 SHEET_HELP = "Hướng dẫn"
 #: The row of the general information sheet that names the agreement.
 INFO_CODE = "Mã thỏa thuận"
-
-DATE_FORMAT = "dd/mm/yyyy"
-VND_FORMAT = "#,##0"
-
-#: Leading characters that make a spreadsheet treat text as a formula (OWASP).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-@dataclass(frozen=True)
-class Column:
-    """A sheet column: its key, Vietnamese header, width and kind of value."""
-
-    key: str
-    header: str
-    width: int
-    kind: str = "text"  # text, date, vnd, int, number, bool
 
 
 COMMITMENT_COLUMNS = [
@@ -166,81 +146,10 @@ EVIDENCE_COLUMNS = [
 # -- writing -----------------------------------------------------------------------------------
 
 
-def safe_text(value: str) -> str:
-    """Text as it may go into a cell: no characters XML forbids, within Excel's length limit,
-    and with an apostrophe before a leading =, +, -, @, tab or CR so it is never a formula."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    if text.startswith(FORMULA_TRIGGERS):
-        text = "'" + text
-    if len(text) > MAX_CELL_TEXT:
-        text = text[: MAX_CELL_TEXT - 1] + "…"
-    return text
-
-
-def _number(value):
-    if value is None:
-        return None
-    if value == int(value):
-        return int(value)
-    return float(value)
-
-
-def _put(ws, row: int, col: int, value, kind: str = "text") -> None:
-    if value is None or value == "":
-        return
-    cell = ws.cell(row=row, column=col)
-    if kind == "date":
-        if isinstance(value, datetime):
-            value = value.date()
-        if value.year < 1900:  # Excel has no dates before 1900
-            cell.value, cell.data_type = value.isoformat(), "s"
-            return
-        cell.value = value
-        cell.number_format = DATE_FORMAT
-    elif kind in ("vnd", "int"):
-        cell.value = int(value)
-        cell.number_format = VND_FORMAT if kind == "vnd" else "0"
-    elif kind == "number":
-        number = _number(value)
-        cell.value = number
-        cell.number_format = VND_FORMAT if isinstance(number, int) else "#,##0.0###"
-    elif kind == "bool":
-        cell.value = "Có" if value else "Không"
-    else:
-        cell.value = safe_text(value)
-        cell.data_type = "s"
-
-
-def _sheet(wb: Workbook, title: str, columns: list[Column], rows, *, first=False):
-    """A sheet with a bold, frozen header row, column widths, a filter and the rows."""
-    ws = wb.active if first else wb.create_sheet()
-    ws.title = title
-    header_font = Font(bold=True)
-    header_fill = PatternFill("solid", fgColor="DDEBF7")
-    for col, column in enumerate(columns, start=1):
-        cell = ws.cell(row=1, column=col, value=column.header)
-        cell.font, cell.fill = header_font, header_fill
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-        ws.column_dimensions[get_column_letter(col)].width = column.width
-    n = 1
-    for n, values in enumerate(rows, start=2):
-        for col, column in enumerate(columns, start=1):
-            _put(ws, n, col, values.get(column.key), column.kind)
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(n, 1)}"
-    return ws
-
-
 def _labels(enum_cls) -> dict:
     """Vietnamese labels of an enum's members (exports are always in Vietnamese)."""
     with force_locale("vi"):
         return {m: str(m.label) for m in enum_cls}
-
-
-def _bytes(wb: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
 
 
 def _units_of(agreement: Agreement) -> list[Unit]:
@@ -282,7 +191,7 @@ def _summary_sheet(wb: Workbook, result: figures.AgreementFigures) -> None:
 
     rows = [cells(f"{a.code}. {a.title}", a) for a in result.areas]
     rows.append(cells(SUMMARY_TOTAL, result.total))
-    ws = _sheet(wb, SHEET_SUMMARY, columns, rows, first=True)
+    ws = write_sheet(wb, SHEET_SUMMARY, columns, rows, first=True)
     ws.insert_rows(1)
     with force_locale("vi"):
         ws.cell(row=1, column=1, value=_("Figures as of %(date)s", date=f"{result.as_of:%d/%m/%Y}"))
@@ -313,7 +222,7 @@ def export_workbook(agreement: Agreement, as_of: date | None = None) -> bytes:
 
     wb = Workbook()
     _summary_sheet(wb, result)
-    _sheet(
+    write_sheet(
         wb,
         SHEET_COMMITMENTS,
         COMMITMENT_COLUMNS + COMMITMENT_EXTRA_COLUMNS,
@@ -339,7 +248,7 @@ def export_workbook(agreement: Agreement, as_of: date | None = None) -> bytes:
             for c in commitments
         ),
     )
-    _sheet(
+    write_sheet(
         wb,
         SHEET_MILESTONES,
         MILESTONE_COLUMNS,
@@ -380,8 +289,8 @@ def export_workbook(agreement: Agreement, as_of: date | None = None) -> bytes:
                         "note": m.note,
                     }
 
-    _sheet(wb, SHEET_INDICATORS, INDICATOR_COLUMNS, indicator_rows())
-    _sheet(
+    write_sheet(wb, SHEET_INDICATORS, INDICATOR_COLUMNS, indicator_rows())
+    write_sheet(
         wb,
         SHEET_DIRECTIVES,
         DIRECTIVE_COLUMNS,
@@ -446,10 +355,10 @@ def export_workbook(agreement: Agreement, as_of: date | None = None) -> bytes:
                     "status": directive_label,
                 }
             )
-    _sheet(wb, SHEET_EVIDENCE, EVIDENCE_COLUMNS, rows)
-    _sheet(wb, SHEET_UNITS, UNIT_COLUMNS, _unit_rows(_units_of(agreement)))
+    write_sheet(wb, SHEET_EVIDENCE, EVIDENCE_COLUMNS, rows)
+    write_sheet(wb, SHEET_UNITS, UNIT_COLUMNS, _unit_rows(_units_of(agreement)))
     _info_sheet(wb, agreement, result.as_of)
-    return _bytes(wb)
+    return workbook_bytes(wb)
 
 
 def _local_date(value: datetime | None) -> date | None:
@@ -477,10 +386,10 @@ def _info_sheet(wb: Workbook, agreement: Agreement, as_of: date | None = None) -
     ]
     if as_of is not None:
         items.append(("Số liệu tính đến ngày", as_of, "date"))
-    ws = _sheet(wb, SHEET_INFO, columns, [])
+    ws = write_sheet(wb, SHEET_INFO, columns, [])
     for row, (key, value, kind) in enumerate(items, start=2):
-        _put(ws, row, 1, key)
-        _put(ws, row, 2, value, kind)
+        put_cell(ws, row, 1, key)
+        put_cell(ws, row, 2, value, kind)
     ws.auto_filter.ref = None
 
 
@@ -489,11 +398,11 @@ def template_workbook(agreement: Agreement | None = None) -> bytes:
     lists), the units sheet (the units the agreement may use) and instructions."""
     sides, funding = _labels(Side), _labels(FundingSource)
     wb = Workbook()
-    ws = _sheet(wb, SHEET_COMMITMENTS, COMMITMENT_COLUMNS, [], first=True)
+    ws = write_sheet(wb, SHEET_COMMITMENTS, COMMITMENT_COLUMNS, [], first=True)
     units = []
     if agreement is not None:
         units = [u for u in units_for_agreement(agreement) if u.is_valid_on()]
-    _sheet(wb, SHEET_UNITS, UNIT_COLUMNS, _unit_rows(sorted(units, key=lambda u: u.code)))
+    write_sheet(wb, SHEET_UNITS, UNIT_COLUMNS, _unit_rows(sorted(units, key=lambda u: u.code)))
     help_ws = wb.create_sheet(SHEET_HELP)
     help_ws.column_dimensions["A"].width = 100
     help_ws.column_dimensions["C"].width = 30
@@ -513,7 +422,7 @@ def template_workbook(agreement: Agreement | None = None) -> bytes:
         "Công thức trong ô không được tính: nội dung ô được lấy nguyên văn.",
     ]
     for row, line in enumerate(lines, start=1):
-        _put(help_ws, row, 1, line)
+        put_cell(help_ws, row, 1, line)
     help_ws.cell(row=1, column=1).font = Font(bold=True)
     for col, (title, values) in enumerate(
         [
@@ -525,7 +434,7 @@ def template_workbook(agreement: Agreement | None = None) -> bytes:
     ):
         help_ws.cell(row=1, column=col, value=title).font = Font(bold=True)
         for row, value in enumerate(values, start=2):
-            _put(help_ws, row, col, value)
+            put_cell(help_ws, row, col, value)
     letters = {c.key: get_column_letter(i) for i, c in enumerate(COMMITMENT_COLUMNS, start=1)}
     for key, source in (
         ("committed_by", f"$C$2:$C${1 + len(sides)}"),
@@ -540,4 +449,4 @@ def template_workbook(agreement: Agreement | None = None) -> bytes:
         ws.column_dimensions[letters[key]].number_format = fmt
     if agreement is not None:  # so the filled template knows which agreement it is for
         _info_sheet(wb, agreement)
-    return _bytes(wb)
+    return workbook_bytes(wb)

@@ -17,7 +17,7 @@ from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.forms import int_arg
 from tracker.org.models import Province, Unit
-from tracker.progress import figures
+from tracker.progress import figures, lists
 from tracker.progress.charts import indicator_chart
 from tracker.progress.health import Health
 from tracker.text import fold
@@ -117,33 +117,30 @@ def commitments(code):
     wanted, error = requested_as_of()
     as_of = rules.as_of_for(item, wanted)
     status = figures.commitment_status([item], as_of)
-    health = request.args.get("health", "")
-    area_id = int_arg("area")
-    unit_id = int_arg("unit")
-    rows = []
-    for area in item.areas:
-        if area_id and area.id != area_id:
-            continue
-        for c in area.commitments:
-            st = status[c.id]
-            if health and (st.health is None or st.health.value != health):
-                continue
-            if unit_id and c.lead_unit.current(as_of).id != unit_id and c.lead_unit_id != unit_id:
-                continue
-            rows.append((c, st))
-    unit = db.session.get(Unit, unit_id) if unit_id else None
-    area = db.session.get(Area, area_id) if area_id else None
-    return _page(
+    rows = [
+        lists.CommitmentRow(c, status[c.id], area, c.lead_unit.current(as_of))
+        for area in item.areas
+        for c in area.commitments
+    ]
+    shown = lists.COMMITMENTS.show(rows)
+    if shown.exporting and not error:
+        return shown.download(f"cam-ket-{item.code}-{as_of.isoformat()}")
+    health = shown.values.get("health", "")
+    area_id, unit_id = shown.values.get("area"), shown.values.get("unit")
+    unit = db.session.get(Unit, int(unit_id)) if unit_id else None
+    area = db.session.get(Area, int(area_id)) if area_id else None
+    page, status_code = _page(
         "progress/commitments.html",
         error,
         agreement=item,
-        rows=rows,
+        shown=shown,
         health=health,
         healths=list(Health),
         area=area,
         unit=unit,
         as_of=as_of,
     )
+    return page, max(status_code, shown.status)
 
 
 @bp.route("/dashboard")

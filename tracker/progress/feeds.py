@@ -11,7 +11,8 @@ from tracker.auth.models import User
 from tracker.clock import utcnow
 from tracker.extensions import db
 from tracker.i18n import _
-from tracker.progress.todo import ItemKind, TodoItem, item_url, todo_for_user
+from tracker.progress import lists
+from tracker.progress.todo import SECTIONS, ItemKind, TodoItem, item_url, todo_for_user
 
 bp = Blueprint("todo", __name__)
 
@@ -27,7 +28,17 @@ MIN_TOKEN_LENGTH = 32
 def index():
     """What the signed-in user has to do: overdue and upcoming items, by section."""
     todo = todo_for_user(current_user)
-    return render_template("progress/todo.html", todo=todo, item_url=item_url)
+    shown = lists.TODO.show(todo.items)
+    if shown.exporting:
+        return shown.download()
+    kinds = {key: kind for key, kind, _label in SECTIONS}
+    sections = [
+        (key, label, [item for item in shown.rows if item.kind == kinds[key]])
+        for key, label, _items in todo.sections(include_empty=True)
+    ]
+    return render_template(
+        "progress/todo.html", todo=todo, shown=shown, sections=sections, item_url=item_url
+    ), shown.status
 
 
 @bp.route("/account/calendar", methods=["GET", "POST"])

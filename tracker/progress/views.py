@@ -27,7 +27,7 @@ from tracker.extensions import db
 from tracker.forms import commit_or_flash, save_with
 from tracker.i18n import _
 from tracker.progress import forms as f
-from tracker.progress import services
+from tracker.progress import lists, queries, services
 from tracker.progress.models import (
     MAX_EXTENSIONS,
     Evidence,
@@ -421,7 +421,12 @@ def review():
         .order_by(Extension.created_at)
     ).all()
     extensions = [e for e in extensions if can_verify(current_user, e.commitment.agreement)]
-    return render_template("progress/review.html", reports=reports, extensions=extensions)
+    shown = lists.REVIEW_REPORTS.show(reports)
+    if shown.exporting:
+        return shown.download()
+    return render_template(
+        "progress/review.html", shown=shown, reports=shown.items, extensions=extensions
+    ), shown.status
 
 
 # -- evidence ---------------------------------------------------------------------------------
@@ -450,6 +455,19 @@ def _evidence(evidence_id) -> Evidence:
     agreement = item.report.commitment.agreement if item.report else item.directive.agreement
     _visible(agreement)
     return item
+
+
+@bp.route("/agreements/<code>/evidence")
+@login_required
+def evidence_list(code):
+    """An agreement's evidence register: filtered, sorted and exported by `lists.EVIDENCE`."""
+    agreement = _agreement(code)
+    shown = lists.EVIDENCE.show(queries.agreement_evidence(agreement))
+    if shown.exporting:
+        return shown.download(f"minh-chung-{agreement.code}")
+    return render_template(
+        "progress/evidence_list.html", agreement=agreement, shown=shown
+    ), shown.status
 
 
 @bp.route("/evidence/<int:evidence_id>")
