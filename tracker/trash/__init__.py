@@ -10,7 +10,7 @@ the recycle bin's screens (tracker/admin) call `restore` and `purge` after check
 - `snapshot`: reading the rows that go with a record, and putting them back.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -21,7 +21,7 @@ from tracker.clock import utcnow
 from tracker.db import Base
 from tracker.errors import InvalidValue, WrongState
 from tracker.extensions import db
-from tracker.i18n import _
+from tracker.i18n import _, fmt_date
 from tracker.labels import kind_label, label_of
 from tracker.trash import snapshot as snap
 from tracker.trash.models import TrashFile, TrashItem
@@ -76,6 +76,9 @@ def _row_name(table, row: dict) -> str | None:
         value = row.get(key) if key else None
         if isinstance(value, str) and value:
             return value if len(value) <= 90 else value[:89] + "…"
+    for key, value in row.items():  # a dated value: by its date
+        if key.endswith("_on") and isinstance(value, date):
+            return fmt_date(value)
     return None
 
 
@@ -135,6 +138,8 @@ def discard(
         files=[TrashFile(sha256=sha) for sha in sorted(snap.stored_files(taken))],
     )
     db.session.add(item)
+    # Its collections may still hold children deleted earlier in this transaction: read afresh.
+    db.session.expire(obj)
     db.session.delete(obj)
     db.session.flush()
     return item
@@ -147,14 +152,14 @@ def _refusal(conflict: snap.Conflict) -> InvalidValue:
             _(
                 "The %(kind)s this record belongs to no longer exists: restore it first (it may "
                 "be in the recycle bin).",
-                kind=kind.lower(),
+                kind=kind,
             )
         )
     if all(c.primary_key for c in conflict.columns):
         return InvalidValue(
             _(
-                "A new %(kind)s has been given the same number since: this record cannot come "
-                "back.",
+                "A %(kind)s created since has been given this record's internal number: it "
+                "cannot come back.",
                 kind=kind.lower(),
             )
         )

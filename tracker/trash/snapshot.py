@@ -237,7 +237,6 @@ def conflicts(snapshot: Snapshot) -> list[Conflict]:
         pk = tuple(table.primary_key.columns)
         if conn.scalar(sa.select(sa.func.count()).select_from(table).where(*_where(table, row))):
             found.append(Conflict("taken", table, pk, _pk(table, row)))
-            continue
         for fk in table.foreign_keys:
             value = row.get(fk.parent.name)
             target = fk.column.table
@@ -258,4 +257,10 @@ def conflicts(snapshot: Snapshot) -> list[Conflict]:
             )
             if taken:
                 found.append(Conflict("taken", table, columns, values))
-    return list(dict.fromkeys(found))
+    # A missing parent first, then a value now taken, then an id a new row reuses (SQLite hands
+    # out the highest id again once its row is deleted): the most telling reason is given.
+    rank = {"missing": 0, "taken": 1}
+    return sorted(
+        dict.fromkeys(found),
+        key=lambda c: (rank[c.reason], all(col.primary_key for col in c.columns)),
+    )
