@@ -120,7 +120,9 @@ def test_deleted_commitment_comes_back_with_its_children_and_history(client, db,
     assert "Phủ sóng xã biên giới" in listing
     assert code in listing
     assert qb["dic"].full_name in listing
-    assert "30" in listing  # days left
+    assert trash.days_left(item) == 30
+    assert trash.days_left(item, now=trash.expires_at(item) - timedelta(hours=1)) == 1
+    assert trash.days_left(item, now=trash.expires_at(item)) == 0
 
     page = text_of(client.get(f"/admin/trash/{item.id}/restore"))
     assert "Khôi phục “Phủ sóng xã biên giới”?" in page
@@ -293,22 +295,46 @@ def only_kinds(db) -> set[str]:
 
 
 def test_delete_with_confirmation_then_restore_in_the_browser(app, db, w, server_url, browser):
+    """With scripts on, the confirmation opens in a dialog; Cancel keeps the record."""
     qb = w["qb"]
     c = qb["spare_commitment"]
     page = browser.new_context(locale="vi-VN").new_page()
     sign_in(page, server_url, qb["dic"].email)
     page.goto(f"{server_url}/commitments/{c.id}")
     page.click("header a.btn-danger[data-confirm-dialog]")
-    page.wait_for_url(re.compile(r".*/delete/commitment/\d+.*"))
-    assert "Lắp 5 trạm BTS" in page.inner_text("main")
-    page.click("main form button.btn-danger")
+    dialog = page.locator("dialog.confirm-dialog[open]")
+    dialog.wait_for()
+    assert "Lắp 5 trạm BTS" in dialog.inner_text()
+    dialog.locator("a[data-cancel]").click()
+    assert page.locator("dialog.confirm-dialog").count() == 0
+    assert page.url == f"{server_url}/commitments/{c.id}"
+
+    page.click("header a.btn-danger[data-confirm-dialog]")
+    page.locator("dialog.confirm-dialog[open] button.btn-danger").click()
     page.wait_for_url(f"{server_url}/agreements/{qb['agreement'].code}")
     assert "Đã chuyển vào thùng rác" in page.inner_text("main")
+    assert "Phủ sóng xã biên giới" not in page.inner_text("main")
     page.click('nav.mainnav a[href="/admin/trash"]')
     assert "Phủ sóng xã biên giới" in page.inner_text("table.trash")
     page.click("table.trash a.btn:has-text('Khôi phục')")
+    assert "Lắp 5 trạm BTS" in page.inner_text("main")
     page.click("main form button.btn-primary")
     page.wait_for_url(f"{server_url}/admin/trash")
     assert "Đã khôi phục “Phủ sóng xã biên giới”." in page.inner_text("main")
     page.goto(f"{server_url}/commitments/{c.id}")
     assert "Lắp 5 trạm BTS" in page.inner_text("main")
+
+
+def test_without_scripts_a_delete_asks_on_its_own_page(app, db, w, server_url, browser):
+    qb = w["qb"]
+    milestone = qb["spare_commitment"].milestones[0]
+    page = browser.new_context(locale="vi-VN", java_script_enabled=False).new_page()
+    sign_in(page, server_url, qb["dic"].email)
+    page.goto(f"{server_url}/commitments/{qb['spare_commitment'].id}")
+    page.click(f"a[data-confirm-dialog][href^='/delete/milestone/{milestone.id}']")
+    page.wait_for_url(re.compile(rf".*/delete/milestone/{milestone.id}\?back=.*"))
+    assert "Xóa mốc tiến độ?" in page.inner_text("main")
+    page.click("main form button.btn-danger")
+    page.wait_for_url(re.compile(rf".*/commitments/{qb['spare_commitment'].id}(#milestones)?$"))
+    assert "Đã chuyển vào thùng rác" in page.inner_text("main")
+    assert only_kinds(db) == {"Milestone"}

@@ -57,8 +57,10 @@ def expires_at(item: TrashItem) -> datetime:
 
 
 def days_left(item: TrashItem, now: datetime | None = None) -> int:
-    """Whole days left to restore it (0 on its last day and after)."""
-    return max((expires_at(item) - (now or utcnow())).days, 0)
+    """Days left to restore it, counting the day under way (30 just after the delete, 1 on its
+    last day, 0 once expired)."""
+    left = expires_at(item) - (now or utcnow())
+    return max(-(-left // timedelta(days=1)), 0)
 
 
 def _kind_text(table) -> str:
