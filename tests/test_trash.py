@@ -286,6 +286,16 @@ def test_restore_is_refused_while_the_parent_is_gone(db, w):
     assert [m.title for m in db.session.get(Commitment, c.id).milestones] == ["Lắp 5 trạm BTS"]
 
 
+def test_an_indicator_value_is_named_by_its_indicator_and_date(client, db, w):
+    indicator = w["qb"]["spare_commitment"].indicators[0]
+    value = indicator.measurements[0]
+    login(client, w["qb"]["dic"])
+    page = text_of(client.get(f"/delete/measurement/{value.id}"))
+    assert "Số xã biên giới có băng rộng: 1 (31/12/2021)" in page
+    client.post(f"/delete/measurement/{value.id}")
+    assert only_item(db).label == "Số xã biên giới có băng rộng: 1 (31/12/2021)"
+
+
 def only_kinds(db) -> set[str]:
     db.session.expire_all()
     return set(db.session.scalars(sa.select(TrashItem.kind)))

@@ -572,15 +572,20 @@ def delete_record(obj, *, agreement: Agreement, user) -> None:
     _to_trash(obj, agreement=agreement, user=user)
 
 
+def deletion_label(obj) -> str | None:
+    """How a record is named on its delete's confirmation and in the recycle bin, where its own
+    name does not say it (an indicator value: its indicator, value and date); None otherwise."""
+    if isinstance(obj, Measurement):
+        return f"{obj.indicator.name}: {fmt_number(obj.value)} ({fmt_date(obj.measured_on)})"
+    return None
+
+
 def _to_trash(obj, *, agreement: Agreement, user) -> None:
     """Delete into the recycle bin, where the agreement's DIC can restore it for 30 days."""
-    label = None
-    if isinstance(obj, Measurement):
-        label = f"{obj.indicator.name}: {fmt_number(obj.value)} ({fmt_date(obj.measured_on)})"
     trash.discard(
         obj,
         user=user,
-        label=label,
+        label=deletion_label(obj),
         province_id=agreement.province_id,
         agreement_id=agreement.id,
         agreement_label=agreement.code,

@@ -762,6 +762,7 @@ def delete_record(kind, obj_id):
         lambda: services.delete_record(obj, agreement=agreement, user=current_user),
         back=back,
         done=done,
+        label=services.deletion_label(obj),
     )
 
 
