@@ -32,6 +32,7 @@ from werkzeug.datastructures import FileStorage
 from tests import factories
 from tests.conftest import text_of
 from tracker import storage
+from tracker.agreements import services as agreement_services
 from tracker.agreements.models import Agreement, Commitment, Document, Measurement
 from tracker.auth.tokens import ApiToken, hash_token, new_token
 from tracker.clock import local_today
@@ -46,6 +47,7 @@ from tracker.progress.models import (
     ReportStatus,
 )
 from tracker.reports.models import GeneratedReport, ReviewKind
+from tracker.trash import TrashItem
 
 LOGIN = "login"  # anonymous: 302 to /login
 
@@ -78,7 +80,7 @@ MATRIX = {
     "GET /agreements/{code}": row(LOGIN, 200, 200, 200, 200, 200, 200),
     "FORM /agreements/{code}/edit": row(LOGIN, 200, 200, 403, 403, 403, 403),
     "FORM /agreements/{code}/status": row(LOGIN, 200, 200, 403, 403, 403, 403),
-    "POST /agreements/{spare_code}/delete": row(LOGIN, 302, 302, 403, 403, 403, 403),
+    "FORM /agreements/{spare_code}/delete": row(LOGIN, 200, 200, 403, 403, 403, 403),
     "FORM /agreements/{code}/areas/new": row(LOGIN, 200, 200, 403, 403, 403, 403),
     "FORM /areas/{area}/edit": row(LOGIN, 200, 200, 403, 403, 403, 403),
     "FORM /agreements/{code}/commitments/new": row(LOGIN, 200, 200, 403, 403, 403, 403),
@@ -94,13 +96,17 @@ MATRIX = {
     "FORM /agreements/{code}/documents/new": row(LOGIN, 200, 200, 403, 403, 403, 403),
     "GET /documents/{document}": row(LOGIN, 200, 200, 200, 200, 200, 200),
     # deleting records under the agreement (leaders record directives but do not delete them)
-    "POST /delete/area/{spare_area}": row(LOGIN, 302, 302, 403, 403, 403, 403),
-    "POST /delete/commitment/{spare_commitment}": row(LOGIN, 302, 302, 403, 403, 403, 403),
-    "POST /delete/milestone/{milestone}": row(LOGIN, 302, 302, 403, 403, 403, 403),
-    "POST /delete/indicator/{indicator}": row(LOGIN, 302, 302, 403, 403, 403, 403),
-    "POST /delete/measurement/{measurement}": row(LOGIN, 302, 302, 403, 403, 403, 403),
-    "POST /delete/directive/{directive}": row(LOGIN, 302, 302, 403, 403, 403, 403),
-    "POST /delete/document/{document}": row(LOGIN, 302, 302, 403, 403, 403, 403),
+    "FORM /delete/area/{spare_area}": row(LOGIN, 200, 200, 403, 403, 403, 403),
+    "FORM /delete/commitment/{spare_commitment}": row(LOGIN, 200, 200, 403, 403, 403, 403),
+    "FORM /delete/milestone/{milestone}": row(LOGIN, 200, 200, 403, 403, 403, 403),
+    "FORM /delete/indicator/{indicator}": row(LOGIN, 200, 200, 403, 403, 403, 403),
+    "FORM /delete/measurement/{measurement}": row(LOGIN, 200, 200, 403, 403, 403, 403),
+    "FORM /delete/directive/{directive}": row(LOGIN, 200, 200, 403, 403, 403, 403),
+    "FORM /delete/document/{document}": row(LOGIN, 200, 200, 403, 403, 403, 403),
+    # the recycle bin: the DIC restores its province's records, only administrators purge
+    "GET /admin/trash": row(LOGIN, 200, 200, 403, 403, 403, 403),
+    "FORM /admin/trash/{trash_item}/restore": row(LOGIN, 200, 200, 404, 404, 404, 404),
+    "FORM /admin/trash/{trash_item}/purge": row(LOGIN, 200, 403, 404, 404, 404, 404),
     # history, dashboards, to-do list, calendar
     "GET /agreements/{code}/history": row(LOGIN, 200, 200, 200, 200, 200, 200),
     "GET /agreements/{code}/dashboard": row(LOGIN, 200, 200, 200, 200, 200, 200),
@@ -126,7 +132,7 @@ MATRIX = {
     "POST /reports/{report}/evidence": row(LOGIN, 302, 302, 302, 403, 403, 403),
     "GET /evidence/{evidence}": row(LOGIN, 200, 200, 200, 200, 200, 200),
     "GET /evidence/{evidence}/thumbnail": row(LOGIN, 200, 200, 200, 200, 200, 200),
-    "POST /evidence/{evidence}/delete": row(LOGIN, 302, 302, 302, 403, 403, 403),
+    "FORM /evidence/{evidence}/delete": row(LOGIN, 200, 200, 200, 403, 403, 403),
     "FORM /evidence/{evidence}/supersede": row(LOGIN, 200, 200, 200, 403, 403, 403),
     "FORM /milestones/{milestone}/extension": row(LOGIN, 200, 200, 200, 403, 403, 403),
     "FORM /commitments/{commitment}/reports/{period}/extension": row(
@@ -206,6 +212,7 @@ METHODS = {
 #: Placeholders that name an object of an agreement (and so belong to one province).
 AGREEMENT_OBJECTS = {
     "code",
+    "trash_item",
     "spare_code",
     "spare_commitment",
     "area",
@@ -253,6 +260,7 @@ def ids(w, key: str = "qb") -> dict:
         "code": p["agreement"].code,
         "spare_code": p["spare_agreement"].code,
         "spare_commitment": p["spare_commitment"].id,
+        "trash_item": p["trash_item"].id,
         "area": p["area"].id,
         "spare_area": p["spare_area"].id,
         "commitment": p["commitment"].id,
@@ -463,14 +471,14 @@ PAYLOADS = {
         "issued_on": "2020-02-01",
         "file": (BytesIO(PDF), "quyet-dinh.pdf"),
     },
-    "POST /agreements/{spare_code}/delete": lambda w: {},
-    "POST /delete/area/{spare_area}": lambda w: {},
-    "POST /delete/commitment/{spare_commitment}": lambda w: {},
-    "POST /delete/milestone/{milestone}": lambda w: {},
-    "POST /delete/indicator/{indicator}": lambda w: {},
-    "POST /delete/measurement/{measurement}": lambda w: {},
-    "POST /delete/directive/{directive}": lambda w: {},
-    "POST /delete/document/{document}": lambda w: {},
+    "FORM /agreements/{spare_code}/delete": lambda w: {},
+    "FORM /delete/area/{spare_area}": lambda w: {},
+    "FORM /delete/commitment/{spare_commitment}": lambda w: {},
+    "FORM /delete/milestone/{milestone}": lambda w: {},
+    "FORM /delete/indicator/{indicator}": lambda w: {},
+    "FORM /delete/measurement/{measurement}": lambda w: {},
+    "FORM /delete/directive/{directive}": lambda w: {},
+    "FORM /delete/document/{document}": lambda w: {},
     "FORM /account/calendar": lambda w: {"action": "renew"},
     "POST /account/tokens/{token}/revoke": lambda w: {},
     "FORM /agreements/{code}/reports": lambda w: {
@@ -504,7 +512,7 @@ PAYLOADS = {
         "kind": "minutes",
         "file": (BytesIO(PDF), "bien-ban.pdf"),
     },
-    "POST /evidence/{evidence}/delete": lambda w: {},
+    "FORM /evidence/{evidence}/delete": lambda w: {},
     "FORM /evidence/{evidence}/supersede": lambda w: {
         "title": "Ảnh nghiệm thu (bản mới)",
         "kind": "photo",
@@ -518,6 +526,8 @@ PAYLOADS = {
         "requested_on": (local_today() + timedelta(days=120)).isoformat(),
         "reason": "Chờ số liệu thống kê",
     },
+    "FORM /admin/trash/{trash_item}/restore": lambda w: {},
+    "FORM /admin/trash/{trash_item}/purge": lambda w: {},
     "POST /extensions/{extension}/decide": lambda w: {"decision": "approve", "note": ""},
     "POST /directives/{directive}/evidence": lambda w: {
         "ev-title": "Báo cáo hoàn thành",
@@ -612,6 +622,11 @@ def w(db):
         )
         db.session.add_all([p["measurement"], p["document"]])
         _reporting(db, p)
+        deleted = factories.directive(p["agreement"], p["dic_unit"], text="Chỉ đạo đã xóa")
+        agreement_services.delete_record(deleted, agreement=p["agreement"], user=p["dic"])
+        p["trash_item"] = db.session.scalar(
+            sa.select(TrashItem).where(TrashItem.entity_id == deleted.id)
+        )
     world["qb"]["agreement"].title = QB_TITLE
     world["qb"]["commitment"].title = QB_COMMITMENT
     db.session.commit()

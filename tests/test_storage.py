@@ -13,7 +13,7 @@ from werkzeug.datastructures import FileStorage
 
 from tests import factories
 from tests.conftest import text_of
-from tracker import storage
+from tracker import storage, trash
 from tracker.agreements.models import Document
 from tracker.progress import services
 from tracker.progress.models import Evidence
@@ -39,6 +39,7 @@ def test_every_stored_file_column_is_in_the_registry(app):
         ("evidence", "thumbnail_sha256"),
         ("agreement_documents", "sha256"),
         ("generated_reports", "sha256"),
+        ("trash_files", "sha256"),  # the files of records in the recycle bin
     }
 
 
@@ -99,6 +100,11 @@ def test_deleting_evidence_keeps_the_file_a_document_shares(app, db):
     assert db.session.get(Evidence, evidence.id) is None
 
     db.session.delete(db.session.scalar(sa.select(Document)))
+    db.session.commit()
+    assert storage.in_use(stored.sha256), "the deleted evidence in the recycle bin holds it"
+    storage.remove_unused(stored.sha256)
+    assert storage.path_for(stored.sha256).exists()
+    trash.purge(db.session.scalar(sa.select(trash.TrashItem)))
     db.session.commit()
     assert not storage.in_use(stored.sha256)
     storage.remove_unused(stored.sha256)

@@ -57,6 +57,7 @@ def register_extensions(app: Flask) -> None:
     from tracker.notifications import models as _notifications  # noqa: F401
     from tracker.progress import models as _progress  # noqa: F401
     from tracker.reports import models as _reports  # noqa: F401
+    from tracker.trash import models as _trash  # noqa: F401
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
@@ -95,6 +96,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Import the feature blueprints here, never at module level, to avoid import cycles."""
+    from tracker.admin.trash import bp as trash_bp
     from tracker.admin.views import bp as admin_bp
     from tracker.agreements.views import bp as agreements_bp
     from tracker.auth.views import bp as auth_bp
@@ -108,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(agreements_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(trash_bp)
     app.register_blueprint(progress_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(todo_bp)

@@ -40,3 +40,8 @@ comment_posted = _signals.signal("comment-posted")
 #: Sender: the ReportingPeriod; ``commitments`` lists the commitments still without a submitted
 #: report. Receivers return the number of people notified.
 submission_reminder = _signals.signal("submission-reminder")
+
+#: Records came back from the recycle bin (re-inserted as they were, so no ORM hook saw them;
+#: e.g. a search index adds them again). Sender: the TrashItem; ``rows`` lists the restored rows
+#: as (table name, id).
+records_restored = _signals.signal("records-restored")

@@ -29,6 +29,7 @@ from tests.ops import (
     sha256_file,
 )
 from tracker import storage
+from tracker.agreements import services as agreement_services
 from tracker.agreements.models import Agreement, Document, Indicator, Measurement
 from tracker.demo.loader import load_demo
 from tracker.extensions import db
@@ -38,6 +39,7 @@ from tracker.progress.models import Evidence, EvidenceKind, ProgressReport, Repo
 from tracker.reports import services
 from tracker.reports.pdf.five_year import ReviewOptions
 from tracker.storage import referenced_hashes
+from tracker.trash import TrashFile
 
 
 def cli(app, *args):
@@ -87,6 +89,19 @@ def populate(app):
                 content_type=stored.content_type,
             )
         )
+        # A document in the recycle bin: its row and its file belong in the backup too.
+        stored = storage.store(Upload("Dự thảo cũ.pdf", pdf_bytes("ops-trash")))
+        binned = Document(
+            agreement=agreement,
+            title="Dự thảo cũ",
+            file_name=stored.file_name,
+            sha256=stored.sha256,
+            size=stored.size,
+            content_type=stored.content_type,
+        )
+        db.session.add(binned)
+        db.session.flush()
+        agreement_services.delete_record(binned, agreement=agreement, user=None)
         options = ReviewOptions(issued_on=agreement.period_end)
         services.generate_review(
             agreement,
@@ -197,8 +212,10 @@ def test_round_trip_gives_the_same_state(source, target, tmp_path):
     assert result.exit_code == 0, result.output
     assert "Backup written to" in result.output
     before = state(source)
-    assert len(before["files"]) >= 9  # demo evidence, 2 uploads + thumbnail, document, review
+    assert len(before["files"]) >= 10  # demo evidence, 2 uploads + thumbnail, documents, review
     assert before["counts"]["agreements"] == 4
+    assert before["counts"]["trash_items"] == before["counts"]["trash_files"] == 1
+    assert referenced_hashes_in_bin(source) <= set(before["files"])
 
     with tarfile.open(archive) as tar:
         names = tar.getnames()
@@ -414,3 +431,12 @@ def test_backup_while_another_thread_writes(source, target, tmp_path):
                 .order_by(Measurement.measured_on)
             ).all()
             assert days == written[: len(days)]
+
+
+def referenced_hashes_in_bin(app) -> set[str]:
+    """The files of the records in the recycle bin (one, from `populate`)."""
+    with app.app_context():
+        hashes = set(db.session.scalars(sa.select(TrashFile.sha256)))
+        db.session.remove()
+    assert len(hashes) == 1
+    return hashes

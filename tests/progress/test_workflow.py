@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from tests import factories
 from tests.agreements.test_views import _count_queries, _grow
 from tests.conftest import text_of
-from tracker import storage
+from tracker import storage, trash
 from tracker.agreements.models import (
     Commitment,
     Completion,
@@ -582,6 +582,12 @@ def test_deleting_evidence_keeps_a_file_another_record_shares(app, client, auth,
     assert all(p.exists() for p in paths)
     client.post(f"/evidence/{second.id}/delete")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Evidence)) == 0
+    assert all(p.exists() for p in paths), "the recycle bin keeps the files of deleted evidence"
+    shas = set()
+    for item in db.session.scalars(sa.select(trash.TrashItem)).all():
+        shas |= trash.purge(item)
+    db.session.commit()
+    storage.remove_unused(*shas)
     assert not any(p.exists() for p in paths)
 
 

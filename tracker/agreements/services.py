@@ -5,7 +5,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from tracker import events
+from tracker import events, trash
 from tracker.agreements import signals
 from tracker.agreements.models import (
     MAX_REPORTING_DAYS,
@@ -35,7 +35,7 @@ from tracker.clock import local_date, local_today
 from tracker.db import REASON
 from tracker.errors import InvalidValue, NotAllowed, NotFound, WrongState, check_version
 from tracker.extensions import db
-from tracker.i18n import _, fmt_date
+from tracker.i18n import _, fmt_date, fmt_number
 from tracker.org.models import Province, Side, Unit, UnitKind
 
 # `user=None` is the system: the command line and the demo loader act for nobody in particular
@@ -637,8 +637,27 @@ def delete_record(obj, *, agreement: Agreement, user) -> None:
         raise WrongState(_("Progress reports refer to this indicator: it is kept."))
     if isinstance(obj, Directive) and _count(_evidence.c.directive_id, obj.id):
         raise WrongState(_("Evidence refers to this directive: it is kept."))
-    db.session.delete(obj)
-    db.session.flush()
+    _to_trash(obj, agreement=agreement, user=user)
+
+
+def deletion_label(obj) -> str | None:
+    """How a record is named on its delete's confirmation and in the recycle bin, where its own
+    name does not say it (an indicator value: its indicator, value and date); None otherwise."""
+    if isinstance(obj, Measurement):
+        return f"{obj.indicator.name}: {fmt_number(obj.value)} ({fmt_date(obj.measured_on)})"
+    return None
+
+
+def _to_trash(obj, *, agreement: Agreement, user) -> None:
+    """Delete into the recycle bin, where the agreement's DIC can restore it for 30 days."""
+    trash.discard(
+        obj,
+        user=user,
+        label=deletion_label(obj),
+        province_id=agreement.province_id,
+        agreement_id=agreement.id,
+        agreement_label=agreement.code,
+    )
 
 
 def delete_agreement(agreement: Agreement, *, user) -> None:
@@ -650,8 +669,7 @@ def delete_agreement(agreement: Agreement, *, user) -> None:
         raise InvalidValue(
             _("This agreement has progress reports, which are kept: it cannot be deleted.")
         )
-    db.session.delete(agreement)
-    db.session.flush()
+    _to_trash(agreement, agreement=agreement, user=user)
 
 
 #: The reporting tables, named here so this module does not import the progress package (which

@@ -43,10 +43,11 @@ from tracker.agreements.permissions import (
 )
 from tracker.clock import local_today
 from tracker.extensions import db
-from tracker.forms import commit_or_flash, int_arg, options, page_arg, save_with
+from tracker.forms import int_arg, options, page_arg, save_with
 from tracker.i18n import _
 from tracker.org.models import Side, Unit
 from tracker.security import local_path
+from tracker.trash.pages import confirm_delete
 
 bp = Blueprint("agreements", __name__)
 
@@ -351,18 +352,18 @@ def status(code):
     )
 
 
-@bp.route("/agreements/<code>/delete", methods=["POST"])
+@bp.route("/agreements/<code>/delete", methods=["GET", "POST"])
 @login_required
 def delete(code):
-    """Delete a draft agreement."""
+    """Delete a draft agreement, after a confirmation page, into the recycle bin."""
     agreement = _visible(db.session.scalar(sa.select(Agreement).where(Agreement.code == code)))
-    form = f.DeleteForm()
-    if form.validate_on_submit() and commit_or_flash(
-        lambda: services.delete_agreement(agreement, user=current_user)
-    ):
-        flash(_("The agreement has been deleted."), "success")
-        return redirect(url_for(".index"))
-    return redirect(url_for(".detail", code=code))
+    return confirm_delete(
+        agreement,
+        lambda: services.delete_agreement(agreement, user=current_user),
+        back=url_for(".detail", code=code),
+        done=url_for(".index"),
+        label=f"{agreement.code} — {agreement.title}",
+    )
 
 
 # -- areas -------------------------------------------------------------------------------------
@@ -744,20 +745,26 @@ _DELETABLE = {
 }
 
 
-@bp.route("/delete/<kind>/<int:obj_id>", methods=["POST"])
+@bp.route("/delete/<kind>/<int:obj_id>", methods=["GET", "POST"])
 @login_required
 def delete_record(kind, obj_id):
-    """Delete a record under an agreement (confirmed in the page, CSRF-protected)."""
+    """Delete a record under an agreement, after a confirmation page, into the recycle bin."""
     model = _DELETABLE.get(kind)
     if model is None:
         abort(404)
     obj, agreement = _get(model, obj_id)
-    back = local_path(request.form.get("back")) or url_for(".detail", code=agreement.code)
-    if f.DeleteForm().validate_on_submit() and commit_or_flash(
-        lambda: services.delete_record(obj, agreement=agreement, user=current_user)
-    ):
-        flash(_("Deleted."), "success")
-    return redirect(back)
+    back = local_path(request.values.get("back")) or url_for(".detail", code=agreement.code)
+    done = back
+    if isinstance(obj, Commitment):
+        back = url_for(".commitment", commitment_id=obj.id)
+        done = url_for(".detail", code=agreement.code)
+    return confirm_delete(
+        obj,
+        lambda: services.delete_record(obj, agreement=agreement, user=current_user),
+        back=back,
+        done=done,
+        label=services.deletion_label(obj),
+    )
 
 
 # -- history ------------------------------------------------------------------------------------

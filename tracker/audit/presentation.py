@@ -193,7 +193,12 @@ def labels(entries=()) -> dict:
     kinds = {model.__name__: str(kind_label(model)) for model in _audited_models()}
     return {
         "entity_labels": dict(sorted(kinds.items(), key=lambda kv: fold(kv[1]))),
-        "action_labels": {"create": _("created"), "update": _("changed"), "delete": _("deleted")},
+        "action_labels": {
+            "create": _("created"),
+            "update": _("changed"),
+            "delete": _("deleted"),
+            "restore": _("restored from the recycle bin"),
+        },
         "changes": present(entries),
         "record_names": record_names(entries),
     }

@@ -99,6 +99,8 @@ def gc_command(dry_run, min_age):
     )
     root = storage.root()
     verb = "would remove" if dry_run else "removed"
+    for label in found.purged:
+        click.echo(f"{'would purge' if dry_run else 'purged'} from the recycle bin: {label}")
     for path in found.orphans:
         click.echo(f"{verb} unreferenced {path.relative_to(root)}")
     for path in found.temporary:

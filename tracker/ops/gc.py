@@ -3,15 +3,20 @@ were cut off (a crash, a killed worker).
 
 A file is written under its SHA-256 a moment before the row that references it is committed, so
 an unreferenced file younger than `min_age` may belong to an upload in progress and is kept. The
-references are read again just before anything is deleted."""
+references are read again just before anything is deleted.
+
+Records deleted more than 30 days ago leave the recycle bin first (tracker.trash): their files
+then count as unreferenced like any other. While a record is in the bin its files are
+referenced (table `trash_files`) and kept."""
 
 import os
 import re
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
-from tracker import storage
+from tracker import storage, trash
 from tracker.extensions import db
 from tracker.ops.backup import reading
 
@@ -35,6 +40,8 @@ class Garbage:
     missing: list[str] = field(default_factory=list)
     bytes: int = 0
     removed: bool = False
+    #: Records purged from the recycle bin (or that would be, in a dry run).
+    purged: list[str] = field(default_factory=list)
 
     @property
     def paths(self) -> list[Path]:
@@ -46,16 +53,32 @@ def _referenced() -> set[str]:
         return storage.referenced_hashes(conn)
 
 
+def _purge_bin(dry_run: bool, now: float) -> list[str]:
+    """Purge the records deleted more than 30 days ago from the recycle bin (committed)."""
+    moment = datetime.fromtimestamp(now, UTC)
+    if dry_run:
+        expired = db.session.scalars(
+            trash.items(None).where(trash.TrashItem.deleted_at <= moment - trash.RETENTION)
+        ).all()
+        labels = [f"{item.kind} {item.label}" for item in expired]
+        db.session.rollback()
+        return labels
+    labels = [f"{item.kind} {item.label}" for item in trash.purge_expired(moment)]
+    db.session.commit()
+    return labels
+
+
 def collect_garbage(
     *, dry_run: bool = False, min_age: float = DEFAULT_MIN_AGE, now=None
 ) -> Garbage:
     """Find (and unless `dry_run`, delete) unreferenced stored files older than `min_age`
     seconds and temporary files older than an hour. Referenced files are never touched."""
-    folder = storage.root()
     found = Garbage()
+    now = time.time() if now is None else now
+    found.purged = _purge_bin(dry_run, now)
+    folder = storage.root()
     if not folder.is_dir():
         return found
-    now = time.time() if now is None else now
     referenced = _referenced()
     sizes: dict[Path, int] = {}
     for entry in os.scandir(folder):

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from tracker import events
+from tracker import events, trash
 from tracker.agreements.models import (
     Agreement,
     Commitment,
@@ -542,9 +542,8 @@ def supersede_evidence(
 
 
 def delete_evidence(evidence: Evidence, *, user) -> None:
-    """Remove a file from a report being written; verified evidence is never deleted. The
-    caller removes the stored files no other row references after the commit
-    (`storage.remove_unused`)."""
+    """Remove a file from a report being written, into the recycle bin (its file stays while
+    it is there); verified evidence is never deleted."""
     report = evidence.report
     if report is not None:
         _require_reporter(user, report.commitment)
@@ -558,8 +557,14 @@ def delete_evidence(evidence: Evidence, *, user) -> None:
         _require(can_complete_directive(user, evidence.directive))
         if evidence.directive.done_on is not None:
             raise WrongState(_("Evidence of a completed directive cannot be deleted."))
-    db.session.delete(evidence)
-    db.session.flush()
+    agreement = report.commitment.agreement if report is not None else evidence.directive.agreement
+    trash.discard(
+        evidence,
+        user=user,
+        province_id=agreement.province_id,
+        agreement_id=agreement.id,
+        agreement_label=agreement.code,
+    )
 
 
 # -- directives -------------------------------------------------------------------------------

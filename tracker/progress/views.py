@@ -41,6 +41,7 @@ from tracker.progress.models import (
 )
 from tracker.progress.permissions import can_report, can_request_extension, can_verify
 from tracker.progress.services import can_complete_directive
+from tracker.trash.pages import confirm_delete
 
 bp = Blueprint("progress", __name__)
 
@@ -488,23 +489,23 @@ def evidence_thumbnail(evidence_id):
     return send_file(storage.path_for(item.thumbnail_sha256), mimetype="image/png", max_age=0)
 
 
-@bp.route("/evidence/<int:evidence_id>/delete", methods=["POST"])
+@bp.route("/evidence/<int:evidence_id>/delete", methods=["GET", "POST"])
 @login_required
 def delete_evidence(evidence_id):
-    """Remove a file from a report being written (verified evidence is kept)."""
+    """Remove a file from a report being written, after a confirmation page, into the recycle
+    bin (verified evidence is kept)."""
     item = _evidence(evidence_id)
     back = (
         url_for(".report", report_id=item.report_id)
         if item.report_id
-        else url_for("agreements.detail", code=item.directive.agreement.code) + "#directives"
+        else url_for(".directive", directive_id=item.directive_id)
     )
-    shas = [s for s in (item.sha256, item.thumbnail_sha256) if s]
-    if f.EmptyForm().validate_on_submit() and commit_or_flash(
-        lambda: services.delete_evidence(item, user=current_user)
-    ):
-        storage.remove_unused(*shas)
-        flash(_("Deleted."), "success")
-    return redirect(back)
+    return confirm_delete(
+        item,
+        lambda: services.delete_evidence(item, user=current_user),
+        back=back,
+        done=back,
+    )
 
 
 @bp.route("/evidence/<int:evidence_id>/supersede", methods=["GET", "POST"])

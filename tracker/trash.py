@@ -1,1 +1,0 @@
-"""The recycle bin: deleted records kept for 30 days, restorable with their children and files."""
