@@ -12,6 +12,7 @@ from tracker.discussion import services
 from tracker.discussion.mentions import token
 from tracker.discussion.models import Comment
 from tracker.extensions import db as _db
+from tracker.progress import services as progress
 from tracker.progress.models import ReportStatus
 
 PAGES = {
@@ -94,9 +95,7 @@ def test_a_user_of_another_province_gets_404_and_cannot_post(client, auth, db, r
     assert len(comments(db)) == 1 and comments(db)[0].body == "Nội dung nội bộ của Quảng Bình"
 
 
-def test_the_author_edits_and_the_thread_says_edited_with_the_earlier_text(
-    client, auth, db, rw
-):
+def test_the_author_edits_and_the_thread_says_edited_with_the_earlier_text(client, auth, db, rw):
     qb = rw["qb"]
     comment = services.post_comment(qb["commitment"], qb["vnpt"], "Đã lắp 2 trạm BTS")
     db.session.commit()
@@ -266,3 +265,28 @@ def test_a_too_long_field_comment_refuses_the_return_with_its_field_named(
 
 def text_of_html(html: str) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_a_note_on_a_milestone_already_met_is_shown_with_the_reason(
+    client, auth, db, rw, submitted
+):
+    """The report form lists only the milestones not met yet; a note on a met one is shown in
+    the box with the return's reason, so the reporter never misses it."""
+    qb = rw["qb"]
+    milestone = qb["milestone"]
+    milestone.done_on = milestone.due_on
+    progress.return_report(
+        submitted,
+        user=qb["dic"],
+        reason="Bổ sung minh chứng",
+        field_notes={("milestone", milestone.id): "Ngày hoàn thành chưa có biên bản"},
+    )
+    db.session.commit()
+    auth.login(qb["vnpt"].email)
+    html = client.get(f"/commitments/{qb['commitment'].id}/reports/{qb['current'].id}").get_data(
+        as_text=True
+    )
+    alert = re.search(r'<div class="alert alert-warning" role="alert">.*?</div>', html, re.S)
+    text = text_of_html(alert.group(0))
+    assert "Lý do Sở nêu: Bổ sung minh chứng" in text
+    assert f"{milestone.title}. Nhận xét của Sở: Ngày hoàn thành chưa có biên bản" in text
