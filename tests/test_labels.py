@@ -24,6 +24,7 @@ from tracker.audit.recording import recorded
 from tracker.auth import models as auth_models
 from tracker.auth import tokens
 from tracker.db import Base
+from tracker.discussion import models as discussion_models  # noqa: F401  (Comment is audited)
 from tracker.labels import kind_label, label_of
 from tracker.org import models as org_models
 from tracker.progress import models as progress_models

@@ -36,6 +36,7 @@ from tracker.agreements import services as agreement_services
 from tracker.agreements.models import Agreement, Commitment, Document, Measurement
 from tracker.auth.tokens import ApiToken, hash_token, new_token
 from tracker.clock import local_today
+from tracker.discussion.models import Comment
 from tracker.progress import services
 from tracker.progress.models import (
     Evidence,
@@ -143,6 +144,13 @@ MATRIX = {
     "GET /directives/{directive}": row(LOGIN, 200, 200, 200, 200, 200, 200),
     "POST /directives/{directive}/evidence": row(LOGIN, 302, 302, 403, 403, 403, 403),
     "POST /directives/{directive}/complete": row(LOGIN, 302, 302, 403, 403, 403, 403),
+    # discussion: a record's thread is read and written by whoever reads the record; only the
+    # author edits a comment (the {comment} is vnpt_qb's)
+    "FORM /discussion/report/{report}": row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "FORM /discussion/commitment/{commitment}": row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "FORM /discussion/directive/{directive}": row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "GET /discussion/commitment/{commitment}/mentions": row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "FORM /comments/{comment}/edit": row(LOGIN, 403, 403, 200, 403, 403, 403),
     # exchange: exports, imports, personal API tokens
     "GET /agreements/{code}/export.json": row(LOGIN, 200, 200, 200, 200, 200, 200),
     "GET /agreements/{code}/export.xlsx": row(LOGIN, 200, 200, 200, 200, 200, 200),
@@ -231,6 +239,7 @@ AGREEMENT_OBJECTS = {
     "extension",
     "generated",
     "token",
+    "comment",
 }
 
 #: Distinctive titles of the qb agreement and commitment, which must never leak to vl users.
@@ -277,6 +286,7 @@ def ids(w, key: str = "qb") -> dict:
         "extension": p["extension"].id,
         "generated": p["generated"].id,
         "token": p["token"].id,
+        "comment": p["comment"].id,
         "province": p["province"].id,
         "unit": p["branch"].id,
         "user": p["vnpt"].id,
@@ -487,6 +497,13 @@ PAYLOADS = {
         "date_from": "2024-01-01",
         "date_to": "2024-12-31",
         "issued_on": "2025-01-05",
+    },
+    "FORM /discussion/report/{report}": lambda w: {"body": "Đề nghị bổ sung số liệu"},
+    "FORM /discussion/commitment/{commitment}": lambda w: {"body": "Đề nghị cập nhật tiến độ"},
+    "FORM /discussion/directive/{directive}": lambda w: {"body": "Đã giao phòng chuyên môn"},
+    "FORM /comments/{comment}/edit": lambda w: {
+        "body": "Đã lắp đặt 3/5 trạm (đã sửa)",
+        "version": w["qb"]["comment"].version,
     },
     "POST /agreements/{code}/periods/generate": lambda w: {},
     "POST /periods/{old_period}/reopen": lambda w: {
@@ -709,8 +726,12 @@ def _reporting(db, p):
     p["token"] = ApiToken(
         user_id=p["vnpt"].id, name="Hệ thống VNPT", token_hash=hash_token(secret), hint=secret[:8]
     )
+    p["comment"] = Comment(
+        commitment=p["commitment"], author_id=p["vnpt"].id, body="Đã lắp đặt 2/5 trạm"
+    )
     db.session.add_all(
         [p["report"], p["submitted"], p["evidence"], p["extension"], p["generated"], p["token"]]
+        + [p["comment"]]
     )
     db.session.flush()
 

@@ -53,6 +53,7 @@ def register_extensions(app: Flask) -> None:
     from tracker.agreements import models as _agreements  # noqa: F401
     from tracker.auth import tokens as _tokens  # noqa: F401
     from tracker.auth.models import User, UserSession
+    from tracker.discussion import models as _discussion  # noqa: F401
     from tracker.extensions import babel, csrf, db, login_manager, migrate
     from tracker.notifications import models as _notifications  # noqa: F401
     from tracker.progress import models as _progress  # noqa: F401
@@ -101,6 +102,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.agreements.views import bp as agreements_bp
     from tracker.auth.views import bp as auth_bp
     from tracker.cli import register_commands
+    from tracker.discussion import pages as discussion_pages
     from tracker.progress import pages  # noqa: F401  (adds its figures to the agreement pages)
     from tracker.progress.dashboard import bp as dashboard_bp
     from tracker.progress.feeds import bp as todo_bp
@@ -115,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(todo_bp)
     app.register_blueprint(reports_bp)
+    discussion_pages.init_app(app)
     from tracker.interop.api.tokens import bp as tokens_bp
     from tracker.interop.api.views import bp as api_bp
     from tracker.interop.views import bp as interop_bp

@@ -12,7 +12,8 @@ _signals = Namespace()
 agreement_page = _signals.signal("agreement-page")
 
 #: Sent by the commitment page with the commitment as sender and ``user`` (the reader); each
-#: receiver returns a dict of template variables.
+#: receiver returns a dict of template variables. A ``history_entities`` key (pairs of class
+#: name and ids, as `tracker.audit.history` takes them) adds records to the page's history.
 commitment_page = _signals.signal("commitment-page")
 
 

@@ -506,6 +506,8 @@ def commitment(commitment_id):
                 ("Milestone", [m.id for m in item.milestones]),
                 ("Indicator", [i.id for i in item.indicators]),
                 ("Measurement", [m.id for i in item.indicators for m in i.measurements]),
+                # Records of the packages above (a commitment's comments) that its page lists.
+                *extra.pop("history_entities", []),
             ]
         ).limit(30)
     ).all()

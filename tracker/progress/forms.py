@@ -124,6 +124,37 @@ class ReturnForm(BaseForm):
     version = VersionField()
 
 
+def return_form_for(commitment, *args, **kwargs) -> ReturnForm:
+    """A return form with an optional comment box `note_indicator_<id>` per indicator and
+    `note_milestone_<id>` per milestone of the commitment (the verifier's per-field notes)."""
+
+    class _Form(ReturnForm):
+        pass
+
+    for kind, items, name in (
+        ("indicator", commitment.indicators, "name"),
+        ("milestone", commitment.milestones, "title"),
+    ):
+        for item in items:
+            setattr(
+                _Form,
+                f"note_{kind}_{item.id}",
+                TextAreaField(getattr(item, name), validators=[optional(), max_length(5000)]),
+            )
+    return _Form(*args, **kwargs)
+
+
+def field_notes(form, commitment) -> dict:
+    """The per-field notes a return form holds: {("indicator" | "milestone", id): text}."""
+    notes = {}
+    for kind, items in (("indicator", commitment.indicators), ("milestone", commitment.milestones)):
+        for item in items:
+            text = form[f"note_{kind}_{item.id}"].data
+            if text:
+                notes[kind, item.id] = text
+    return notes
+
+
 class VerifyForm(BaseForm):
     """Verify a report (CSRF and the version only)."""
 

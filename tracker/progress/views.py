@@ -333,7 +333,7 @@ def report(report_id):
         # A report being written offers Delete instead; a verified one keeps its files.
         can_supersede=item.status == ReportStatus.verified
         and services.can_supersede(current_user, item),
-        return_form=f.ReturnForm(version=item.version),
+        return_form=f.return_form_for(item.commitment, version=item.version),
         verify_form=f.VerifyForm(version=item.version),
         evidence_form=f.EvidenceForm(),
         empty_form=f.EmptyForm(),
@@ -363,17 +363,26 @@ def submit_report(report_id):
 def return_report(report_id):
     """Return a report for revision, with a reason."""
     item = _report(report_id)
-    form = f.ReturnForm()
+    form = f.return_form_for(item.commitment)
     if form.validate_on_submit() and save_with(
         form,
         lambda: services.return_report(
-            item, user=current_user, reason=form.reason.data, version=form.version.data
+            item,
+            user=current_user,
+            reason=form.reason.data,
+            version=form.version.data,
+            field_notes=f.field_notes(form, item.commitment),
         ),
         stale_obj=item,
     ):
         flash(_("The report has been returned for revision."), "success")
         return redirect(url_for(".review"))
-    for message in [*form.form_errors, *form.reason.errors]:
+    notes = [fld for fld in form if fld.name.startswith("note_")]
+    for message in [
+        *form.form_errors,
+        *form.reason.errors,
+        *(f"{fld.label.text}: {e}" for fld in notes for e in fld.errors),
+    ]:
         flash(message, "danger")
     return redirect(url_for(".report", report_id=report_id))
 
