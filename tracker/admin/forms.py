@@ -85,8 +85,11 @@ class UserForm(BaseForm):
 
     email = EmailField(model_label(User.email), validators=[required(), max_length(254)])
     full_name = StringField(model_label(User.full_name), validators=[required(), max_length(120)])
+    #: No role is chosen for the administrator: a new account starts with "—".
     role = SelectField(
-        model_label(User.role), choices=options(Role.choices()), validators=[required()]
+        model_label(User.role),
+        choices=options([("", "—"), *Role.choices()]),
+        validators=[required()],
     )
     unit_id = SelectField(model_label(User.unit_id), coerce=int, validate_choice=True)
     active = BooleanField(model_label(User.active), default=True)

@@ -128,7 +128,7 @@ def commitments(code):
             st = status[c.id]
             if health and (st.health is None or st.health.value != health):
                 continue
-            if unit_id and c.lead_unit.current(as_of).id != unit_id and c.lead_unit_id != unit_id:
+            if unit_id and not c.lead_unit.carried_on_by(unit_id, as_of):
                 continue
             rows.append((c, st))
     unit = db.session.get(Unit, unit_id) if unit_id else None
