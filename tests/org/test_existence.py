@@ -249,7 +249,7 @@ def test_the_new_account_form_has_no_default_role(db, client, auth, m):
             "active": "y",
         },
     )
-    assert "Trường này là bắt buộc." in text_of(response)
+    assert "Vui lòng chọn vai trò của tài khoản." in text_of(response)
     assert db.session.scalar(sa.select(User).where(User.email == "moi@example.vn")) is None
 
 

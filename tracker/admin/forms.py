@@ -1,7 +1,7 @@
 """The administration forms: provinces, units and accounts."""
 
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import ValidationError
+from wtforms.validators import DataRequired, ValidationError
 
 from tracker.auth.models import Role, User
 from tracker.forms import (
@@ -89,7 +89,7 @@ class UserForm(BaseForm):
     role = SelectField(
         model_label(User.role),
         choices=options([("", "—"), *Role.choices()]),
-        validators=[required()],
+        validators=[DataRequired(message=_l("Choose the role of the account."))],
     )
     unit_id = SelectField(model_label(User.unit_id), coerce=int, validate_choice=True)
     active = BooleanField(model_label(User.active), default=True)
