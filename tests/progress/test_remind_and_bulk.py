@@ -246,7 +246,8 @@ def test_bulk_verification_needs_a_selection_and_the_right(client, auth, db, two
     auth.logout()
     auth.login("dic.vl@example.vn")  # another province: the report is not theirs to see
     text = text_of(client.post("/review/verify", data=_versions(report), follow_redirects=True))
-    assert "Không tìm thấy báo cáo này." in text
+    assert f"Chưa xác minh: #{report.id} — Không tìm thấy báo cáo này." in text
+    assert "QB-2020" not in text
     auth.logout()
     auth.login("vnpt.qb@example.vn")
     assert client.post("/review/verify", data=_versions(report)).status_code == 403

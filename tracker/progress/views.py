@@ -431,7 +431,9 @@ def verify_reports():
     verified, refused = 0, []
     for report_id in ids:
         item = db.session.get(ProgressReport, report_id)
-        name = _report_name(item) if item is not None else f"#{report_id}"
+        # A report outside the user's scope is not named (as a guessed URL would get 404).
+        visible = item is not None and can_view_agreement(current_user, item.commitment.agreement)
+        name = _report_name(item) if visible else f"#{report_id}"
         reason = _verify_one(report_id, request.form.get(f"version-{report_id}") or None)
         if reason is None:
             verified += 1
