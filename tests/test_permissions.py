@@ -76,6 +76,8 @@ MATRIX = {
     "GET /": row(LOGIN, 200, 200, 200, 200, 200, 200),
     "GET /agreements": row(LOGIN, 200, 200, 200, 200, 200, 200),
     "GET /directives": row(LOGIN, 200, 200, 200, 200, 200, 200),
+    # "Record a directive" from the list: to the agreement's form, or back to the list
+    "GET /directives/new": row(LOGIN, 302, 302, 302, 302, 302, 302),
     "FORM /agreements/new": row(LOGIN, 200, 200, 403, 403, 403, 403),
     # the agreement
     "GET /agreements/{code}": row(LOGIN, 200, 200, 200, 200, 200, 200),
@@ -125,11 +127,16 @@ MATRIX = {
     "POST /agreements/{code}/periods/generate": row(LOGIN, 302, 302, 403, 403, 403, 403),
     "GET /periods/{period}": row(LOGIN, 200, 200, 200, 200, 200, 200),
     "POST /periods/{old_period}/reopen": row(LOGIN, 302, 302, 403, 403, 403, 403),
+    # "Nhắc nộp báo cáo" writes no record itself (the notifications' receivers do)
+    "POST /periods/{period}/remind": row(
+        LOGIN, 302, 302, 403, 403, 403, 403, post={"admin": 302, "dic_qb": 302}
+    ),
     "FORM /commitments/{commitment}/reports/{period}": row(LOGIN, 200, 200, 200, 403, 403, 403),
     "GET /reports/{report}": row(LOGIN, 200, 200, 200, 200, 200, 200),
     "POST /reports/{report}/submit": row(LOGIN, 302, 302, 302, 403, 403, 403),
     "POST /reports/{submitted}/return": row(LOGIN, 302, 302, 403, 403, 403, 403),
     "POST /reports/{submitted}/verify": row(LOGIN, 302, 302, 403, 403, 403, 403),
+    "POST /review/verify": row(LOGIN, 302, 302, 403, 403, 403, 403),
     "POST /reports/{report}/evidence": row(LOGIN, 302, 302, 302, 403, 403, 403),
     "GET /evidence/{evidence}": row(LOGIN, 200, 200, 200, 200, 200, 200),
     "GET /evidence/{evidence}/thumbnail": row(LOGIN, 200, 200, 200, 200, 200, 200),
@@ -524,6 +531,10 @@ PAYLOADS = {
         "version": w["qb"]["submitted"].version,
     },
     "POST /reports/{submitted}/verify": lambda w: {"version": w["qb"]["submitted"].version},
+    "POST /review/verify": lambda w: {
+        "report": [str(w["qb"]["submitted"].id)],
+        f"version-{w['qb']['submitted'].id}": w["qb"]["submitted"].version,
+    },
     "POST /reports/{report}/evidence": lambda w: {
         "title": "Biên bản nghiệm thu",
         "kind": "minutes",

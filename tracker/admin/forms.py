@@ -1,7 +1,7 @@
 """The administration forms: provinces, units and accounts."""
 
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
-from wtforms.validators import ValidationError
+from wtforms.validators import DataRequired, ValidationError
 
 from tracker.auth.models import Role, User
 from tracker.forms import (
@@ -85,8 +85,11 @@ class UserForm(BaseForm):
 
     email = EmailField(model_label(User.email), validators=[required(), max_length(254)])
     full_name = StringField(model_label(User.full_name), validators=[required(), max_length(120)])
+    #: No role is chosen for the administrator: a new account starts with "—".
     role = SelectField(
-        model_label(User.role), choices=options(Role.choices()), validators=[required()]
+        model_label(User.role),
+        choices=options([("", "—"), *Role.choices()]),
+        validators=[DataRequired(message=_l("Choose the role of the account."))],
     )
     unit_id = SelectField(model_label(User.unit_id), coerce=int, validate_choice=True)
     active = BooleanField(model_label(User.active), default=True)

@@ -13,11 +13,13 @@ from tracker.admin.forms import ProvinceForm, UnitForm, UserForm
 from tracker.auth import services as accounts
 from tracker.auth.models import Role, User
 from tracker.auth.permissions import roles_required
+from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.forms import int_arg, options, page_arg, save_with
 from tracker.i18n import _
 from tracker.org import services as org
 from tracker.org.models import Province, Unit
+from tracker.org.queries import provinces_existing_on, units_existing_on
 from tracker.text import fold
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -123,9 +125,10 @@ def new_unit(unit_id=None):
     unit = _load(Unit, unit_id)
     form = UnitForm(obj=unit)
     form.successor_id.choices = _successor_choices(Unit, unit_id)
+    # Only the provinces existing today, and the unit's own even if it has ended.
+    provinces = provinces_existing_on(local_today(), keep=[unit.province] if unit else [])
     form.province_id.choices = options(
-        [(0, _("— national —"))]
-        + [(p.id, p.name) for p in db.session.scalars(sa.select(Province).order_by(Province.name))]
+        [(0, _("— national —"))] + [(p.id, p.name) for p in provinces]
     )
     if request.method == "GET" and unit is not None:
         form.successor_id.data = unit.successor_id or 0
@@ -165,15 +168,9 @@ def users():
 
 
 def _unit_choices(account):
-    current = db.session.scalars(
-        sa.select(Unit).where(Unit.valid_to.is_(None)).order_by(Unit.side, Unit.name)
-    )
-    ended = account.unit if account and account.unit and account.unit.valid_to else None
-    return options(
-        [(0, "—")]
-        + [(u.id, f"{u.name} ({u.code})") for u in current]
-        + ([(ended.id, ended.name)] if ended else [])
-    )
+    """The units existing today, and the account's own unit even if it has ended."""
+    units = units_existing_on(local_today(), keep=[account.unit] if account else [])
+    return options([(0, "—")] + [(u.id, f"{u.name} ({u.code})") for u in units])
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
@@ -191,7 +188,7 @@ def new_user(user_id=None):
         fields = {
             "email": form.email.data,
             "full_name": form.full_name.data,
-            "role": Role(form.role.data),
+            "role": Role(form.role.data) if form.role.data else None,
             "unit": db.session.get(Unit, form.unit_id.data) if form.unit_id.data else None,
             "active": form.active.data,
         }

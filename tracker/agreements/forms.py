@@ -64,7 +64,10 @@ class AgreementForm(BaseForm):
     )
     title = TextAreaField(model_label(Agreement.title), validators=[required(), max_length(500)])
     province_id = SelectField(
-        model_label(Agreement.province_id), coerce=int, validators=[required()]
+        model_label(Agreement.province_id),
+        coerce=int,
+        description=_l("Only the provinces existing when the agreement starts are offered."),
+        validators=[required()],
     )
     partner = StringField(model_label(Agreement.partner), validators=[required(), max_length(255)])
     province_signatory = StringField(

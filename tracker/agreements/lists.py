@@ -1,9 +1,11 @@
 """The lists of the agreements pages, declared for `tracker.listing`: their columns, how they sort
 and filter, and what their Excel exports hold."""
 
+from flask import g
 from flask_login import current_user
 
 from tracker.agreements.models import Directive
+from tracker.auth.permissions import acting_unit_ids
 from tracker.clock import local_today
 from tracker.i18n import _, _l
 from tracker.labels import label_of
@@ -26,6 +28,14 @@ def _assignees(rows):
 
 
 #: /directives: every directive of the agreements in the user's scope.
+
+def _assigned_to_my_unit(directive: Directive) -> bool:
+    """Assigned to the user's unit or to one it carries on (mergers); the units are read once
+    per request."""
+    if "acting_unit_ids" not in g:
+        g.acting_unit_ids = acting_unit_ids(current_user)
+    return directive.assignee_unit_id in g.acting_unit_ids
+
 DIRECTIVES = Listing(
     name="y-kien-chi-dao",
     title=_l("Leadership directives"),
@@ -69,9 +79,7 @@ DIRECTIVES = Listing(
         Flag(
             "mine",
             _l("Assigned to my unit"),
-            test=lambda d: (
-                current_user.unit_id is not None and d.assignee_unit_id == current_user.unit_id
-            ),
+            test=_assigned_to_my_unit,
         ),
     ),
 )

@@ -1,5 +1,7 @@
 """Loading what the agreement pages need, in a fixed number of statements."""
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask import g
 from sqlalchemy.orm import selectinload
@@ -18,6 +20,7 @@ from tracker.agreements.permissions import agreements_visible_to
 from tracker.auth.permissions import province_scope
 from tracker.extensions import db
 from tracker.org.models import Province, Unit, preload
+from tracker.org.queries import existing_on
 from tracker.text import fold
 
 
@@ -102,16 +105,24 @@ def agreement_counts(agreements) -> dict[int, dict[str, int]]:
     return counts
 
 
-def provinces_in_scope(user, *, current_only: bool = False) -> list[Province]:
-    """Provinces the user may pick, by name."""
+def provinces_in_scope(user, *, on: date | None = None, keep=()) -> list[Province]:
+    """Provinces the user may pick, by name; with `on`, only those existing on that date (the
+    start of the record they are picked for) and those in `keep` (`org.queries.existing_on`)."""
     query = sa.select(Province).order_by(Province.name, Province.id)
     scope = province_scope(user)
     if scope is not None:
         query = query.where(Province.id.in_(scope or {-1}))
     provinces = db.session.scalars(query).all()
-    if current_only:
-        provinces = [p for p in provinces if p.valid_to is None]
+    if on is not None:
+        provinces = existing_on(provinces, on, keep=keep)
     return provinces
+
+
+def units_for_record(agreement: Agreement, on: date, *, keep=()) -> list[Unit]:
+    """The units a record of the agreement starting on `on` may name: those that may take part
+    in it (`units_for_agreement`) and had not ceased to exist by then, plus those in `keep`
+    (what the record already names)."""
+    return existing_on(units_for_agreement(agreement), on, keep=keep)
 
 
 def units_for_agreement(agreement: Agreement) -> list[Unit]:
@@ -130,8 +141,9 @@ def units_for_agreement(agreement: Agreement) -> list[Unit]:
     return units + [u for u in agreement.units if u.id not in seen]
 
 
-def directives_visible_to(user, *, open_only: bool = False, unit_id: int | None = None):
-    """Directives of the agreements a user may see, oldest due first."""
+def directives_visible_to(user, *, open_only: bool = False, unit_ids: set[int] | None = None):
+    """Directives of the agreements a user may see, oldest due first; `unit_ids` keeps those
+    assigned to these units (`acting_unit_ids`: a unit and those it carries on)."""
     visible = agreements_visible_to(user).with_only_columns(Agreement.id).scalar_subquery()
     query = (
         sa.select(Directive)
@@ -146,8 +158,8 @@ def directives_visible_to(user, *, open_only: bool = False, unit_id: int | None 
     )
     if open_only:
         query = query.where(Directive.done_on.is_(None))
-    if unit_id:
-        query = query.where(Directive.assignee_unit_id == unit_id)
+    if unit_ids is not None:
+        query = query.where(Directive.assignee_unit_id.in_(unit_ids or {-1}))
     return query
 
 

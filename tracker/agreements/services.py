@@ -37,6 +37,7 @@ from tracker.errors import InvalidValue, NotAllowed, NotFound, WrongState, check
 from tracker.extensions import db
 from tracker.i18n import _, fmt_date, fmt_number
 from tracker.org.models import Province, Side, Unit, UnitKind
+from tracker.org.queries import refuse_ended
 
 # `user=None` is the system: the command line and the demo loader act for nobody in particular
 # and are not limited by a role or a scope; every other rule holds for them too.
@@ -91,6 +92,9 @@ def save_agreement(agreement: Agreement | None, *, user, version=None, **fields)
     fields["province"] = province
     if province is None:
         raise InvalidValue(_("Choose a province."), "province_id")
+    if fields.get("period_start"):
+        kept = [agreement.province] if agreement is not None else []
+        refuse_ended(province, fields["period_start"], "province_id", keep=kept)
     if agreement is None:
         _require(user, lambda u: can_create_agreement(u) and in_scope(u, province.id))
     else:
@@ -294,9 +298,13 @@ def record_status_history(
     db.session.flush()
 
 
-def _unit_allowed(agreement: Agreement, unit: Unit | None, field: str, **details) -> Unit:
+def _unit_allowed(
+    agreement: Agreement, unit: Unit | None, field: str, *, on: date, keep=(), **details
+) -> Unit:
     """Units of the agreement's province (and its predecessors or successor) and national
-    units may take part; any other is answered as not found, wherever it is."""
+    units may take part; any other is answered as not found, wherever it is. A unit that had
+    ceased to exist before `on` (the date the record starts) is refused unless the record
+    already names it (`keep`)."""
     if unit is None:
         raise InvalidValue(
             _("Choose a unit of this agreement's province or a national unit."), field
@@ -307,6 +315,7 @@ def _unit_allowed(agreement: Agreement, unit: Unit | None, field: str, **details
             field,
             **details,
         )
+    refuse_ended(unit, on, field, keep=keep, **details)
     return unit
 
 
@@ -353,7 +362,9 @@ def set_parties(agreement: Agreement, *, user, units: list[Unit]) -> None:
     commitments and directives name stay."""
     _require_editable(user, agreement)
     for index, unit in enumerate(units):
-        _unit_allowed(agreement, unit, "units", index=index)
+        _unit_allowed(
+            agreement, unit, "units", on=agreement.period_start, keep=agreement.units, index=index
+        )
     named = {c.lead_unit for c in _commitments_of(agreement)}
     named |= {u for c in _commitments_of(agreement) for u in c.support_units}
     named |= {d.assignee for d in agreement.directives}
@@ -418,9 +429,18 @@ def save_commitment(
         check_version(commitment, version)
     if area is None or area.agreement_id != agreement.id:
         raise InvalidValue(_("Choose an area of this agreement."), "area_id")
-    _unit_allowed(agreement, lead_unit, "lead_unit_id")
+    # A commitment starts with its agreement; the units it already names stay.
+    named = [commitment.lead_unit, *commitment.support_units] if commitment is not None else []
+    _unit_allowed(agreement, lead_unit, "lead_unit_id", on=agreement.period_start, keep=named)
     for index, unit in enumerate(support_units):
-        _unit_allowed(agreement, unit, "support_unit_ids", index=index)
+        _unit_allowed(
+            agreement,
+            unit,
+            "support_unit_ids",
+            on=agreement.period_start,
+            keep=named,
+            index=index,
+        )
     if lead_unit in support_units:
         raise InvalidValue(_("The lead unit cannot also be a supporting unit."), "support_unit_ids")
     if len(set(support_units)) != len(support_units):
@@ -575,7 +595,13 @@ def save_directive(
     _require(user, can_record_directive, agreement)
     if directive is not None:
         check_version(directive, version)
-    _unit_allowed(agreement, assignee, "assignee_unit_id")
+    _unit_allowed(
+        agreement,
+        assignee,
+        "assignee_unit_id",
+        on=fields["issued_on"],
+        keep=[directive.assignee] if directive is not None else [],
+    )
     if fields["issued_on"] > local_today():
         raise InvalidValue(_("The date cannot be in the future."), "issued_on")
     if fields.get("done_on") and fields["done_on"] > local_today():

@@ -41,6 +41,7 @@ from tracker.agreements.permissions import (
     can_record_directive,
     can_view_agreement,
 )
+from tracker.auth.permissions import acting_unit_ids
 from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.forms import int_arg, options, page_arg, save_with
@@ -82,9 +83,10 @@ def _get(model, obj_id: int):
     return obj, _visible(agreement)
 
 
-def _unit_choices(agreement: Agreement) -> list:
-    choices = []
-    for unit in queries.units_for_agreement(agreement):
+def _unit_choices(agreement: Agreement, *, on, keep=(), blank: bool = False) -> list:
+    """The units a record of the agreement starting on `on` may name (`units_for_record`)."""
+    choices = [(0, "—")] if blank else []
+    for unit in queries.units_for_record(agreement, on, keep=keep):
         label = unit.name
         now = unit.current()
         if now.id != unit.id:
@@ -158,7 +160,7 @@ def home():
     if current_user.unit_id:
         directives = db.session.scalars(
             queries.directives_visible_to(
-                current_user, open_only=True, unit_id=current_user.unit_id
+                current_user, open_only=True, unit_ids=acting_unit_ids(current_user)
             ).limit(20)
         ).all()
     return render_template(
@@ -225,7 +227,12 @@ def detail(code):
 
 def _agreement_form(agreement: Agreement | None):
     form = f.AgreementForm(obj=agreement)
-    provinces = queries.provinces_in_scope(current_user)
+    # Only the provinces existing when the agreement starts (today until it is entered).
+    provinces = queries.provinces_in_scope(
+        current_user,
+        on=form.period_start.data or local_today(),
+        keep=[agreement.province] if agreement is not None else [],
+    )
     form.province_id.choices = options(
         (
             p.id,
@@ -245,6 +252,9 @@ def _agreement_form(agreement: Agreement | None):
             form.predecessor_id.data = agreement.predecessor_id or 0
         else:
             form.partner.data = "Tập đoàn Bưu chính Viễn thông Việt Nam (VNPT)"
+            own = current_user.unit.province if current_user.unit else None
+            if own is not None and own.current().id in {p.id for p in provinces}:
+                form.province_id.data = own.current().id
     return form
 
 
@@ -408,8 +418,12 @@ def new_area(code=None, area_id=None):
 def _commitment_form(agreement: Agreement, commitment: Commitment | None):
     form = f.CommitmentForm(obj=commitment)
     form.area_id.choices = options((a.id, str(a)) for a in agreement.areas)
-    units = _unit_choices(agreement)
-    form.lead_unit_id.choices = units
+    # A commitment starts with its agreement; the units it already names stay offered.
+    named = [commitment.lead_unit, *commitment.support_units] if commitment else []
+    units = _unit_choices(agreement, on=agreement.period_start, keep=named)
+    form.lead_unit_id.choices = _unit_choices(
+        agreement, on=agreement.period_start, keep=named, blank=True
+    )
     form.support_unit_ids.choices = units
     if request.method == "GET":
         if commitment is not None:
@@ -417,8 +431,12 @@ def _commitment_form(agreement: Agreement, commitment: Commitment | None):
             form.funding_source.data = (
                 commitment.funding_source.value if commitment.funding_source else ""
             )
-        elif int_arg("area"):
-            form.area_id.data = int_arg("area")
+        else:
+            if int_arg("area"):
+                form.area_id.data = int_arg("area")
+            if current_user.unit_id in {choice.value for choice in units}:
+                form.lead_unit_id.data = current_user.unit_id
+                form.committed_by.data = current_user.unit.side.value
     return form
 
 
@@ -644,9 +662,35 @@ def directives():
     )
     if shown.exporting:
         return shown.download()
-    return render_template("agreements/directives.html", shown=shown, today=local_today()), (
+    return render_template(
+        "agreements/directives.html",
+        shown=shown,
+        today=local_today(),
+        record_into=_directive_agreements(),
+    ), (
         shown.status
     )
+
+
+def _directive_agreements() -> list[Agreement]:
+    """The agreements the user may record a directive in (not closed), by code."""
+    agreements = db.session.scalars(
+        agreements_visible_to(current_user).order_by(Agreement.code)
+    ).all()
+    return [a for a in agreements if a.editable and can_record_directive(current_user, a)]
+
+
+@bp.route("/directives/new")
+@login_required
+def choose_directive_agreement():
+    """ "Record a directive" from the directive list: the agreement chosen there (``?agreement=``)
+    opens its directive form."""
+    code = request.args.get("agreement", "")
+    agreement = next((a for a in _directive_agreements() if a.code == code), None)
+    if agreement is None:
+        flash(_("Choose the agreement the directive belongs to."), "warning")
+        return redirect(url_for(".directives"))
+    return redirect(url_for(".new_directive", code=agreement.code))
 
 
 @bp.route("/agreements/<code>/directives/new", methods=["GET", "POST"])
@@ -662,7 +706,13 @@ def new_directive(code=None, directive_id=None):
     if not can_record_directive(current_user, agreement):
         abort(403)
     form = f.DirectiveForm(obj=directive)
-    form.assignee_unit_id.choices = _unit_choices(agreement)
+    # The units existing on the date the directive was issued (today until it is entered).
+    form.assignee_unit_id.choices = _unit_choices(
+        agreement,
+        on=form.issued_on.data or local_today(),
+        keep=[directive.assignee] if directive else [],
+        blank=True,
+    )
     return _save_or_show(
         form,
         lambda: services.save_directive(

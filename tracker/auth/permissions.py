@@ -2,6 +2,7 @@
 agreements and their records are in tracker/agreements/permissions.py, on progress in
 tracker/progress/permissions.py."""
 
+from datetime import date
 from functools import wraps
 
 import sqlalchemy as sa
@@ -10,7 +11,8 @@ from flask_login import current_user, login_required
 
 from tracker.auth.models import Role, User
 from tracker.extensions import db
-from tracker.org.models import Province
+from tracker.org.models import Province, Unit
+from tracker.org.queries import carried_on_ids
 
 
 def roles_required(*roles: Role):
@@ -57,7 +59,15 @@ def in_scope(user: User, province_id: int) -> bool:
 
 
 def unit_acts_for(user: User, unit) -> bool:
-    """Whether the user's unit is this unit or the one that carries it on today."""
+    """Whether the user's unit is this unit or the one that carries it on today
+    (`Unit.carried_on_by`, the lineage rule)."""
     if user.unit is None or unit is None:
         return False
-    return user.unit_id == unit.id or user.unit_id == unit.current().id
+    return unit.carried_on_by(user.unit_id)
+
+
+def acting_unit_ids(user: User, on: date | None = None) -> set[int]:
+    """The ids of the units the user acts for (`unit_acts_for`): their own unit and every unit it
+    carries on (today or on a date), e.g. the directives assigned to the Quảng Bình DIC before
+    the 2025 merger are the Quảng Trị department's."""
+    return carried_on_ids(Unit, user.unit_id, on)

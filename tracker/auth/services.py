@@ -10,11 +10,12 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from tracker.auth.models import LoginAttempt, Role, User
-from tracker.clock import utcnow
+from tracker.clock import local_today, utcnow
 from tracker.errors import InvalidValue, NotAllowed, check_version
 from tracker.extensions import db
 from tracker.i18n import _
 from tracker.org.models import Unit, UnitKind
+from tracker.org.queries import refuse_ended
 
 MIN_PASSWORD_LENGTH = 12
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -59,6 +60,8 @@ def password_problem(password: str, *, email: str = "") -> str | None:
 def check_role_unit(role: Role, unit: Unit | None) -> None:
     """Admins need no unit; DIC staff and leaders belong to a provincial unit; VNPT users to a
     VNPT unit (a branch, or headquarters for national users)."""
+    if role is None:
+        raise AccountError(_("Choose the role of the account."), "role")
     if role == Role.admin:
         return
     if unit is None:
@@ -114,6 +117,7 @@ def create_user(
     _check_password(password, email=email)
     unit = unit or default_unit_for(role)
     check_role_unit(role, unit)
+    refuse_ended(unit, local_today(), "unit_id")
     user = User(
         email=email,
         full_name=(full_name or "").strip() or email.split("@")[0],
@@ -148,6 +152,7 @@ def update_user(
     if password:
         _check_password(password, email=email)
     check_role_unit(role, unit)
+    refuse_ended(unit, local_today(), "unit_id", keep=[user.unit])
     if user.id == actor.id and (role != Role.admin or not active):
         raise AccountError(
             _("You cannot remove your own administrator rights or disable yourself."), "role"

@@ -34,7 +34,7 @@ from tracker.agreements.models import (
     FundingSource,
     MilestoneStatus,
 )
-from tracker.agreements.queries import units_for_agreement
+from tracker.agreements.queries import units_for_record
 from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.i18n import _
@@ -401,7 +401,8 @@ def template_workbook(agreement: Agreement | None = None) -> bytes:
     ws = write_sheet(wb, SHEET_COMMITMENTS, COMMITMENT_COLUMNS, [], first=True)
     units = []
     if agreement is not None:
-        units = [u for u in units_for_agreement(agreement) if u.is_valid_on()]
+        # The units a new commitment of the agreement may name (it starts with the agreement).
+        units = units_for_record(agreement, agreement.period_start)
     write_sheet(wb, SHEET_UNITS, UNIT_COLUMNS, _unit_rows(sorted(units, key=lambda u: u.code)))
     help_ws = wb.create_sheet(SHEET_HELP)
     help_ws.column_dimensions["A"].width = 100

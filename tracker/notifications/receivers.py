@@ -7,6 +7,7 @@ from tracker.auth.models import User
 from tracker.extensions import db
 from tracker.notifications import services as s
 from tracker.notifications.models import NotificationKind as K
+from tracker.progress import services as progress_services
 
 
 def _user(user_id: int | None) -> User | None:
@@ -32,10 +33,9 @@ def on_report_submitted(report, *, actor=None, **_):
 
 
 def _submitters(report) -> list[User]:
-    ids = {report.submitted_by_id} | {
-        e.actor_id for e in report.events if e.action.value == "submitted"
-    }
-    return [u for u in (_user(i) for i in sorted(i for i in ids if i)) if u is not None]
+    """The people who submitted the report (the service's own rule), as users."""
+    ids = sorted(progress_services.submitters(report))
+    return [u for u in (_user(i) for i in ids) if u is not None]
 
 
 def _reviewed(kind, report, actor, detail=None):

@@ -69,6 +69,17 @@ class _Succession:
             node = node.successor
         return node
 
+    def ended_before(self, on: date) -> bool:
+        """Whether the body had ceased to exist before a date: a record that starts then may not
+        name it, while the records made while it existed keep it."""
+        return self.valid_to is not None and self.valid_to < on
+
+    def carried_on_by(self, body_id: int | None, on: date | None = None) -> bool:
+        """Whether the body with this id is this one or the one carrying it on (today or on a
+        date): the lineage rule by which a successor acts for its predecessors (their
+        directives, commitments and agreements become its own)."""
+        return body_id is not None and (self.id == body_id or self.current(on).id == body_id)
+
     def is_valid_on(self, on: date | None = None) -> bool:
         """Whether the body exists on a date (today by default)."""
         on = on or local_today()

@@ -3,6 +3,7 @@
 Each function checks the permission and the state transition, changes the objects, flushes and
 returns; the caller commits once. Only verification changes the official state of a commitment."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -48,6 +49,7 @@ from tracker.progress.models import (
 )
 from tracker.progress.periods import deadline, resubmission_ends, windows_between
 from tracker.progress.permissions import can_report, can_request_extension, can_verify
+from tracker.progress.queries import period_reports
 from tracker.text import clean_text
 
 EDITABLE = (ReportStatus.draft, ReportStatus.returned)
@@ -264,6 +266,70 @@ def reopen_period(period: ReportingPeriod, *, user, until: date, reason: str) ->
     return period
 
 
+def can_remind(user, period: ReportingPeriod) -> bool:
+    """Whether the user may remind the units that have not reported ("Nhắc nộp báo cáo"): the
+    period's verifiers (`can_verify`), while it accepts reports."""
+    return can_verify(user, period.agreement) and _reminder_refusal(period) is None
+
+
+def _reminder_refusal(period: ReportingPeriod, today: date | None = None) -> str | None:
+    """Why a period's units cannot be reminded now, or None."""
+    today = today or local_today()
+    if today < period.starts_on:
+        return _(
+            "The reporting period %(period)s has not started yet (it starts on %(date)s): there "
+            "is nothing to remind of.",
+            period=period.label,
+            date=period.starts_on.strftime("%d/%m/%Y"),
+        )
+    if not period.accepts_reports(today):
+        return _(
+            "The reporting period %(period)s is closed: reports are no longer accepted, so no "
+            "reminder is sent. Reopen it first.",
+            period=period.label,
+        )
+    return None
+
+
+@dataclass
+class Reminder:
+    """What "Nhắc nộp báo cáo" did."""
+
+    #: the commitments still without a submitted report, which the reminder is about
+    commitments: list[Commitment]
+    #: their lead units, as carried on today
+    units: list
+    #: how many people the receivers of `events.submission_reminder` notified
+    notified: int
+
+
+def units_to_remind(commitments) -> list:
+    """The lead units (as carried on today) of commitments without a submitted report."""
+    units = {}
+    for commitment in commitments:
+        unit = commitment.lead_unit.current()
+        units.setdefault(unit.id, unit)
+    return list(units.values())
+
+
+def remind_submitters(period: ReportingPeriod, *, user) -> Reminder:
+    """Remind the units that have not submitted their report for a period (the period page's
+    "Still without a report"): sends `events.submission_reminder`, whose receivers notify the
+    reporters and say how many. Nothing is changed, so nothing is audited; the notifications
+    are the trace."""
+    _require(can_verify(user, period.agreement))
+    refusal = _reminder_refusal(period)
+    if refusal:
+        raise WrongState(refusal)
+    missing = period_reports(period).missing
+    if not missing:
+        raise WrongState(_("Every commitment has reported for this period."))
+    results = events.submission_reminder.send(period, actor=user, commitments=list(missing))
+    notified = sum(value for _receiver, value in results if isinstance(value, int))
+    db.session.flush()
+    return Reminder(commitments=list(missing), units=units_to_remind(missing), notified=notified)
+
+
 # -- reports ----------------------------------------------------------------------------------
 
 
@@ -368,7 +434,8 @@ def submit_report(report: ProgressReport, *, user, version=None) -> ProgressRepo
     return report
 
 
-def _submitters(report: ProgressReport) -> set[int]:
+def submitters(report: ProgressReport) -> set[int]:
+    """Who submitted the report (at any time): they may not verify or return it."""
     ids = {e.actor_id for e in report.events if e.action == ReportAction.submitted}
     if report.submitted_by_id:
         ids.add(report.submitted_by_id)
@@ -386,7 +453,7 @@ def _require_reviewable(report: ProgressReport, user, version) -> None:
             ),
             status=report.status.value,
         )
-    if user.id in _submitters(report):
+    if user.id in submitters(report):
         raise InvalidValue(
             _("You submitted this report, so someone else must verify or return it.")
         )

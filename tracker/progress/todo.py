@@ -24,7 +24,7 @@ from tracker.agreements.models import (
     commitment_support_units,
 )
 from tracker.auth.models import Role, User
-from tracker.auth.permissions import province_scope
+from tracker.auth.permissions import acting_unit_ids, province_scope
 from tracker.clock import LOCAL_TZ, local_date, local_today
 from tracker.extensions import db
 from tracker.i18n import _l
@@ -176,14 +176,6 @@ def item_url(item: TodoItem, *, external: bool = False) -> str:
 
 
 # -- loading ------------------------------------------------------------------------------------
-
-
-def acting_unit_ids(user: User, today: date) -> set[int]:
-    """The user's unit and every unit it carries on today (see `unit_acts_for`), in one query."""
-    if user.unit_id is None:
-        return set()
-    units = db.session.scalars(sa.select(Unit)).unique().all()
-    return {u.id for u in units if u.id == user.unit_id or u.current(today).id == user.unit_id}
 
 
 def todo_for_user(

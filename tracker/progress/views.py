@@ -5,6 +5,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
 
 from tracker import storage
 from tracker.agreements.models import (
@@ -23,6 +24,7 @@ from tracker.agreements.permissions import (
 from tracker.auth.models import Role
 from tracker.auth.permissions import roles_required
 from tracker.clock import local_today
+from tracker.errors import NotAllowed, Refusal, StaleVersion
 from tracker.extensions import db
 from tracker.forms import commit_or_flash, save_with
 from tracker.i18n import _
@@ -151,37 +153,20 @@ def _period(period_id) -> ReportingPeriod:
 
 def _render_period(item: ReportingPeriod, form):
     agreement = item.agreement
-    commitments = db.session.scalars(
-        sa.select(Commitment)
-        .where(Commitment.agreement_id == agreement.id)
-        .options(selectinload(Commitment.area))
-        .order_by(Commitment.area_id, Commitment.position, Commitment.id)
-    ).all()
-    reports = {
-        r.commitment_id: r
-        for r in db.session.scalars(
-            sa.select(ProgressReport).where(ProgressReport.period_id == item.id)
-        )
-    }
-    missing = [
-        c
-        for c in commitments
-        if c.completion != Completion.withdrawn
-        and (
-            c.id not in reports
-            or reports[c.id].status in (ReportStatus.draft, ReportStatus.returned)
-        )
-    ]
+    state = queries.period_reports(item)
     return render_template(
         "progress/period.html",
         period=item,
         agreement=agreement,
-        commitments=commitments,
-        reports=reports,
-        missing=missing,
+        commitments=state.commitments,
+        reports=state.reports,
+        missing=state.missing,
+        missing_units=services.units_to_remind(state.missing),
         form=form,
+        remind_form=f.EmptyForm(),
         today=local_today(),
         can_verify=can_verify(current_user, agreement),
+        can_remind=services.can_remind(current_user, item),
     )
 
 
@@ -213,6 +198,28 @@ def reopen_period(period_id):
         )
         return redirect(url_for(".period", period_id=period_id))
     return _render_period(item, form)
+
+
+@bp.route("/periods/<int:period_id>/remind", methods=["POST"])
+@login_required
+def remind_period(period_id):
+    """ "Nhắc nộp báo cáo": the DIC reminds the units that have not reported for the period."""
+    item = _period(period_id)
+    done = []
+    if f.EmptyForm().validate_on_submit() and commit_or_flash(
+        lambda: done.append(services.remind_submitters(item, user=current_user))
+    ):
+        reminder = done[0]
+        flash(
+            _(
+                "Reminded %(people)d people of %(units)d units that have not submitted their "
+                "report.",
+                people=reminder.notified,
+                units=len(reminder.units),
+            ),
+            "success",
+        )
+    return redirect(url_for(".period", period_id=period_id))
 
 
 # -- reports ----------------------------------------------------------------------------------
@@ -329,7 +336,7 @@ def report(report_id):
         last_return=returns[-1] if item.status == ReportStatus.returned and returns else None,
         open_until=services.report_open_until(item.period, item.commitment_id, item),
         extensions=list(reversed(extensions)),
-        can_review=reviewer and current_user.id not in services._submitters(item),
+        can_review=reviewer and current_user.id not in services.submitters(item),
         # A report being written offers Delete instead; a verified one keeps its files.
         can_supersede=item.status == ReportStatus.verified
         and services.can_supersede(current_user, item),
@@ -405,6 +412,69 @@ def verify_report(report_id):
     return redirect(url_for(".report", report_id=report_id))
 
 
+def _report_name(report: ProgressReport) -> str:
+    """How a bulk action names a report: its agreement, commitment and period."""
+    commitment = report.commitment
+    return f"{commitment.agreement.code} · {commitment.code} {commitment.title} ({report.period.label})"
+
+
+def _verify_one(report_id: int, version: str | None) -> str | None:
+    """Verify one report of a bulk verification in its own transaction (audited and notified
+    as a single one is); None when verified, else why not."""
+    item = db.session.get(ProgressReport, report_id)
+    if item is None or not can_view_agreement(current_user, item.commitment.agreement):
+        return _("This report was not found.")
+    try:
+        services.verify_report(item, user=current_user, version=version)
+        db.session.commit()
+    except (StaleVersion, StaleDataError):
+        db.session.rollback()
+        return _("Someone else changed this report since the list was shown; open it to check.")
+    except NotAllowed:
+        db.session.rollback()
+        return _("You may not verify the reports of this agreement.")
+    except Refusal as exc:
+        db.session.rollback()
+        return str(exc.message)
+    return None
+
+
+@bp.route("/review/verify", methods=["POST"])
+@roles_required(Role.admin, Role.dic)
+def verify_reports():
+    """Verify the reports ticked in the review queue, each on its own (each audited and
+    notified); those refused are named with the reason while the others are verified."""
+    if not f.EmptyForm().validate_on_submit():
+        flash(_("The form had expired; please select the reports again."), "danger")
+        return redirect(url_for(".review"))
+    ids = []
+    for value in request.form.getlist("report"):
+        if value.isdigit() and int(value) not in ids:
+            ids.append(int(value))
+    if not ids:
+        flash(_("Select the reports to verify."), "warning")
+        return redirect(url_for(".review"))
+    verified, refused = 0, []
+    for report_id in ids:
+        item = db.session.get(ProgressReport, report_id)
+        # A report outside the user's scope is not named (as a guessed URL would get 404).
+        visible = item is not None and can_view_agreement(current_user, item.commitment.agreement)
+        name = _report_name(item) if visible else f"#{report_id}"
+        reason = _verify_one(report_id, request.form.get(f"version-{report_id}") or None)
+        if reason is None:
+            verified += 1
+        else:
+            refused.append((name, reason))
+    if verified:
+        flash(
+            _("%(n)d of %(total)d reports have been verified.", n=verified, total=len(ids)),
+            "success",
+        )
+    for name, reason in refused:
+        flash(_("Not verified: %(report)s — %(reason)s", report=name, reason=reason), "danger")
+    return redirect(url_for(".review"))
+
+
 @bp.route("/review")
 @roles_required(Role.admin, Role.dic)
 def review():
@@ -435,7 +505,13 @@ def review():
     if shown.exporting:
         return shown.download()
     return render_template(
-        "progress/review.html", shown=shown, reports=shown.items, extensions=extensions
+        "progress/review.html",
+        shown=shown,
+        reports=shown.items,
+        extensions=extensions,
+        bulk_form=f.EmptyForm(),
+        # Separation of duties: a report the user submitted is shown but cannot be ticked.
+        own={r.id for r in shown.items if current_user.id in services.submitters(r)},
     ), shown.status
 
 
