@@ -48,6 +48,9 @@ def app(tmp_path_factory):
     class Config(TestingConfig):
         SQLALCHEMY_DATABASE_URI = url
         UPLOAD_FOLDER = str(tmp_path_factory.mktemp("files"))
+        # A fresh job-queue file for each run (nothing consumes it; the queue tests make apps
+        # on Redis and on their own SQLite file).
+        QUEUE_FILE = str(tmp_path_factory.mktemp("queue") / "queue.sqlite3")
 
     application = create_app(Config)
     application.test_client_class = IsolatedClient

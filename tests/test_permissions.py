@@ -37,6 +37,8 @@ from tracker.agreements.models import Agreement, Commitment, Document, Measureme
 from tracker.auth.tokens import ApiToken, hash_token, new_token
 from tracker.clock import local_today
 from tracker.discussion.models import Comment
+from tracker.notifications import services as notifications
+from tracker.notifications.models import NotificationKind
 from tracker.progress import services
 from tracker.progress.models import (
     Evidence,
@@ -202,6 +204,14 @@ MATRIX = {
     # review documents
     "FORM /agreements/{code}/reports": row(LOGIN, 200, 200, 403, 403, 200, 403),
     "GET /generated/{generated}.pdf": row(LOGIN, 200, 200, 403, 403, 200, 403),
+    # notifications (each user's own), their settings, following a record
+    "GET /notifications": row(LOGIN, 200, 200, 200, 200, 200, 200),
+    "GET /notifications/{notification}": row(LOGIN, 404, 404, 302, 404, 404, 404),
+    "POST /notifications/read-all": row(LOGIN, 302, 302, 302, 302, 302, 302),
+    "FORM /notifications/settings": row(LOGIN, 200, 200, 200, 200, 200, 200),
+    # (in the world everyone follows the qb agreement, nobody its commitment)
+    "POST /watch/commitment/{commitment}": row(LOGIN, 302, 302, 302, 302, 302, 302),
+    "POST /unwatch/agreement/{agreement_id}": row(LOGIN, 302, 302, 302, 302, 302, 302),
     # administration
     "GET /admin/history": row(LOGIN, 200, 403, 403, 403, 403, 403),
     "GET /admin/provinces": row(LOGIN, 200, 403, 403, 403, 403, 403),
@@ -247,6 +257,8 @@ AGREEMENT_OBJECTS = {
     "generated",
     "token",
     "comment",
+    "agreement_id",
+    "notification",
 }
 
 #: Distinctive titles of the qb agreement and commitment, which must never leak to vl users.
@@ -294,6 +306,8 @@ def ids(w, key: str = "qb") -> dict:
         "generated": p["generated"].id,
         "token": p["token"].id,
         "comment": p["comment"].id,
+        "agreement_id": p["agreement"].id,
+        "notification": p["notification"].id,
         "province": p["province"].id,
         "unit": p["branch"].id,
         "user": p["vnpt"].id,
@@ -566,6 +580,10 @@ PAYLOADS = {
         "done_on": local_today().isoformat(),
         "version": w["qb"]["directive"].version,
     },
+    "POST /notifications/read-all": lambda w: {},
+    "FORM /notifications/settings": lambda w: {"report_returned": "digest"},
+    "POST /watch/commitment/{commitment}": lambda w: {},
+    "POST /unwatch/agreement/{agreement_id}": lambda w: {},
     "FORM /admin/provinces/new": lambda w: {
         "code": "prov-qt",
         "name": "Quảng Trị",
@@ -655,6 +673,24 @@ def w(db):
         p["trash_item"] = db.session.scalar(
             sa.select(TrashItem).where(TrashItem.entity_id == deleted.id)
         )
+    # Everyone follows the qb agreement and has one unread notification about it; only its
+    # recipient may open one (the VNPT reporter's is the one the matrix opens).
+    qb = world["qb"]
+    everyone = [
+        world["admin"],
+        world["hq"],
+        *(qb[k] for k in ("dic", "vnpt", "vnpt_other", "leader")),
+    ]
+    for user in everyone:
+        notifications.watch(user, qb["agreement"])
+    made = notifications.notify(
+        NotificationKind.report_returned,
+        everyone,
+        subject=notifications.subject_of(qb["submitted"]),
+        detail="Thiếu biên bản nghiệm thu",
+    )
+    qb["notification"] = next(n for n in made if n.user_id == qb["vnpt"].id)
+    world["vl"]["notification"] = made[0]  # (cross-province cases only use qb's ids)
     world["qb"]["agreement"].title = QB_TITLE
     world["qb"]["commitment"].title = QB_COMMITMENT
     db.session.commit()

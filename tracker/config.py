@@ -86,7 +86,8 @@ class TestingConfig(Config):
     )
     WTF_CSRF_ENABLED = False
     SERVER_NAME = None
-    #: The suite's own queue file (the queue tests build apps on Redis and on SQLite).
+    #: The suite's queue (tests/conftest.py gives each run a fresh file; the queue tests build
+    #: apps on Redis and on SQLite, and their worker subprocesses read these variables).
     QUEUE_URL = os.environ.get("TEST_QUEUE_URL") or None
     QUEUE_FILE = os.environ.get("TEST_QUEUE_FILE", str(INSTANCE / "test-queue.sqlite3"))
     QUEUE_NAME = os.environ.get("TEST_QUEUE_NAME", "tracker-test")

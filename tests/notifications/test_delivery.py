@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from email import message_from_bytes
 from email import policy as email_policy
 from pathlib import Path
@@ -350,3 +351,36 @@ def test_nothing_is_queued_for_a_rolled_back_transaction(app, tmp_path):
         # One task per notification to mail now (the digest one waits for the digest).
         assert huey.pending_count() == EXTRA_VERIFIERS + 1
         session.remove()
+
+
+def test_a_queue_down_at_commit_loses_nothing(app, tmp_path):
+    dead = f"redis://127.0.0.1:{_free_port()}/0"  # nothing listens there
+    down = _web_app_unflushed(app, QUEUE_URL=dead, QUEUE_NAME="tracker-down")
+    w = _world_with_verifiers()
+    began = time.monotonic()
+    with down.app_context():
+        submitted_report(w)  # the commit succeeds; the hand-over to the queue fails and is logged
+        db.session.remove()
+    assert time.monotonic() - began < 5
+    with down.app_context():
+        unsent = db.session.scalars(
+            sa.select(Notification).where(Notification.delivery == Delivery.immediately)
+        ).all()
+        assert len(unsent) == EXTRA_VERIFIERS + 1
+        assert all(n.mail_attempts == 0 and n.emailed_at is None for n in unsent)
+        # A quarter of an hour later the worker's periodic task queues them again.
+        for n in unsent:
+            n.created_at = n.created_at - timedelta(minutes=20)
+        db.session.commit()
+        db.session.remove()
+    config, _env = QUEUES["sqlite"](tmp_path)
+    up = _web_app(app, **config)
+    huey = queue_of(up).huey
+    assert queue_of(up).resend_stalled.call_local() == EXTRA_VERIFIERS + 1
+    assert huey.pending_count() == EXTRA_VERIFIERS + 1
+
+
+def _web_app_unflushed(app, **queue_config):
+    web = create_app(dict(app.config, **RETRIES, **queue_config))
+    web.test_client_class = app.test_client_class
+    return web

@@ -12,6 +12,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from huey import PriorityRedisHuey, SqliteHuey, crontab
+from redis import ConnectionPool
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -47,7 +48,11 @@ def make_huey(config):
     url = config.get("QUEUE_URL") or ""
     name = config["QUEUE_NAME"]
     if url.startswith(("redis://", "rediss://", "unix://")):
-        return PriorityRedisHuey(name=name, url=url, utc=True)
+        # Bounded waits: a Redis that does not answer must not hold a request for long (the
+        # commit is done; `resend_stalled` queues the e-mail later). The consumer's blocking
+        # read waits 1 s, well under the socket timeout.
+        pool = ConnectionPool.from_url(url, socket_connect_timeout=2, socket_timeout=5)
+        return PriorityRedisHuey(name=name, connection_pool=pool, utc=True)
     return SqliteHuey(name=name, filename=config["QUEUE_FILE"], utc=True)
 
 
