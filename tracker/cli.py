@@ -19,6 +19,7 @@ from tracker.ops.cli import backup_command, check_command, gc_command, restore_c
 from tracker.org.models import Unit
 from tracker.progress.reminders import remind_command
 from tracker.reports import services
+from tracker.search.cli import search_cli
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
@@ -39,6 +40,7 @@ def register_commands(app) -> None:
         app.cli.add_command(command)
 
     app.cli.add_command(remind_command)
+    app.cli.add_command(search_cli)
 
 
 @click.group("user")
