@@ -148,9 +148,12 @@ def _reindex_changes(session, flush_context):
         kind_ids.setdefault(source.kind, set()).add(obj.id)
         if obj in session.deleted:
             continue
-        if isinstance(obj, Agreement) and obj not in session.new:
-            if _renamed(obj, "code", "province_id"):
-                whole.add(obj.id)
+        if (
+            isinstance(obj, Agreement)
+            and obj not in session.new
+            and _renamed(obj, "code", "province_id")
+        ):
+            whole.add(obj.id)
         row = document(source, obj)
         if row is not None:
             rows.append(row)

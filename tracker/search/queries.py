@@ -62,19 +62,21 @@ def _kind_order() -> sa.ColumnElement:
     )
 
 
-def _postgresql(terms: list[str], phrase: str):
-    """Every word a word of the record (full text), or the title close to the query (trigrams:
-    a typo still finds it); scored by the weighted full-text rank and how close the title is."""
+def _postgresql(terms: list[str], phrase: str, *, close: bool = False):
+    """Every word a word of the record (full text); or, when `close`, the title close to the
+    query (trigrams: a typo still finds it). Scored by the weighted full-text rank and how
+    close the title is."""
     simple = sa.literal_column("'simple'::regconfig")
     tsquery = sa.func.to_tsquery(simple, " & ".join(f"'{t}'" for t in terms))
-    matches = sa.or_(PG_VECTOR.op("@@")(tsquery), SearchDocument.title_folded.op("%")(phrase))
+    near = SearchDocument.title_folded.op("%")(phrase)
+    matches = near if close else PG_VECTOR.op("@@")(tsquery)
 
     def found_in(n):
         weights = ",".join("abcd"[:n])
-        kept = sa.func.ts_filter(PG_VECTOR, sa.literal_column(f"'{{{weights}}}'::char[]"))
+        kept = sa.func.ts_filter(PG_VECTOR, sa.literal_column(f"'{{{weights}}}'::\"char\"[]"))
         return kept.op("@@")(tsquery)
 
-    named = sa.func.ts_filter(PG_VECTOR, sa.literal_column("'{a,b,c}'::char[]"))
+    named = sa.func.ts_filter(PG_VECTOR, sa.literal_column("'{a,b,c}'::\"char\"[]"))
     as_phrase = named.op("@@")(sa.func.phraseto_tsquery(simple, phrase))
     score = sa.func.ts_rank(PG_VECTOR, tsquery) + 0.5 * sa.func.similarity(
         SearchDocument.title_folded, phrase
@@ -86,8 +88,9 @@ def _postgresql(terms: list[str], phrase: str):
     ]
 
 
-def _sqlite(terms: list[str], phrase: str):
-    """Every word a word of the record (FTS5), scored by bm25 over the weighted columns."""
+def _sqlite(terms: list[str], phrase: str, *, close: bool = False):
+    """Every word a word of the record (FTS5), scored by bm25 over the weighted columns (no
+    near matches: `close` finds nothing more)."""
     fts = sa.table(FTS_TABLE, sa.column("rowid"))
     match = sa.literal_column(FTS_TABLE).op("MATCH")
     expression = " ".join(f'"{t}"' for t in terms)
@@ -106,19 +109,19 @@ def _sqlite(terms: list[str], phrase: str):
     query = (
         sa.select(SearchDocument)
         .join(fts, fts.c.rowid == SearchDocument.id)
-        .where(match(expression))
+        .where(match(expression) if not close else sa.false())
     )
     return query, [sa.not_(as_phrase), _tier(found_in), score]
 
 
-def matching(user, q: str) -> sa.Select:
+def matching(user, q: str, *, close: bool = False) -> sa.Select:
     """A SELECT of the index rows a query finds in the user's scope, best first: those whose
     own text or names hold the words as one phrase ("quảng trị", not "chủ trì … Quảng"), then
     by where the words are (title, own text, names, place), the kind of record, and the
     database's score."""
     terms = query_words(q)
     build = _postgresql if db.engine.dialect.name == "postgresql" else _sqlite
-    query, order = build(terms, " ".join(terms))
+    query, order = build(terms, " ".join(terms), close=close)
     visible = agreements_visible_to(user).with_only_columns(Agreement.id).scalar_subquery()
     phrase_first, tier, score = order
     return query.where(SearchDocument.agreement_id.in_(visible)).order_by(
@@ -145,6 +148,8 @@ class Results:
     page: int
     total: int
     items: list[Result] = field(default_factory=list)
+    #: Nothing matched the words: these are records whose title is close to the query.
+    close: bool = False
 
     @property
     def pages(self) -> int:
@@ -173,15 +178,20 @@ class Results:
 
 
 def search(user, q: str, *, page: int = 1) -> Results:
-    """One page of what the user finds for a query (an empty page for a too-short query)."""
+    """One page of what the user finds for a query (an empty page for a too-short query); when
+    no record holds its words, the records whose title is close to it (PostgreSQL)."""
     if too_short(q):
         return Results(q=q, page=page, total=0)
-    query = matching(user, q)
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-    )
+    for close in (False, True):
+        query = matching(user, q, close=close)
+        total = db.session.scalar(
+            sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+        )
+        if total:
+            break
     documents = db.session.scalars(query.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    return Results(q=q, page=page, total=total, items=_present(documents, query_words(q)))
+    terms = query_words(q)
+    return Results(q=q, page=page, total=total, items=_present(documents, terms), close=close)
 
 
 def _present(documents: list[SearchDocument], terms: list[str]) -> list[Result]:
