@@ -13,6 +13,7 @@ from tracker.admin.forms import ProvinceForm, UnitForm, UserForm
 from tracker.auth import services as accounts
 from tracker.auth.models import Role, User
 from tracker.auth.permissions import roles_required
+from tracker.collation import by_name
 from tracker.extensions import db
 from tracker.forms import int_arg, options, page_arg, save_with
 from tracker.i18n import _
@@ -24,7 +25,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _successor_choices(model, exclude_id=None):
-    rows = db.session.scalars(sa.select(model).order_by(model.name)).all()
+    rows = db.session.scalars(sa.select(model).order_by(by_name(model.name))).all()
     return options(
         [(0, "—")] + [(r.id, f"{r.name} ({r.code})") for r in rows if r.id != exclude_id]
     )
@@ -58,7 +59,7 @@ def _form_page(form, *, cancel, title):
 def provinces():
     """Provinces with their validity and successors."""
     rows = db.session.scalars(
-        sa.select(Province).order_by(Province.valid_to.is_not(None), Province.name)
+        sa.select(Province).order_by(Province.valid_to.is_not(None), by_name(Province.name))
     ).all()
     return render_template("admin/provinces.html", provinces=rows)
 
@@ -103,7 +104,7 @@ def new_province(province_id=None):
 def units():
     """All units, with who carries on those that no longer exist."""
     q = request.args.get("q", "").strip()[:200]
-    query = sa.select(Unit).order_by(Unit.valid_to.is_not(None), Unit.side, Unit.name)
+    query = sa.select(Unit).order_by(Unit.valid_to.is_not(None), Unit.side, by_name(Unit.name))
     rows = db.session.scalars(query).all()
     if q:
         needle = fold(q)
@@ -125,7 +126,10 @@ def new_unit(unit_id=None):
     form.successor_id.choices = _successor_choices(Unit, unit_id)
     form.province_id.choices = options(
         [(0, _("— national —"))]
-        + [(p.id, p.name) for p in db.session.scalars(sa.select(Province).order_by(Province.name))]
+        + [
+            (p.id, p.name)
+            for p in db.session.scalars(sa.select(Province).order_by(by_name(Province.name)))
+        ]
     )
     if request.method == "GET" and unit is not None:
         form.successor_id.data = unit.successor_id or 0
@@ -160,13 +164,15 @@ def new_unit(unit_id=None):
 @roles_required(Role.admin)
 def users():
     """User accounts."""
-    rows = db.session.scalars(sa.select(User).order_by(User.role, User.email)).all()
+    rows = db.session.scalars(
+        sa.select(User).order_by(User.role, by_name(User.full_name), User.email)
+    ).all()
     return render_template("admin/users.html", users=rows)
 
 
 def _unit_choices(account):
     current = db.session.scalars(
-        sa.select(Unit).where(Unit.valid_to.is_(None)).order_by(Unit.side, Unit.name)
+        sa.select(Unit).where(Unit.valid_to.is_(None)).order_by(Unit.side, by_name(Unit.name))
     )
     ended = account.unit if account and account.unit and account.unit.valid_to else None
     return options(
@@ -242,7 +248,7 @@ def audit_log():
         per_page=50,
         error_out=False,
     )
-    users = db.session.scalars(sa.select(User).order_by(User.full_name)).all()
+    users = db.session.scalars(sa.select(User).order_by(by_name(User.full_name))).all()
     return render_template(
         "audit/search.html",
         pagination=pagination,

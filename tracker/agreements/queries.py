@@ -16,6 +16,7 @@ from tracker.agreements.models import (
 )
 from tracker.agreements.permissions import agreements_visible_to
 from tracker.auth.permissions import province_scope
+from tracker.collation import by_name
 from tracker.extensions import db
 from tracker.org.models import Province, Unit, preload
 from tracker.text import fold
@@ -104,7 +105,7 @@ def agreement_counts(agreements) -> dict[int, dict[str, int]]:
 
 def provinces_in_scope(user, *, current_only: bool = False) -> list[Province]:
     """Provinces the user may pick, by name."""
-    query = sa.select(Province).order_by(Province.name, Province.id)
+    query = sa.select(Province).order_by(by_name(Province.name), Province.id)
     scope = province_scope(user)
     if scope is not None:
         query = query.where(Province.id.in_(scope or {-1}))
@@ -124,7 +125,7 @@ def units_for_agreement(agreement: Agreement) -> list[Unit]:
     units = db.session.scalars(
         sa.select(Unit)
         .where(sa.or_(Unit.province_id.in_(lineage), Unit.province_id.is_(None)))
-        .order_by(Unit.side, Unit.name)
+        .order_by(Unit.side, by_name(Unit.name))
     ).all()
     seen = {u.id for u in units}
     return units + [u for u in agreement.units if u.id not in seen]

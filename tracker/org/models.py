@@ -77,6 +77,10 @@ class _Succession:
         )
 
 
+#: How official names of centrally-run cities begin ("Thành phố Hồ Chí Minh").
+CITY_PREFIXES = ("Thành phố ", "thành phố ")
+
+
 class Province(_Succession, VersionedMixin, Base):
     """A province or centrally-run city."""
 
@@ -109,7 +113,11 @@ class Province(_Succession, VersionedMixin, Base):
 
     @property
     def full_name(self) -> str:
-        """'tỉnh Quảng Bình' or 'thành phố Hồ Chí Minh'."""
+        """'tỉnh Quảng Bình' or 'thành phố Đà Nẵng' in running text; a city whose official name
+        says it ('Thành phố Hồ Chí Minh', 'Thành phố Huế') is not called 'thành phố' twice."""
+        for prefix in CITY_PREFIXES:
+            if self.name.startswith(prefix):
+                return f"thành phố {self.name[len(prefix) :]}"
         return f"{'thành phố' if self.is_city else 'tỉnh'} {self.name}"
 
 
