@@ -4,6 +4,7 @@ whose province, or whose units, were renamed or merged); `tracker search reindex
 whole index. Services, imports and the demo loader write through the session, so the index
 follows whatever the entry point."""
 
+import functools
 import re
 
 import sqlalchemy as sa
@@ -11,7 +12,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from tracker.agreements.models import Agreement, agreement_units
-from tracker.org.models import Province, Unit
+from tracker.org.models import Province, Unit, preload
 from tracker.search.models import SearchDocument
 from tracker.search.sources import SOURCES, Source, source_for
 from tracker.text import fold
@@ -26,8 +27,14 @@ def words(text: str | None) -> list[str]:
     return WORD.findall(fold(text))
 
 
+@functools.lru_cache(maxsize=65_536)
+def _folded_one(text: str) -> str:
+    # Unit and province names, codes and generated titles repeat across thousands of records.
+    return " ".join(words(text))
+
+
 def _folded(*texts) -> str:
-    return " ".join(w for text in texts for w in words(str(text) if text else None))
+    return " ".join(f for text in texts if text and (f := _folded_one(str(text))))
 
 
 def _lineage(body) -> list:
@@ -172,11 +179,18 @@ def _reindex_changes(session, flush_context):
 
 
 def reindex(session) -> int:
-    """Rebuild the whole index from the records (`tracker search reindex`); returns the number
-    of records indexed."""
+    """Rebuild the whole index from the records (`tracker search reindex`), one agreement at a
+    time (its records loaded together, then let go); returns the number of records indexed."""
     connection = session.connection()
     connection.execute(sa.delete(SearchDocument))
-    _, rows = documents_of(session, None)
-    if rows:
-        connection.execute(sa.insert(SearchDocument), rows)
-    return len(rows)
+    count = 0
+    for agreement_id in session.scalars(sa.select(Agreement.id).order_by(Agreement.id)).all():
+        with session.no_autoflush:
+            keep = preload(session)  # provinces and units: their successors without queries
+            _, rows = documents_of(session, {agreement_id})
+        if rows:
+            connection.execute(sa.insert(SearchDocument), rows)
+        count += len(rows)
+        del keep
+        session.expunge_all()
+    return count

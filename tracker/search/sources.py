@@ -185,6 +185,7 @@ register(
                     _in(Directive.agreement_id, ids),
                 )
             )
+            .options(selectinload(Evidence.report), selectinload(Evidence.directive))
         ),
         url=_evidence_url,
     )
