@@ -81,6 +81,16 @@ class _Succession:
 CITY_PREFIXES = ("Thành phố ", "thành phố ")
 
 
+def province_full_name(name: str, is_city: bool) -> str:
+    """A province's name in running text: 'tỉnh Quảng Bình' or 'thành phố Đà Nẵng'; a city whose
+    official name says it ('Thành phố Hồ Chí Minh', 'Thành phố Huế') is not called 'thành phố'
+    twice."""
+    for prefix in CITY_PREFIXES:
+        if name.startswith(prefix):
+            return f"thành phố {name[len(prefix) :]}"
+    return f"{'thành phố' if is_city else 'tỉnh'} {name}"
+
+
 class Province(_Succession, VersionedMixin, Base):
     """A province or centrally-run city."""
 
@@ -113,12 +123,8 @@ class Province(_Succession, VersionedMixin, Base):
 
     @property
     def full_name(self) -> str:
-        """'tỉnh Quảng Bình' or 'thành phố Đà Nẵng' in running text; a city whose official name
-        says it ('Thành phố Hồ Chí Minh', 'Thành phố Huế') is not called 'thành phố' twice."""
-        for prefix in CITY_PREFIXES:
-            if self.name.startswith(prefix):
-                return f"thành phố {self.name[len(prefix) :]}"
-        return f"{'thành phố' if self.is_city else 'tỉnh'} {self.name}"
+        """'tỉnh Quảng Bình', 'thành phố Đà Nẵng', 'thành phố Hồ Chí Minh' (running text)."""
+        return province_full_name(self.name, self.is_city)
 
 
 class Unit(_Succession, VersionedMixin, Base):
