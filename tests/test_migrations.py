@@ -12,6 +12,7 @@ from flask_migrate import downgrade, upgrade
 
 from tracker import create_app
 from tracker.config import ROOT, TestingConfig
+from tracker.db import include_name
 from tracker.demo.loader import load_demo
 from tracker.extensions import db
 
@@ -53,7 +54,8 @@ def test_upgrade_matches_models_and_downgrades_to_base(scratch_app):
     with scratch_app.app_context():
         upgrade()
         with db.engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+            context = MigrationContext.configure(conn, opts={"include_name": include_name})
+            diff = compare_metadata(context, db.metadata)
             assert diff == [], diff
             tables = set(sa.inspect(conn).get_table_names())
         assert {

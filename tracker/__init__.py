@@ -58,6 +58,7 @@ def register_extensions(app: Flask) -> None:
     from tracker.notifications import models as _notifications  # noqa: F401
     from tracker.progress import models as _progress  # noqa: F401
     from tracker.reports import models as _reports  # noqa: F401
+    from tracker.search import index as _search  # noqa: F401  (its session hook keeps the index)
     from tracker.trash import models as _trash  # noqa: F401
 
     db.init_app(app)
@@ -108,6 +109,7 @@ def register_blueprints(app: Flask) -> None:
     from tracker.progress.feeds import bp as todo_bp
     from tracker.progress.views import bp as progress_bp
     from tracker.reports.views import bp as reports_bp
+    from tracker.search.views import bp as search_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(agreements_bp)
@@ -118,6 +120,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(todo_bp)
     app.register_blueprint(reports_bp)
     discussion_pages.init_app(app)
+    app.register_blueprint(search_bp)
     from tracker.interop.api.tokens import bp as tokens_bp
     from tracker.interop.api.views import bp as api_bp
     from tracker.interop.views import bp as interop_bp

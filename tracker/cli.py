@@ -20,6 +20,7 @@ from tracker.notifications.worker import worker_command
 from tracker.ops.cli import backup_command, check_command, gc_command, restore_command
 from tracker.org.models import Unit
 from tracker.reports import services
+from tracker.search.cli import search_cli
 
 
 @click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False)
@@ -41,6 +42,7 @@ def register_commands(app) -> None:
 
     app.cli.add_command(remind_command)
     app.cli.add_command(worker_command)
+    app.cli.add_command(search_cli)
 
 
 @click.group("user")

@@ -27,6 +27,7 @@ from flask_babel import force_locale
 from openpyxl import Workbook
 
 from tracker import workbooks
+from tracker.collation import sort_key
 from tracker.forms import page_arg
 from tracker.i18n import _, fmt_date, fmt_datetime, fmt_number, fmt_vnd
 from tracker.text import fold
@@ -47,10 +48,9 @@ _SHEET_KINDS = {
 }
 
 
-def name_key(text: str | None) -> str:
-    """The sort key of a name or a title. The one place Vietnamese order is decided: ICU's
-    `vi` collation plugs in here."""
-    return fold(text)
+def name_key(text: str | None) -> bytes:
+    """The sort key of a name or a title: ICU's Vietnamese order (`tracker.collation`)."""
+    return sort_key(text)
 
 
 def code_key(code: str | None) -> tuple:

@@ -4,6 +4,8 @@ import re
 
 from sqlalchemy import event
 
+from tracker.collation import register_sqlite
+
 #: How long a connection waits for another one's write lock before giving up with "database is
 #: locked" (ms). Under load several writers wait in turn; this stays below gunicorn's default 30 s
 #: worker timeout, so a request that waits too long fails cleanly instead of having its worker
@@ -83,6 +85,8 @@ def configure_sqlite(engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.close()
+        # ORDER BY name COLLATE vi: Vietnamese order, as PostgreSQL's ICU collation gives it.
+        register_sqlite(dbapi_connection)
 
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_connection, connection_record, connection_proxy):

@@ -14,6 +14,7 @@ from tracker.auth import services as accounts
 from tracker.auth.models import Role, User
 from tracker.auth.permissions import roles_required
 from tracker.clock import local_today
+from tracker.collation import by_name
 from tracker.extensions import db
 from tracker.forms import int_arg, options, page_arg, save_with
 from tracker.i18n import _
@@ -26,7 +27,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 def _successor_choices(model, exclude_id=None):
-    rows = db.session.scalars(sa.select(model).order_by(model.name)).all()
+    rows = db.session.scalars(sa.select(model).order_by(by_name(model.name))).all()
     return options(
         [(0, "—")] + [(r.id, f"{r.name} ({r.code})") for r in rows if r.id != exclude_id]
     )
@@ -60,7 +61,7 @@ def _form_page(form, *, cancel, title):
 def provinces():
     """Provinces with their validity and successors."""
     rows = db.session.scalars(
-        sa.select(Province).order_by(Province.valid_to.is_not(None), Province.name)
+        sa.select(Province).order_by(Province.valid_to.is_not(None), by_name(Province.name))
     ).all()
     return render_template("admin/provinces.html", provinces=rows)
 
@@ -105,7 +106,7 @@ def new_province(province_id=None):
 def units():
     """All units, with who carries on those that no longer exist."""
     q = request.args.get("q", "").strip()[:200]
-    query = sa.select(Unit).order_by(Unit.valid_to.is_not(None), Unit.side, Unit.name)
+    query = sa.select(Unit).order_by(Unit.valid_to.is_not(None), Unit.side, by_name(Unit.name))
     rows = db.session.scalars(query).all()
     if q:
         needle = fold(q)
@@ -163,7 +164,9 @@ def new_unit(unit_id=None):
 @roles_required(Role.admin)
 def users():
     """User accounts."""
-    rows = db.session.scalars(sa.select(User).order_by(User.role, User.email)).all()
+    rows = db.session.scalars(
+        sa.select(User).order_by(User.role, by_name(User.full_name), User.email)
+    ).all()
     return render_template("admin/users.html", users=rows)
 
 
@@ -239,7 +242,7 @@ def audit_log():
         per_page=50,
         error_out=False,
     )
-    users = db.session.scalars(sa.select(User).order_by(User.full_name)).all()
+    users = db.session.scalars(sa.select(User).order_by(by_name(User.full_name))).all()
     return render_template(
         "audit/search.html",
         pagination=pagination,

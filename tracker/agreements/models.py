@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from tracker.clock import local_today, utcnow
+from tracker.collation import by_name
 from tracker.db import Base, TimestampMixin, VersionedMixin, enum_column
 from tracker.i18n import _l
 from tracker.labels import LabelledEnum
@@ -203,7 +204,9 @@ class Agreement(VersionedMixin, Base):
         back_populates="agreement", order_by="Area.position", cascade="all, delete-orphan"
     )
     units: Mapped[list[Unit]] = relationship(
-        secondary=agreement_units, order_by=Unit.code, info={"label": _l("Participating units")}
+        secondary=agreement_units,
+        order_by=by_name(Unit.name),
+        info={"label": _l("Participating units")},
     )
     directives: Mapped[list["Directive"]] = relationship(
         back_populates="agreement",
@@ -395,7 +398,7 @@ class Commitment(VersionedMixin, Base):
     lead_unit: Mapped[Unit] = relationship(foreign_keys=[lead_unit_id], lazy="joined")
     support_units: Mapped[list[Unit]] = relationship(
         secondary=commitment_support_units,
-        order_by=Unit.code,
+        order_by=by_name(Unit.name),
         info={"label": _l("Supporting units")},
     )
     milestones: Mapped[list["Milestone"]] = relationship(

@@ -18,6 +18,7 @@ from tracker.agreements.models import (
 )
 from tracker.agreements.permissions import agreements_visible_to
 from tracker.auth.permissions import province_scope
+from tracker.collation import by_name
 from tracker.extensions import db
 from tracker.org.models import Province, Unit, preload
 from tracker.org.queries import existing_on
@@ -108,7 +109,7 @@ def agreement_counts(agreements) -> dict[int, dict[str, int]]:
 def provinces_in_scope(user, *, on: date | None = None, keep=()) -> list[Province]:
     """Provinces the user may pick, by name; with `on`, only those existing on that date (the
     start of the record they are picked for) and those in `keep` (`org.queries.existing_on`)."""
-    query = sa.select(Province).order_by(Province.name, Province.id)
+    query = sa.select(Province).order_by(by_name(Province.name), Province.id)
     scope = province_scope(user)
     if scope is not None:
         query = query.where(Province.id.in_(scope or {-1}))
@@ -135,7 +136,7 @@ def units_for_agreement(agreement: Agreement) -> list[Unit]:
     units = db.session.scalars(
         sa.select(Unit)
         .where(sa.or_(Unit.province_id.in_(lineage), Unit.province_id.is_(None)))
-        .order_by(Unit.side, Unit.name)
+        .order_by(Unit.side, by_name(Unit.name))
     ).all()
     seen = {u.id for u in units}
     return units + [u for u in agreement.units if u.id not in seen]

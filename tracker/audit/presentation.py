@@ -13,11 +13,11 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from tracker.collation import sort_key
 from tracker.db import Base
 from tracker.extensions import db
 from tracker.i18n import _, fmt_date, fmt_datetime, fmt_number, fmt_vnd
 from tracker.labels import in_history, kind_label, label_of
-from tracker.text import fold
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,7 @@ def labels(entries=()) -> dict:
     entry's changes as the reader should see them (see `present`)."""
     kinds = {model.__name__: str(kind_label(model)) for model in _audited_models()}
     return {
-        "entity_labels": dict(sorted(kinds.items(), key=lambda kv: fold(kv[1]))),
+        "entity_labels": dict(sorted(kinds.items(), key=lambda kv: sort_key(kv[1]))),
         "action_labels": {
             "create": _("created"),
             "update": _("changed"),

@@ -88,6 +88,20 @@ class _Succession:
         )
 
 
+#: How official names of centrally-run cities begin ("Thành phố Hồ Chí Minh").
+CITY_PREFIXES = ("Thành phố ", "thành phố ")
+
+
+def province_full_name(name: str, is_city: bool) -> str:
+    """A province's name in running text: 'tỉnh Quảng Bình' or 'thành phố Đà Nẵng'; a city whose
+    official name says it ('Thành phố Hồ Chí Minh', 'Thành phố Huế') is not called 'thành phố'
+    twice."""
+    for prefix in CITY_PREFIXES:
+        if name.startswith(prefix):
+            return f"thành phố {name[len(prefix) :]}"
+    return f"{'thành phố' if is_city else 'tỉnh'} {name}"
+
+
 class Province(_Succession, VersionedMixin, Base):
     """A province or centrally-run city."""
 
@@ -120,8 +134,8 @@ class Province(_Succession, VersionedMixin, Base):
 
     @property
     def full_name(self) -> str:
-        """'tỉnh Quảng Bình' or 'thành phố Hồ Chí Minh'."""
-        return f"{'thành phố' if self.is_city else 'tỉnh'} {self.name}"
+        """'tỉnh Quảng Bình', 'thành phố Đà Nẵng', 'thành phố Hồ Chí Minh' (running text)."""
+        return province_full_name(self.name, self.is_city)
 
 
 class Unit(_Succession, VersionedMixin, Base):

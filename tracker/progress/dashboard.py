@@ -14,13 +14,13 @@ from tracker.agreements.permissions import agreements_visible_to, can_view_agree
 from tracker.agreements.queries import agreement_full
 from tracker.auth.permissions import province_scope
 from tracker.clock import local_today
+from tracker.collation import sort_key
 from tracker.extensions import db
 from tracker.forms import int_arg
 from tracker.org.models import Province, Unit
 from tracker.progress import figures, lists
 from tracker.progress.charts import indicator_chart
 from tracker.progress.health import Health
-from tracker.text import fold
 
 bp = Blueprint("dashboard", __name__)
 
@@ -175,7 +175,7 @@ def overview():
         entry = provinces[row["agreement"].province.current(today)]
         entry["agreements"] += 1
         entry["tally"].merge(row["tally"])
-    by_name = sorted(provinces.items(), key=lambda item: fold(item[0].name))
+    by_name = sorted(provinces.items(), key=lambda item: sort_key(item[0].name))
     return _page(
         "progress/overview.html",
         error,

@@ -41,6 +41,7 @@ from tracker.agreements.rules import (
     milestone_late_by,
 )
 from tracker.clock import local_today
+from tracker.collation import sort_key
 from tracker.errors import InvalidValue
 from tracker.extensions import db
 from tracker.i18n import _
@@ -538,7 +539,7 @@ def compliance(agreement, status: dict[int, Status], as_of: date):
                 row.reported += 1
             if state == ReportStatus.verified and _by(verified_at, cutoff):
                 row.verified += 1
-    rows = sorted(units.values(), key=lambda r: (r.reported / r.expected, r.unit_name))
+    rows = sorted(units.values(), key=lambda r: (r.reported / r.expected, sort_key(r.unit_name)))
     return PeriodInfo(period.id, str(period.label), period.deadline_on), rows
 
 

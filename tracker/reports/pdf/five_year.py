@@ -29,6 +29,7 @@ from reportlab.platypus import (
 
 from tracker.agreements.models import Completion, MilestoneStatus
 from tracker.i18n import _
+from tracker.org.models import province_full_name
 from tracker.progress.figures import HEALTHS
 from tracker.progress.health import Health
 from tracker.progress.models import EvidenceKind
@@ -202,10 +203,9 @@ def _labels():
 def defaults(data, options: ReviewOptions) -> ReviewOptions:
     """Fill what the editors left empty from the agreement."""
     province = data.province_now or data.province
-    kind_word = "thành phố" if data.province_is_city else "tỉnh"
     if not options.issuer:
         options.issuer = (
-            f"Ủy ban nhân dân\n{kind_word} {province}"
+            f"Ủy ban nhân dân\n{province_full_name(province, data.province_is_city)}"
             if options.lang == "vi"
             else f"People's Committee\nof {province}"
         )
@@ -307,10 +307,13 @@ def _title(data, options, fmt):
 
 def _section_background(data, fmt):
     out = [Paragraph(_("I. BACKGROUND AND LEGAL BASES"), st.heading1)]
-    kind = ("thành phố" if data.province_is_city else "tỉnh") if fmt.lang == "vi" else ""
-    province = f"{kind} {data.province}".strip()
+
+    def named(name):
+        return province_full_name(name, data.province_is_city) if fmt.lang == "vi" else name
+
+    province = named(data.province)
     if data.province_now:
-        province += f" ({_('now: %(unit)s', unit=f'{kind} {data.province_now}'.strip())})"
+        province += f" ({_('now: %(unit)s', unit=named(data.province_now))})"
     signed = fmt.date(data.signed_on) if data.signed_on else _("not signed yet")
     vision = _(", with orientation to %(year)s", year=data.vision_year) if data.vision_year else ""
     out.append(
