@@ -11,7 +11,9 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from tracker import events
 from tracker.agreements.models import Agreement, agreement_units
+from tracker.extensions import db
 from tracker.org.models import Province, Unit, preload
 from tracker.search.models import SearchDocument
 from tracker.search.sources import SOURCES, Source, source_for
@@ -194,3 +196,26 @@ def reindex(session) -> int:
         del keep
         session.expunge_all()
     return count
+
+
+@events.records_restored.connect
+def _index_restored(item, *, rows, **_):
+    """Records back from the recycle bin were re-inserted as they were (no flush saw them):
+    index the searchable ones again, in the restoring transaction."""
+    session = db.session
+    by_table = {source.model.__table__.name: source for source in SOURCES.values()}
+    kind_ids: dict[str, set[int]] = {}
+    documents = []
+    for table, record_id in rows:
+        source = by_table.get(table)
+        if source is None:
+            continue
+        obj = session.get(source.model, record_id)
+        if obj is None:
+            continue
+        kind_ids.setdefault(source.kind, set()).add(record_id)
+        row = document(source, obj)
+        if row is not None:
+            documents.append(row)
+    if kind_ids:
+        write(session.connection(), kind_ids, documents)

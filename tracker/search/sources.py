@@ -6,10 +6,15 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask import url_for
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from tracker.agreements.models import Agreement, Commitment, Directive, Indicator, Milestone
+from tracker.discussion.models import Comment
+from tracker.discussion.views import record_url
 from tracker.progress.models import Evidence, ProgressReport
+
+#: The commitment of a commented report (beside a commented commitment).
+_ReportCommitment = aliased(Commitment)
 
 
 @dataclass(frozen=True)
@@ -188,5 +193,44 @@ register(
             .options(selectinload(Evidence.report), selectinload(Evidence.directive))
         ),
         url=_evidence_url,
+    )
+)
+
+
+def _comment_records(ids):
+    """The comments of some agreements, whichever record they are on."""
+    return (
+        sa.select(Comment)
+        .outerjoin(ProgressReport, Comment.report_id == ProgressReport.id)
+        .outerjoin(Commitment, Comment.commitment_id == Commitment.id)
+        .outerjoin(Directive, Comment.directive_id == Directive.id)
+        .outerjoin(_ReportCommitment, ProgressReport.commitment_id == _ReportCommitment.id)
+        .where(
+            sa.or_(
+                _in(_ReportCommitment.agreement_id, ids),
+                _in(Commitment.agreement_id, ids),
+                _in(Directive.agreement_id, ids),
+            )
+        )
+        .options(
+            selectinload(Comment.report),
+            selectinload(Comment.commitment),
+            selectinload(Comment.directive),
+        )
+    )
+
+
+register(
+    Source(
+        # A comment is found where its record is visible (its agreement's scope) and links to
+        # itself in the record's thread.
+        kind="comment",
+        priority=4,
+        model=Comment,
+        title=lambda c: c.body,
+        names=lambda c: (c.agreement.code,),
+        agreement=lambda c: c.agreement,
+        records=_comment_records,
+        url=lambda c: record_url(c.subject, anchor=f"comment-{c.id}"),
     )
 )
