@@ -91,3 +91,30 @@ def test_renaming_to_the_official_name_keeps_the_former_name_in_history(db):
         )
     ).all()
     assert {"name": ["Hồ Chí Minh", "Thành phố Hồ Chí Minh"]} in changes
+
+
+def test_official_city_names_sort_by_the_city_not_by_thanh_pho(db, client, auth):
+    """ "Thành phố Huế" is Huế in the list: after Hà Nội and Thành phố Hồ Chí Minh, before
+    Quảng Trị; in the database's order and in Python's alike."""
+    official = [
+        "Đà Nẵng",
+        "Hà Nội",
+        "Thành phố Hồ Chí Minh",
+        "Thành phố Huế",
+        "Quảng Trị",
+        "Tây Ninh",
+    ]
+    for n, name in enumerate(_shuffled(official)):
+        factories.province(name, code=f"c-{n}")
+    admin = factories.user(Role.admin, None, email="admin@example.vn")
+    db.session.commit()
+    in_sql = db.session.scalars(
+        sa.select(Province.name).order_by(by_name(Province.sort_name))
+    ).all()
+    assert in_sql == official
+    assert [p.name for p in provinces_in_scope(admin)] == official
+    assert sorted(official, key=lambda name: sort_key(Province(name=name).sort_name)) == official
+    auth.login("admin@example.vn")
+    form = client.get("/agreements/new").get_data(as_text=True)
+    positions = [form.index(f">{name}<") for name in official]
+    assert positions == sorted(positions)

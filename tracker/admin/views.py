@@ -61,7 +61,7 @@ def _form_page(form, *, cancel, title):
 def provinces():
     """Provinces with their validity and successors."""
     rows = db.session.scalars(
-        sa.select(Province).order_by(Province.valid_to.is_not(None), by_name(Province.name))
+        sa.select(Province).order_by(Province.valid_to.is_not(None), by_name(Province.sort_name))
     ).all()
     return render_template("admin/provinces.html", provinces=rows)
 

@@ -109,7 +109,7 @@ def agreement_counts(agreements) -> dict[int, dict[str, int]]:
 def provinces_in_scope(user, *, on: date | None = None, keep=()) -> list[Province]:
     """Provinces the user may pick, by name; with `on`, only those existing on that date (the
     start of the record they are picked for) and those in `keep` (`org.queries.existing_on`)."""
-    query = sa.select(Province).order_by(by_name(Province.name), Province.id)
+    query = sa.select(Province).order_by(by_name(Province.sort_name), Province.id)
     scope = province_scope(user)
     if scope is not None:
         query = query.where(Province.id.in_(scope or {-1}))

@@ -11,12 +11,12 @@ import sqlalchemy as sa
 
 from tracker.agreements.permissions import can_view_agreement
 from tracker.auth.models import User
+from tracker.collation import sort_key
 from tracker.discussion.permissions import agreement_of
 from tracker.errors import InvalidValue
 from tracker.extensions import db
 from tracker.i18n import _
 from tracker.org.models import Unit
-from tracker.text import fold
 
 #: A mention as written in a comment's text.
 MENTION = re.compile(r"@\[([^\[\]\n]{1,200})\]\((user|unit):([0-9]{1,10})\)")
@@ -42,7 +42,7 @@ def mentionable_units(subject) -> list[Unit]:
         units.append(subject.assignee)
     units += [unit.current() for unit in units]
     by_id = {unit.id: unit for unit in units if unit is not None}
-    return sorted(by_id.values(), key=lambda unit: fold(unit.name))
+    return sorted(by_id.values(), key=lambda unit: sort_key(unit.name))
 
 
 def mentionable_users(subject, units: list[Unit] | None = None) -> list[User]:
@@ -53,7 +53,7 @@ def mentionable_users(subject, units: list[Unit] | None = None) -> list[User]:
         sa.select(User).where(User.active.is_(True), User.unit_id.in_(ids or [-1]))
     ).all()
     people = [person for person in people if can_view_agreement(person, agreement)]
-    return sorted(people, key=lambda person: fold(person.full_name))
+    return sorted(people, key=lambda person: sort_key(person.full_name))
 
 
 def token(obj) -> str:

@@ -3,6 +3,7 @@
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.clock import local_today
@@ -136,6 +137,21 @@ class Province(_Succession, VersionedMixin, Base):
     def full_name(self) -> str:
         """'tỉnh Quảng Bình', 'thành phố Đà Nẵng', 'thành phố Hồ Chí Minh' (running text)."""
         return province_full_name(self.name, self.is_city)
+
+    @hybrid_property
+    def sort_name(self) -> str:
+        """The name lists sort by: the official name without "Thành phố", so Thành phố Huế
+        sorts as Huế, after Hà Nội (`collation.by_name(Province.sort_name)`)."""
+        return self.name.removeprefix(CITY_PREFIXES[0])
+
+    @sort_name.inplace.expression
+    @classmethod
+    def _sort_name_expression(cls):
+        prefix = CITY_PREFIXES[0]
+        return sa.case(
+            (cls.name.startswith(prefix), sa.func.substr(cls.name, len(prefix) + 1)),
+            else_=cls.name,
+        )
 
 
 class Unit(_Succession, VersionedMixin, Base):

@@ -28,7 +28,7 @@ def units_existing_on(on: date, *, keep=()) -> list[Unit]:
 
 def provinces_existing_on(on: date, *, keep=()) -> list[Province]:
     """Every province a record starting on `on` may name, by name (and those in `keep`)."""
-    provinces = db.session.scalars(sa.select(Province).order_by(by_name(Province.name), Province.id)).all()
+    provinces = db.session.scalars(sa.select(Province).order_by(by_name(Province.sort_name), Province.id)).all()
     return existing_on(provinces, on, keep=keep)
 
 

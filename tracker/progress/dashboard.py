@@ -175,7 +175,7 @@ def overview():
         entry = provinces[row["agreement"].province.current(today)]
         entry["agreements"] += 1
         entry["tally"].merge(row["tally"])
-    by_name = sorted(provinces.items(), key=lambda item: sort_key(item[0].name))
+    by_name = sorted(provinces.items(), key=lambda item: sort_key(item[0].sort_name))
     return _page(
         "progress/overview.html",
         error,
