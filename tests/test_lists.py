@@ -111,11 +111,13 @@ def export_link(response) -> str:
     return links[0]
 
 
-def assert_same(page, client, *, skip_first=0):
+def assert_same(page, client, *, skip_first=0, page_only=0):
     """The export of the page (through its "Xuất Excel" link) has its headers, and each row
-    holds the values the page's row shows, in the same order."""
+    holds the values the page's row shows, in the same order (`page_only`: leading columns of
+    the page that are not data, such as the review queue's tick boxes)."""
     link = export_link(page)
     head, rows = page_rows(page)
+    head, rows = head[page_only:], [row[page_only:] for row in rows]
     sheet_head, sheet = sheet_rows(client.get(link))
     assert sheet_head[skip_first:] == head
     assert len(sheet) == len(rows)
@@ -282,9 +284,10 @@ def test_the_review_queue_filters_and_exports(as_user):
     client = as_user(DIC_QT)
     queue = client.get("/review?sort=submitted&dir=desc")
     head, rows = page_rows(queue)
-    assert head == ["Thỏa thuận", "Cam kết", "Giai đoạn", "Đơn vị", "Ngày gửi"]
+    # The first column holds the tick boxes of bulk verification (not exported).
+    assert head == ["Chọn", "Thỏa thuận", "Cam kết", "Kỳ báo cáo", "Đơn vị", "Ngày gửi"]
     assert rows
-    assert_same(queue, client)
+    assert_same(queue, client, page_only=1)
     none = client.get("/review?q=khong+co+cam+ket+nay")
     assert page_rows(none)[1] == []
     assert sheet_rows(client.get(export_link(none)))[1] == []

@@ -264,14 +264,12 @@ class Flag(Filter):
         return bool(self.test(row))
 
 
-@dataclass
-class Page:
-    """One page of rows, with what the `pager` macro asks of a pagination."""
+class Paged:
+    """What the `pager` macro asks of a pagination, from `page` and `pages` (a list's page, the
+    search results)."""
 
-    items: list
     page: int
     pages: int
-    total: int
 
     @property
     def has_prev(self) -> bool:
@@ -288,6 +286,16 @@ class Page:
     @property
     def next_num(self) -> int:
         return self.page + 1
+
+
+@dataclass
+class Page(Paged):
+    """One page of rows."""
+
+    items: list
+    page: int
+    pages: int
+    total: int
 
 
 @dataclass(frozen=True)

@@ -138,7 +138,7 @@ REVIEW_REPORTS = Listing(
         ),
         Column(
             "period",
-            _l("Period"),
+            _l("Reporting period"),
             lambda r: r.period.label,
             width=18,
             sort_key=lambda r: r.period.starts_on,

@@ -9,6 +9,7 @@ from markupsafe import Markup
 from tracker.agreements.models import Agreement
 from tracker.agreements.permissions import agreements_visible_to
 from tracker.extensions import db
+from tracker.listing import Paged
 from tracker.search.highlight import excerpt
 from tracker.search.index import words
 from tracker.search.models import FTS_TABLE, SearchDocument
@@ -141,7 +142,7 @@ class Result:
 
 
 @dataclass
-class Results:
+class Results(Paged):
     """A page of results, with what the pager needs."""
 
     q: str
@@ -160,21 +161,6 @@ class Results:
         """The number of the page's first result."""
         return (self.page - 1) * PER_PAGE + 1
 
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
 
 
 def search(user, q: str, *, page: int = 1) -> Results:
