@@ -85,8 +85,8 @@ def test_extensions_tell_the_dic_then_the_requester(db):
 def test_a_directive_tells_the_assigned_unit_and_the_unit_that_carries_on_a_merged_one(db):
     w = notified_world()
     qb = w["qb"]
-    # A branch merged into the Quảng Bình branch: a directive given to it reaches the
-    # successor's users.
+    # A branch merged into the Quảng Bình branch: a directive given to it before the merger
+    # (recorded today) reaches the successor's users.
     merged = factories.unit(
         qb["province"],
         side=Side.vnpt,
@@ -102,7 +102,7 @@ def test_a_directive_tells_the_assigned_unit_and_the_unit_that_carries_on_a_merg
         agreement=qb["agreement"],
         user=qb["leader"],
         assignee=merged,
-        issued_on=local_today(),
+        issued_on=date(2025, 5, 20),
         issued_by="Phó Chủ tịch UBND tỉnh",
         text="Hoàn thành lắp đặt trạm BTS tại 2 xã biên giới",
         due_on=local_today() + timedelta(days=30),

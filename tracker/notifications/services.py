@@ -27,6 +27,7 @@ from tracker.notifications.models import (
     default_delivery,
 )
 from tracker.org.models import Province, Unit, preload
+from tracker.progress.models import Extension, ProgressReport
 from tracker.progress.permissions import can_report, can_verify
 
 #: Session info key: ids of the notifications of this transaction to e-mail after the commit.
@@ -53,8 +54,7 @@ def subject_of(record) -> Subject:
         return Subject(SubjectType.commitment, record.id, record.agreement, record.id)
     if isinstance(record, Directive):
         return Subject(SubjectType.directive, record.id, record.agreement, directive_id=record.id)
-    kind = type(record).__name__
-    if kind == "ProgressReport":
+    if isinstance(record, ProgressReport):
         return Subject(
             SubjectType.report,
             record.id,
@@ -62,7 +62,7 @@ def subject_of(record) -> Subject:
             record.commitment_id,
             record.period_id,
         )
-    if kind == "Extension":
+    if isinstance(record, Extension):
         return Subject(
             SubjectType.extension,
             record.id,
@@ -70,7 +70,7 @@ def subject_of(record) -> Subject:
             record.commitment_id,
             record.period_id,
         )
-    raise TypeError(f"no notification subject for {kind}")
+    raise TypeError(f"no notification subject for {type(record).__name__}")
 
 
 # -- who -----------------------------------------------------------------------------------------
