@@ -178,7 +178,7 @@ def from_dashboard(html: str) -> tuple[tuple, list[tuple]]:
     """The dashboard's total and its area rows, from the cells marked data-figure."""
     rows = []
     for _code, row in re.findall(r'<tr data-area="([^"]*)">(.*?)</tr>', html, re.S):
-        cells = {k: strip(v) for k, v in re.findall(r'data-figure="(\w+)">(.*?)</td>', row, re.S)}
+        cells = {k: strip(v) for k, v in re.findall(r'data-figure="(\w+)"[^>]*>(.*?)</td>', row, re.S)}
         values = {k: int(cells[k]) for k in ("count", *HEALTHS)}
         values["percent"] = int(re.search(r"(\d+)%$", cells["percent"]).group(1))
         values["planned_vnd"] = money(cells["planned_vnd"])
@@ -193,7 +193,7 @@ def from_dashboard(html: str) -> tuple[tuple, list[tuple]]:
 
 def from_agreement_page(html: str) -> tuple:
     counts = dict(re.findall(r'badge-health-(\w+)">[^<]*: <span class="count">(\d+)<', html))
-    cells = {k: strip(v) for k, v in re.findall(r'data-figure="(\w+)">(.*?)</dd>', html, re.S)}
+    cells = {k: strip(v) for k, v in re.findall(r'data-figure="(\w+)"[^>]*>(.*?)</dd>', html, re.S)}
     health = {h: int(counts[h]) for h in HEALTHS}
     percent = re.search(r"(\d+)%", cells["percent"]).group(1)
     return (

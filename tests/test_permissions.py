@@ -129,10 +129,8 @@ MATRIX = {
     "POST /agreements/{code}/periods/generate": row(LOGIN, 302, 302, 403, 403, 403, 403),
     "GET /periods/{period}": row(LOGIN, 200, 200, 200, 200, 200, 200),
     "POST /periods/{old_period}/reopen": row(LOGIN, 302, 302, 403, 403, 403, 403),
-    # "Nhắc nộp báo cáo" writes no record itself (the notifications' receivers do)
-    "POST /periods/{period}/remind": row(
-        LOGIN, 302, 302, 403, 403, 403, 403, post={"admin": 302, "dic_qb": 302}
-    ),
+    # "Nhắc nộp báo cáo": the notifications' receivers write the reminders
+    "POST /periods/{period}/remind": row(LOGIN, 302, 302, 403, 403, 403, 403),
     "FORM /commitments/{commitment}/reports/{period}": row(LOGIN, 200, 200, 200, 403, 403, 403),
     "GET /reports/{report}": row(LOGIN, 200, 200, 200, 200, 200, 200),
     "POST /reports/{report}/submit": row(LOGIN, 302, 302, 302, 403, 403, 403),
@@ -206,6 +204,8 @@ MATRIX = {
     "GET /generated/{generated}.pdf": row(LOGIN, 200, 200, 403, 403, 200, 403),
     # notifications (each user's own), their settings, following a record
     "GET /notifications": row(LOGIN, 200, 200, 200, 200, 200, 200),
+    # the global search: every signed-in user, within their scope
+    "GET /search": row(LOGIN, 200, 200, 200, 200, 200, 200),
     "GET /notifications/{notification}": row(LOGIN, 404, 404, 302, 404, 404, 404),
     "POST /notifications/read-all": row(LOGIN, 302, 302, 302, 302, 302, 302),
     "FORM /notifications/settings": row(LOGIN, 200, 200, 200, 200, 200, 200),
@@ -416,6 +416,7 @@ def _commitment_record(w, **changes):
 
 
 PAYLOADS = {
+    "POST /periods/{period}/remind": lambda w: {},
     "FORM /account/password": lambda w: {
         "current_password": factories.PASSWORD,
         "new_password": "một câu mật khẩu mới rất dài",

@@ -34,7 +34,6 @@
     wrap.appendChild(list);
     box.setAttribute("aria-autocomplete", "list");
     box.setAttribute("aria-controls", list.id);
-    box.setAttribute("aria-expanded", "false");
 
     function load() {
       if (!loading) {
@@ -52,7 +51,6 @@
       shown = [];
       active = -1;
       start = -1;
-      box.setAttribute("aria-expanded", "false");
       box.removeAttribute("aria-activedescendant");
     }
 
@@ -119,7 +117,6 @@
         list.appendChild(li);
       });
       list.hidden = false;
-      box.setAttribute("aria-expanded", "true");
       highlight(0);
     }
 
