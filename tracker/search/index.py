@@ -182,19 +182,24 @@ def _reindex_changes(session, flush_context):
 
 def reindex(session) -> int:
     """Rebuild the whole index from the records (`tracker search reindex`), one agreement at a
-    time (its records loaded together, then let go); returns the number of records indexed."""
-    connection = session.connection()
-    connection.execute(sa.delete(SearchDocument))
+    time (its records loaded together, then let go), committing after each: a rebuild of a large
+    database holds no single huge transaction (on SQLite its write-ahead log would grow without
+    a checkpoint and every insert slow down), and searches meanwhile find the agreements done so
+    far. Returns the number of records indexed."""
+    session.connection().execute(sa.delete(SearchDocument))
+    session.commit()
     count = 0
     for agreement_id in session.scalars(sa.select(Agreement.id).order_by(Agreement.id)).all():
         with session.no_autoflush:
             keep = preload(session)  # provinces and units: their successors without queries
             _, rows = documents_of(session, {agreement_id})
         if rows:
-            connection.execute(sa.insert(SearchDocument), rows)
+            session.connection().execute(sa.insert(SearchDocument), rows)
+        # The commit expires the loaded records; the session holds them weakly, so they go
+        # once `keep` lets the provinces and units go.
+        session.commit()
         count += len(rows)
         del keep
-        session.expunge_all()
     return count
 
 
