@@ -26,6 +26,11 @@ if str(ROOT) not in sys.path:
 import sqlalchemy as sa
 
 from bench.pages import DEFAULT_DB, SqlCounter, make_app, percentile, sign_in, upgrade
+from tracker.auth.models import User
+from tracker.extensions import db
+from tracker.search.index import reindex
+from tracker.search.models import SearchDocument
+from tracker.search.queries import search
 
 #: A phrase of a few hundred commitment titles, a province with its predecessors (tens of
 #: thousands of records of its agreements), and a rare phrase with its acronym.
@@ -58,10 +63,6 @@ def parse_args(argv=None):
 
 def ensure_index(app, force: bool) -> None:
     """Build the search index when it is empty (or when asked), and say how long it took."""
-    from tracker.extensions import db
-    from tracker.search.index import reindex
-    from tracker.search.models import SearchDocument
-
     with app.app_context():
         rows = db.session.scalar(sa.select(sa.func.count()).select_from(SearchDocument))
         if rows and not force:
@@ -74,9 +75,6 @@ def ensure_index(app, force: bool) -> None:
 
 
 def time_query(client, counter, q, runs, warmup):
-    from tracker.extensions import db
-    from tracker.search.queries import search
-
     url = "/search?" + urlencode({"q": q})
     for _ in range(warmup):
         response = client.get(url)
@@ -89,8 +87,6 @@ def time_query(client, counter, q, runs, warmup):
         cpu.append((time.process_time() - c0) * 1000)
         statements.append(counter.n)
     with client.application.test_request_context():
-        from tracker.auth.models import User
-
         admin = db.session.scalar(sa.select(User).where(User.email == "bench-admin@example.vn"))
         found = search(admin, q).total
     return {
@@ -112,8 +108,6 @@ def main(argv=None) -> int:
     ensure_index(app, args.reindex)
     client = sign_in(app)
     with app.app_context():
-        from tracker.extensions import db
-
         counter = SqlCounter(db.engine)
     print(f"database: {args.database_url}")
     print(f"{args.runs} timed GETs per query after {args.warmup} warm-up GETs\n")

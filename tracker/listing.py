@@ -17,6 +17,7 @@ the page says so with status 400; an export with such a value goes back to the p
 """
 
 import io
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -126,7 +127,7 @@ class FilterError(ValueError):
 
 
 @dataclass(frozen=True)
-class Filter:
+class Filter(ABC):
     """A GET parameter that keeps some rows. Subclasses say how the value is read and tested."""
 
     name: str
@@ -137,9 +138,9 @@ class Filter:
         """The value of `raw` (a select's among its options), or FilterError."""
         return raw
 
+    @abstractmethod
     def keep(self, row, value) -> bool:
         """Whether the row passes."""
-        raise NotImplementedError
 
     def options(self, rows: Sequence) -> list[tuple[str, str]]:
         """The choices a select offers (none for other filters)."""
