@@ -4,6 +4,7 @@ embedded fonts, byte-identical output, and text that is data, never markup."""
 import hashlib
 import re
 import subprocess
+from urllib.parse import unquote
 from datetime import date
 
 import pytest
@@ -450,7 +451,7 @@ def test_an_annual_review_covers_one_calendar_year_up_to_the_document_date(
         agreement, user=None, options=ReviewOptions(kind="annual", issued_on=issued_on)
     )
     assert (record.kind, record.date_from, record.date_to) == (ReviewKind.annual, start, end)
-    assert record.file_name == f"QB-VNPT-2020-annual-{end.isoformat()}-vi.pdf"
+    assert record.file_name == f"Báo cáo năm - Quảng Bình - {end:%d-%m-%Y}.pdf"
     text = flat(pdftotext(storage.path_for(record.sha256)))
     assert f"Kết quả thực hiện năm {end.year} của" in text
     assert f"Số liệu tính đến ngày {end:%d/%m/%Y}." in text
@@ -519,7 +520,8 @@ def test_the_cli_and_the_page_start_from_the_last_reviews_options(app, client, a
     latest = db.session.scalars(sa.select(GeneratedReport).order_by(GeneratedReport.id)).all()
     assert [r.options["signer_name"] for r in latest] == ["Trần Thị B", "Trần Thị B"]
     download = client.get(f"/generated/{latest[0].id}.pdf")
-    assert latest[0].file_name in download.headers["Content-Disposition"]
+    named = download.headers["Content-Disposition"].split("filename*=UTF-8''")[1]
+    assert unquote(named) == latest[0].file_name
 
 
 def test_the_saved_options_keep_empty_fields_empty(app, db):

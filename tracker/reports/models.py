@@ -3,12 +3,14 @@
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.clock import utcnow
 from tracker.db import Base, enum_column
 from tracker.i18n import _l
 from tracker.labels import LabelledEnum
+from tracker.storage import clean_file_name
 
 
 class ReviewKind(LabelledEnum):
@@ -24,9 +26,15 @@ class ReviewKind(LabelledEnum):
     }
 
 
-def review_file_name(code: str, kind: ReviewKind, date_to: date, lang: str) -> str:
-    """The file name of a review: QB-VNPT-2020-annual-2024-12-31-vi.pdf."""
-    return f"{code}-{kind.value}-{date_to.isoformat()}-{lang}.pdf"
+def review_file_name(
+    agreement, kind: ReviewKind, date_to: date, lang: str, ext: str = "pdf"
+) -> str:
+    """The name a review is stored and downloaded under, readable in the review's language:
+    "Báo cáo tổng kết 05 năm - Quảng Bình - 23-09-2025.pdf", "Annual review - Quảng Trị -
+    31-12-2024.docx" (the kind, the agreement's province, the end of the range)."""
+    with force_locale(lang):
+        label = str(ReviewKind(kind).label)
+    return clean_file_name(f"{label} - {agreement.province.name} - {date_to:%d-%m-%Y}.{ext}")
 
 
 class GeneratedReport(Base):
@@ -70,7 +78,7 @@ class GeneratedReport(Base):
     @property
     def file_name(self) -> str:
         """The name the review downloads under."""
-        return review_file_name(self.agreement.code, self.kind, self.date_to, self.lang)
+        return review_file_name(self.agreement, self.kind, self.date_to, self.lang)
 
     @property
     def audit_agreement_id(self):

@@ -99,7 +99,7 @@ def generate_review(
     pdf, pages, fingerprint = render_review(agreement, options, date_from, date_to)
     stored = storage.store_bytes(
         pdf,
-        review_file_name(agreement.code, ReviewKind(options.kind), date_to, options.lang),
+        review_file_name(agreement, ReviewKind(options.kind), date_to, options.lang),
         "application/pdf",
     )
     saved = asdict(options)

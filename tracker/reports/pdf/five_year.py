@@ -2,6 +2,7 @@
 documents. Takes plain data (tracker.reports.data.ReviewData) and options, returns PDF bytes."""
 
 import io
+import re
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -15,7 +16,6 @@ from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.platypus import (
     BaseDocTemplate,
-    CondPageBreak,
     Flowable,
     Frame,
     KeepTogether,
@@ -107,6 +107,29 @@ def _caps(value: str) -> str:
     return unicodedata.normalize("NFC", value).upper()
 
 
+def _starts_within(flowable, width, height) -> bool:
+    """Whether `flowable` can put something on the page in `height`: all of it, or the first
+    part of a split (a table's header and first row, a paragraph's first lines)."""
+    if flowable.wrap(width, height)[1] <= height:
+        return True
+    return not isinstance(flowable, KeepTogether) and bool(flowable.split(width, height))
+
+
+class _KeepWithNext(KeepTogether):
+    """Headings (styles with keepWithNext) and what follows them. reportlab's KeepTogether moves
+    the group to the next page whenever the whole group doesn't fit; this one moves it only when
+    what follows the headings cannot start below them, so a heading is never left alone at the
+    bottom of a page and a long table still starts right under its heading."""
+
+    def split(self, aW, aH):
+        *heads, last = self._content
+        used = sum(f.wrap(aW, aH)[1] + f.getSpaceBefore() + f.getSpaceAfter() for f in heads)
+        room = aH - used - last.getSpaceBefore()
+        if room > 0 and _starts_within(last, aW, room):
+            return list(self._content)
+        return super().split(aW, aH)
+
+
 class _Doc(BaseDocTemplate):
     """A4 with the decree's margins; page numbers centred in the top margin from page 2."""
 
@@ -123,6 +146,7 @@ class _Doc(BaseDocTemplate):
             subject="",
             creator="Cooperation Agreement Tracker",
             producer="reportlab",
+            keepTogetherClass=_KeepWithNext,
         )
         frame = Frame(
             st.LEFT,
@@ -255,7 +279,7 @@ def build_review(data, options: ReviewOptions) -> tuple[bytes, int]:
     story += _appendices(data, fmt, labels)
 
     buffer = io.BytesIO()
-    doc = _Doc(buffer, title=f"{data.code} — {data.title}")
+    doc = _Doc(buffer, title=data.title)
     doc.build(story)
     return buffer.getvalue(), doc.page
 
@@ -302,6 +326,16 @@ def _title(data, options, fmt):
     ]
 
 
+def _names_parties(title: str) -> bool:
+    """Whether an agreement's title already says between whom it was made ("… giữa UBND tỉnh
+    Quảng Bình và Tập đoàn …"): the opening sentence then doesn't say it a second time."""
+    return bool(re.search(r"\b(giữa|between)\b", title, re.IGNORECASE))
+
+
+def _capitalised(sentence: str) -> str:
+    return sentence[:1].upper() + sentence[1:]
+
+
 # -- I. background --------------------------------------------------------------------------------
 
 
@@ -312,29 +346,39 @@ def _section_background(data, fmt):
         return province_full_name(name, data.province_is_city) if fmt.lang == "vi" else name
 
     province = named(data.province)
-    if data.province_now:
-        province += f" ({_('now: %(unit)s', unit=named(data.province_now))})"
     signed = fmt.date(data.signed_on) if data.signed_on else _("not signed yet")
     vision = _(", with orientation to %(year)s", year=data.vision_year) if data.vision_year else ""
-    out.append(
-        Paragraph(
-            text(
-                _(
-                    "The agreement “%(title)s” (code %(code)s) was made between the People's Committee of %(province)s and "
-                    "the %(partner)s; signed on %(signed)s, for the period %(start)s – %(end)s%(vision)s.",
-                    title=data.title,
-                    code=data.code,
-                    province=province,
-                    partner=data.partner,
-                    signed=signed,
-                    start=fmt.date(data.period_start),
-                    end=fmt.date(data.period_end),
-                    vision=vision,
-                )
-            ),
-            st.body,
-        )
+    when = dict(
+        title=data.title,
+        signed=signed,
+        start=fmt.date(data.period_start),
+        end=fmt.date(data.period_end),
+        vision=vision,
     )
+    if _names_parties(data.title):
+        opening = _(
+            "The agreement “%(title)s” was signed on %(signed)s, for the period %(start)s – %(end)s%(vision)s.",
+            **when,
+        )
+        if data.province_now:
+            opening += " " + _capitalised(
+                _(
+                    "%(former)s is now %(current)s.",
+                    former=province,
+                    current=named(data.province_now),
+                )
+            )
+    else:
+        if data.province_now:
+            province += f" ({_('now: %(unit)s', unit=named(data.province_now))})"
+        opening = _(
+            "The agreement “%(title)s” between the People's Committee of %(province)s and the %(partner)s was "
+            "signed on %(signed)s, for the period %(start)s – %(end)s%(vision)s.",
+            province=province,
+            partner=data.partner,
+            **when,
+        )
+    out.append(Paragraph(text(opening), st.body))
     if data.province_signatory or data.partner_signatory:
         out.append(
             Paragraph(
@@ -426,17 +470,20 @@ def _section_results(data, fmt, labels):
     out.append(Spacer(1, 6))
     if data.areas:
         out.append(
-            charts.completion_by_area(
-                [charts.shorten(f"{a.code}. {a.title}", 34) for a in data.areas],
-                [a.summary["percent"] for a in data.areas],
-                w,
+            KeepTogether(
+                [
+                    charts.completion_by_area(
+                        [charts.shorten(f"{a.code}. {a.title}", 34) for a in data.areas],
+                        [a.summary["percent"] for a in data.areas],
+                        w,
+                    ),
+                    Paragraph(text(_("Chart 1. Completion by area (verified)")), st.caption),
+                ]
             )
         )
-        out.append(Paragraph(text(_("Chart 1. Completion by area (verified)")), st.caption))
 
     out.append(Paragraph(_("2. Results of each area"), st.heading2))
     for area in data.areas:
-        out.append(CondPageBreak(90))
         out.append(Paragraph(text(f"{area.code}. {area.title}"), st.heading3))
         if not area.commitments:
             out.append(Paragraph(text(_("no data yet")), st.body_plain))
@@ -509,14 +556,12 @@ def _section_results(data, fmt, labels):
         ),
     )[:MAX_CHARTS]
     if chartable:
-        out.append(CondPageBreak(200))
         out.append(Paragraph(_("3. Key indicators over time"), st.heading2))
-        out.append(
-            Paragraph(
-                text(_("solid: verified values; dashed: path from baseline to target")),
-                st.body_plain,
-            )
+        legend = Paragraph(
+            text(_("solid: verified values; dashed: path from baseline to target")), st.body_plain
         )
+        legend.keepWithNext = 1  # the legend stays with the first chart
+        out.append(legend)
         for n, i in enumerate(chartable, start=2):
             drawing = charts.indicator_over_time(
                 f"{i.commitment_code} · {i.name} ({i.unit})",

@@ -34,9 +34,11 @@ heading1 = ParagraphStyle(
     "h1", parent=_base, fontName=SERIF_BOLD, spaceBefore=8, spaceAfter=6, keepWithNext=1
 )
 heading2 = ParagraphStyle(
-    "h2", parent=_base, fontName=SERIF_BOLD_ITALIC, spaceBefore=6, spaceAfter=4
+    "h2", parent=_base, fontName=SERIF_BOLD_ITALIC, spaceBefore=6, spaceAfter=4, keepWithNext=1
 )
-heading3 = ParagraphStyle("h3", parent=_base, fontName=SERIF_ITALIC, spaceBefore=4, spaceAfter=3)
+heading3 = ParagraphStyle(
+    "h3", parent=_base, fontName=SERIF_ITALIC, spaceBefore=4, spaceAfter=3, keepWithNext=1
+)
 
 # Header block: agencies (12–13, caps), motto (12–13 bold caps / 13–14 bold), number, place and date.
 agency_parent = ParagraphStyle(
