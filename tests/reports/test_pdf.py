@@ -4,8 +4,8 @@ embedded fonts, byte-identical output, and text that is data, never markup."""
 import hashlib
 import re
 import subprocess
-from urllib.parse import unquote
 from datetime import date
+from urllib.parse import unquote
 
 import pytest
 import sqlalchemy as sa
