@@ -28,7 +28,7 @@ MIN_TOKEN_LENGTH = 32
 def index():
     """What the signed-in user has to do: overdue and upcoming items, by section."""
     todo = todo_for_user(current_user)
-    shown = lists.TODO_LIST.show(todo.items)
+    shown = lists.TO_DO_LIST.show(todo.items)
     if shown.exporting:
         return shown.download()
     kinds = {key: kind for key, kind, _label in SECTIONS}

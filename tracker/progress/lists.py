@@ -173,7 +173,7 @@ REVIEW_REPORTS = Listing(
 _SECTION_LABELS = {kind: label for _key, kind, label in SECTIONS}
 
 #: /todo: what the user has to do, by section.
-TODO_LIST = Listing(
+TO_DO_LIST = Listing(
     name="viec-can-lam",
     title=_l("To do"),
     paged=False,
