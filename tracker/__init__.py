@@ -59,6 +59,7 @@ def register_extensions(app: Flask) -> None:
     from tracker.progress import models as _progress  # noqa: F401
     from tracker.reports import models as _reports  # noqa: F401
     from tracker.search import index as _search  # noqa: F401  (its session hook keeps the index)
+    from tracker.signatures import models as _signatures  # noqa: F401
     from tracker.trash import models as _trash  # noqa: F401
 
     db.init_app(app)
@@ -98,6 +99,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Import the feature blueprints here, never at module level, to avoid import cycles."""
+    from tracker.admin.anchors import bp as anchors_bp
     from tracker.admin.trash import bp as trash_bp
     from tracker.admin.views import bp as admin_bp
     from tracker.agreements.views import bp as agreements_bp
@@ -115,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(agreements_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(trash_bp)
+    app.register_blueprint(anchors_bp)
     app.register_blueprint(progress_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(todo_bp)
@@ -132,8 +135,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(tokens_bp)
     from tracker import notifications
+    from tracker.signatures import badges
 
     notifications.init_app(app)
+    badges.init_app(app)
     init_request_logging(app)
     init_proxy_fix(app)
     register_commands(app)

@@ -8,6 +8,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from tracker import create_app, storage
+from tracker.admin.cli import signatures_cli, trust_cli
 from tracker.agreements.models import Agreement
 from tracker.auth.models import Role
 from tracker.auth.services import AccountError, create_user
@@ -43,6 +44,8 @@ def register_commands(app) -> None:
     app.cli.add_command(remind_command)
     app.cli.add_command(worker_command)
     app.cli.add_command(search_cli)
+    app.cli.add_command(trust_cli)
+    app.cli.add_command(signatures_cli)
 
 
 @click.group("user")

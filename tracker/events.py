@@ -45,3 +45,7 @@ submission_reminder = _signals.signal("submission-reminder")
 #: e.g. a search index adds them again). Sender: the TrashItem; ``rows`` lists the restored rows
 #: as (table name, id).
 records_restored = _signals.signal("records-restored")
+
+#: A trust anchor (a CA certificate signatures may chain to) was added or removed. Sender: the
+#: TrustAnchor. Storage checks again the stored PDFs that carry signatures.
+trust_anchors_changed = _signals.signal("trust-anchors-changed")

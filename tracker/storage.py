@@ -9,6 +9,7 @@ import tempfile
 import unicodedata
 import warnings
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -16,11 +17,13 @@ import sqlalchemy as sa
 from flask import abort, current_app, send_file
 from PIL import Image
 
+from tracker import events
 from tracker.db import Base
 from tracker.errors import InvalidValue
 from tracker.extensions import db
 from tracker.i18n import _
 from tracker.security import security_event
+from tracker.signatures import services as signatures
 
 #: Accepted types: (content type, human name). Decided by `sniff`.
 PDF = "application/pdf"
@@ -355,14 +358,46 @@ def _write_temporary(prefix: str) -> tuple[int, Path]:
 
 
 def _place(tmp: Path, sha256: str) -> bool:
-    """Move a temporary file to its place; False (and the copy deleted) when it was there."""
+    """Move a temporary file to its place; False (and the copy deleted) when it was there.
+
+    Every file enters the store here, so this is where a PDF's signatures are checked."""
     target = path_for(sha256)
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         tmp.unlink(missing_ok=True)
-        return False
-    os.replace(tmp, target)
-    return True
+        placed = False
+    else:
+        os.replace(tmp, target)
+        placed = True
+    if not signatures.is_checked(sha256) and sniff(target) == PDF:
+        signatures.record_check(sha256, target.read_bytes())
+    return placed
+
+
+# -- signature checks ----------------------------------------------------------------------------
+
+
+def _stored_pdfs(hashes) -> Iterator[tuple[str, bytes]]:
+    for sha in sorted(hashes):
+        path = path_for(sha)
+        if path.exists() and sniff(path) == PDF:
+            yield sha, path.read_bytes()
+
+
+def recheck_signatures(*, signed_only: bool = False) -> signatures.Rechecked:
+    """Check again the signatures of every stored PDF some row references (and forget the
+    checks of files no longer stored), or with `signed_only` of those found signed: only their
+    status depends on the trust anchors."""
+    if signed_only:
+        return signatures.recheck_all(
+            _stored_pdfs(signatures.signed_hashes() & referenced_hashes()), complete=False
+        )
+    return signatures.recheck_all(_stored_pdfs(referenced_hashes()))
+
+
+@events.trust_anchors_changed.connect
+def _anchors_changed(_anchor, **_extra) -> None:
+    recheck_signatures(signed_only=True)
 
 
 def _receive_file(upload) -> tuple[StoredFile, Path]:

@@ -177,7 +177,8 @@ def test_evidence_register_lists_verified_evidence_with_full_hashes(app, demo_db
     out = write(app, tmp_path, "QB-VNPT-2020", "--date", "2025-10-15")
     pages = pdftotext(out, "-raw").split("\f")
     register = flat(next(p for p in pages if "PHỤ LỤC 3. DANH MỤC MINH CHỨNG" in p))
-    assert "STT Minh chứng Ngày Loại minh chứng Đơn vị SHA-256" in register
+    assert "STT Minh chứng Ngày Loại minh chứng Đơn vị Chữ ký số SHA-256" in register
+    assert "Chưa ký số" in register
     for evidence in demo_db.session.scalars(sa.select(Evidence).where(Evidence.id.in_(verified))):
         assert flat(evidence.title) in register
         assert f"{evidence.sha256[:32]} {evidence.sha256[32:]}" in register

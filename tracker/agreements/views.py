@@ -48,6 +48,7 @@ from tracker.forms import int_arg, options, page_arg, save_with
 from tracker.i18n import _
 from tracker.org.models import Side, Unit
 from tracker.security import local_path
+from tracker.signatures.services import checks_for
 from tracker.trash.pages import confirm_delete
 
 bp = Blueprint("agreements", __name__)
@@ -217,6 +218,7 @@ def detail(code):
         can_direct=can_record_directive(current_user, agreement),
         transitions=allowed_transitions(agreement.status, signed=agreement.is_signed),
         delete_form=f.DeleteForm(),
+        signature_checks=checks_for(d.sha256 for d in agreement.documents),
         **extra,
     )
     return page, http_status
@@ -667,9 +669,7 @@ def directives():
         shown=shown,
         today=local_today(),
         record_into=_directive_agreements(),
-    ), (
-        shown.status
-    )
+    ), (shown.status)
 
 
 def _directive_agreements() -> list[Agreement]:

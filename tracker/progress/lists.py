@@ -26,6 +26,8 @@ from tracker.progress.health import Health
 from tracker.progress.models import Evidence, EvidenceKind, ReportStatus
 from tracker.progress.queries import EvidenceRow
 from tracker.progress.todo import SECTIONS
+from tracker.signatures import badges
+from tracker.signatures.validation import SignatureStatus
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,13 @@ EVIDENCE = Listing(
         Column("unit", _l("Unit"), lambda r: r.unit.name if r.unit else None, width=36),
         Column("status", _l("Status"), _evidence_status, width=24),
         Column("file", label_of(Evidence.file_name), lambda r: r.evidence.file_name, width=36),
+        Column(
+            "signature",
+            _l("Digital signature"),
+            lambda r: badges.column_text(r.signature, r.evidence.content_type),
+            width=60,
+            sort_key=lambda r: r.signature.status.severity if r.signature else -1,
+        ),
     ),
     filters=(
         Search(
@@ -273,5 +282,11 @@ EVIDENCE = Listing(
             test=lambda r: r.report is not None and r.report.status == ReportStatus.verified,
         ),
         Flag("current", _l("Not superseded"), test=lambda r: not r.evidence.superseded_by_id),
+        Choice(
+            "signature",
+            _l("Digital signature"),
+            value=lambda r: r.signature.status.value if r.signature else None,
+            choices=enum_choices(SignatureStatus),
+        ),
     ),
 )

@@ -10,6 +10,8 @@ from tracker.agreements.models import Agreement, Commitment, Completion, Directi
 from tracker.clock import local_date
 from tracker.extensions import db
 from tracker.progress.models import Evidence, ProgressReport, ReportingPeriod, ReportStatus
+from tracker.signatures.models import SignatureCheck
+from tracker.signatures.services import checks_for
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,8 @@ class EvidenceRow:
     report: ProgressReport | None = None
     period: ReportingPeriod | None = None
     directive: Directive | None = None
+    #: The check of the file's digital signatures (None: not a PDF, or not checked yet).
+    signature: SignatureCheck | None = None
 
     @property
     def day(self) -> date | None:
@@ -38,7 +42,8 @@ class EvidenceRow:
 
 def agreement_evidence(agreement: Agreement) -> list[EvidenceRow]:
     """The evidence register of an agreement: its reports' evidence by commitment, period and
-    upload, then its directives' by date of the directive. Three queries."""
+    upload, then its directives' by date of the directive, with the checks of their signatures.
+    Four queries."""
     reports = db.session.execute(
         sa.select(Evidence, ProgressReport, Commitment, ReportingPeriod)
         .join(ProgressReport, Evidence.report_id == ProgressReport.id)
@@ -54,10 +59,32 @@ def agreement_evidence(agreement: Agreement) -> list[EvidenceRow]:
         .where(Directive.agreement_id == agreement.id)
         .order_by(Directive.issued_on, Evidence.id)
     ).all()
+    checks = checks_for([row[0].sha256 for row in reports] + [row[0].sha256 for row in directives])
     return [
-        EvidenceRow(ev, commitment=commitment, report=report, period=period)
+        EvidenceRow(
+            ev,
+            commitment=commitment,
+            report=report,
+            period=period,
+            signature=checks.get(ev.sha256),
+        )
         for ev, report, commitment, period in reports
-    ] + [EvidenceRow(ev, directive=directive) for ev, directive in directives]
+    ] + [
+        EvidenceRow(ev, directive=directive, signature=checks.get(ev.sha256))
+        for ev, directive in directives
+    ]
+
+
+def evidence_of_reports(report_ids) -> dict[int, list[Evidence]]:
+    """The evidence of each report, in upload order (one query)."""
+    found: dict[int, list[Evidence]] = {}
+    ids = sorted(set(report_ids))
+    if ids:
+        for ev in db.session.scalars(
+            sa.select(Evidence).where(Evidence.report_id.in_(ids)).order_by(Evidence.id)
+        ):
+            found.setdefault(ev.report_id, []).append(ev)
+    return found
 
 
 @dataclass

@@ -43,6 +43,7 @@ from tracker.progress.models import (
 )
 from tracker.progress.permissions import can_report, can_request_extension, can_verify
 from tracker.progress.services import can_complete_directive
+from tracker.signatures.services import checks_for
 from tracker.trash.pages import confirm_delete
 
 bp = Blueprint("progress", __name__)
@@ -344,6 +345,7 @@ def report(report_id):
         verify_form=f.VerifyForm(version=item.version),
         evidence_form=f.EvidenceForm(),
         empty_form=f.EmptyForm(),
+        signature_checks=checks_for(ev.sha256 for ev in item.evidence),
     )
 
 
@@ -504,12 +506,16 @@ def review():
     shown = lists.REVIEW_REPORTS.show(reports)
     if shown.exporting:
         return shown.download()
+    evidence = queries.evidence_of_reports(r.id for r in shown.items)
     return render_template(
         "progress/review.html",
         shown=shown,
         reports=shown.items,
         extensions=extensions,
         bulk_form=f.EmptyForm(),
+        # The DIC sees the signature status of the files before ticking a report.
+        evidence=evidence,
+        signature_checks=checks_for(ev.sha256 for files in evidence.values() for ev in files),
         # Separation of duties: a report the user submitted is shown but cannot be ticked.
         own={r.id for r in shown.items if current_user.id in services.submitters(r)},
     ), shown.status
@@ -757,6 +763,7 @@ def _render_directive(directive: Directive, form=None, evidence_form=None):
         form=form,
         evidence_form=evidence_form or f.EvidenceForm(prefix="ev"),
         evidence=evidence,
+        signature_checks=checks_for(ev.sha256 for ev in evidence),
         empty_form=f.EmptyForm(),
         today=local_today(),
         allowed=can_complete_directive(current_user, directive),

@@ -28,6 +28,8 @@ from tracker.org.models import Unit
 from tracker.progress import figures
 from tracker.progress.health import Health
 from tracker.progress.models import Evidence, ProgressReport, ReportingPeriod, ReportStatus
+from tracker.signatures.models import SignatureCheck
+from tracker.signatures.validation import worst_signature
 
 
 @dataclass
@@ -104,6 +106,10 @@ class EvidenceRow:
     unit: str
     sha256: str
     commitment_code: str
+    #: The status of the file's digital signatures (a SignatureStatus value; "" when the file is
+    #: no PDF or was not checked) and who signed (the signature the status is about).
+    signature: str = ""
+    signer: str | None = None
 
 
 @dataclass
@@ -251,8 +257,19 @@ def review_data(agreement: Agreement, date_from: date, date_to: date) -> ReviewD
     # The evidence of the verified reports of the range, read as plain columns (thousands of rows).
     unit_names = dict(db.session.execute(sa.select(Unit.id, Unit.name)).all())
     evidence = [
-        EvidenceRow(title, issued_on, kind.value, unit_names.get(unit_id, ""), sha, codes[cid])
-        for title, issued_on, kind, sha, unit_id, cid in db.session.execute(
+        EvidenceRow(
+            title,
+            issued_on,
+            kind.value,
+            unit_names.get(unit_id, ""),
+            sha,
+            codes[cid],
+            signature=status.value if status else "",
+            signer=(worst.signer or worst.organisation)
+            if (worst := worst_signature(signed))
+            else None,
+        )
+        for title, issued_on, kind, sha, unit_id, cid, status, signed in db.session.execute(
             sa.select(
                 Evidence.title,
                 Evidence.issued_on,
@@ -260,8 +277,11 @@ def review_data(agreement: Agreement, date_from: date, date_to: date) -> ReviewD
                 Evidence.sha256,
                 ProgressReport.unit_id,
                 ProgressReport.commitment_id,
+                SignatureCheck.status,
+                SignatureCheck.signatures,
             )
             .join(ProgressReport, ProgressReport.id == Evidence.report_id)
+            .outerjoin(SignatureCheck, SignatureCheck.sha256 == Evidence.sha256)
             .join(ReportingPeriod, ReportingPeriod.id == ProgressReport.period_id)
             .join(Commitment, Commitment.id == ProgressReport.commitment_id)
             .join(Agreement, Agreement.id == Commitment.agreement_id)

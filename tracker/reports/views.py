@@ -18,6 +18,7 @@ from tracker.reports import services
 from tracker.reports.forms import ReviewForm
 from tracker.reports.models import GeneratedReport, ReviewKind
 from tracker.reports.pdf.five_year import ReviewOptions, defaults
+from tracker.signatures.services import checks_for
 
 bp = Blueprint("reports", __name__)
 
@@ -91,7 +92,13 @@ def index(code):
             "success",
         )
         return redirect(url_for(".index", code=code) + "#history")
-    return render_template("reports/index.html", agreement=agreement, form=form, history=history)
+    return render_template(
+        "reports/index.html",
+        agreement=agreement,
+        form=form,
+        history=history,
+        signature_checks=checks_for(r.sha256 for r in history),
+    )
 
 
 def _show_defaults(form, agreement: Agreement) -> None:

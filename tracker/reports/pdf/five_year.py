@@ -38,6 +38,7 @@ from tracker.reports.pdf import styles as st
 from tracker.reports.pdf.fonts import SERIF, SERIF_BOLD
 from tracker.reports.pdf.header import HeaderBlock, Rule
 from tracker.reports.pdf.ledger import PAD_X, Cell, Ledger
+from tracker.signatures.validation import SignatureStatus
 
 MAX_CHARTS = 6
 
@@ -754,6 +755,7 @@ def _appendices(data, fmt, labels):
             fmt.date(e.issued_on),
             labels["evidence"][e.kind],
             e.unit,
+            _signature_cell(e),
             Cell((e.sha256[:32], e.sha256[32:]), hash_size),
         ]
         for n, e in enumerate(data.evidence, start=1)
@@ -792,12 +794,29 @@ def _appendices(data, fmt, labels):
         ),
         *_appendix(
             _("APPENDIX 3. EVIDENCE REGISTER"),
-            (_("No."), _("Evidence"), _("Date"), _("Evidence kind"), _("Unit"), "SHA-256"),
+            (
+                _("No."),
+                _("Evidence"),
+                _("Date"),
+                _("Evidence kind"),
+                _("Unit"),
+                _("Digital signature"),
+                "SHA-256",
+            ),
             evidence,
-            [w * 0.06, w * 0.3, w * 0.1, w * 0.13, w * 0.16, hash_width],
+            [w * 0.05, w * 0.22, w * 0.09, w * 0.11, w * 0.13, w * 0.15, hash_width],
             size=8,
         ),
     ]
+
+
+def _signature_cell(row) -> str:
+    """The register's signature column: the status, and who signed when there is a signature."""
+    if not row.signature:
+        return ""
+    status = SignatureStatus(row.signature)
+    label = status.text[:1].upper() + status.text[1:]
+    return f"{label} ({row.signer})" if status.signed and row.signer else label
 
 
 def _appendix(title, header, rows, widths, **options) -> list:
