@@ -67,6 +67,10 @@ class Config:
     MAIL_RETRIES = int(os.environ.get("MAIL_RETRIES", "9"))
     MAIL_RETRY_DELAY = float(os.environ.get("MAIL_RETRY_DELAY", "30"))
     MAIL_RETRY_BACKOFF = float(os.environ.get("MAIL_RETRY_BACKOFF", "2"))
+    #: RFC 3161 timestamp authority for signed reviews (PAdES B-T); empty: B-B, no timestamp.
+    TIMESTAMP_URL = os.environ.get("TIMESTAMP_URL") or None
+    #: How long a review prepared for external signing (USB token, remote service) waits.
+    EXTERNAL_SIGNING_MINUTES = int(os.environ.get("EXTERNAL_SIGNING_MINUTES", "15"))
     #: The address users reach the app at, for absolute links in e-mails.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 

@@ -13,9 +13,10 @@ from tracker.clock import local_today
 from tracker.errors import InvalidValue, NotAllowed
 from tracker.extensions import db
 from tracker.i18n import _
+from tracker.reports import register
 from tracker.reports.data import review_data
 from tracker.reports.models import GeneratedReport, ReviewKind, review_file_name
-from tracker.reports.pdf.five_year import ReviewOptions, build_review
+from tracker.reports.pdf.five_year import Marks, ReviewOptions, build_review
 
 
 def can_generate(user, agreement) -> bool:
@@ -67,9 +68,15 @@ def review_range(
 
 
 def render_review(
-    agreement, options: ReviewOptions, date_from: date | None = None, date_to: date | None = None
+    agreement,
+    options: ReviewOptions,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    *,
+    marks: Marks | None = None,
 ) -> tuple[bytes, int, str]:
-    """PDF bytes, page count and data fingerprint (no permission check, nothing recorded)."""
+    """PDF bytes, page count and data fingerprint (no permission check, nothing recorded).
+    `marks`: a draft unless told (`tracker.reports.signing` renders the signed one)."""
     if options.lang not in ("vi", "en"):
         raise InvalidValue(_("Not a valid choice."), "lang")
     if options.kind not in ReviewKind.__members__:
@@ -77,7 +84,7 @@ def render_review(
     date_from, date_to = review_range(agreement, options, date_from, date_to)
     data = review_data(agreement, date_from, date_to)
     with force_locale(options.lang):
-        pdf, pages = build_review(data, options)
+        pdf, pages = build_review(data, options, marks)
     return pdf, pages, data.fingerprint()
 
 
@@ -96,7 +103,15 @@ def generate_review(
     if options.issued_on is None:
         options.issued_on = local_today()
     date_from, date_to = review_range(agreement, options, date_from, date_to)
-    pdf, pages, fingerprint = render_review(agreement, options, date_from, date_to)
+    issuer = register.issuer_for(agreement.province.current())
+    replaced = register.superseded(
+        agreement, ReviewKind(options.kind), options.lang, date_from, date_to
+    )
+    drawn = register.document_options(
+        options, issuer, options.number or register.number_text(None, issuer.symbol)
+    )
+    marks = Marks(draft=True, supersedes=register.supersedes_sentence(replaced, options.lang))
+    pdf, pages, fingerprint = render_review(agreement, drawn, date_from, date_to, marks=marks)
     stored = storage.store_bytes(
         pdf,
         review_file_name(agreement, ReviewKind(options.kind), date_to, options.lang),
@@ -116,6 +131,8 @@ def generate_review(
         size=stored.size,
         pages=pages,
         created_by_id=user.id if user is not None else None,
+        issuer_id=issuer.id,
+        supersedes_id=replaced.id if replaced is not None else None,
     )
     db.session.add(record)
     db.session.flush()

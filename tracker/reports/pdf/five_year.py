@@ -62,6 +62,43 @@ class ReviewOptions:
     recipients: list[str] = field(default_factory=list)
 
 
+@dataclass
+class Marks:
+    """What a rendering says about itself: a draft is marked on every page; a signed review
+    cites the one it replaces. `slots` receives, while the document is drawn, where the
+    signatures go: name → (page index, (x1, y1, x2, y2) in PDF points)."""
+
+    draft: bool = True
+    supersedes: str = ""
+    slots: dict = field(default_factory=dict)
+
+
+class SignatureSpace(Flowable):
+    """Empty space that records where it was drawn (`Marks.slots[name]`): the signature block's
+    space between the title lines and the name, the stamp line of the first appendix."""
+
+    def __init__(self, name: str, height: float, slots: dict):
+        super().__init__()
+        self.name, self.space_height, self.slots = name, height, slots
+
+    def wrap(self, avail_width, avail_height):
+        self.width = avail_width
+        return avail_width, self.space_height
+
+    def draw(self):
+        x, y = self.canv.absolutePosition(0, 0)
+        self.slots[self.name] = (
+            self.canv.getPageNumber() - 1,
+            (x, y, x + self.width, y + self.space_height),
+        )
+
+
+#: Height of the space the signature block leaves for the signature image (and the seal).
+SIGNATURE_SPACE = 28 * mm
+#: Height of the line the first appendix leaves for the organisation's stamp.
+STAMP_SPACE = 16
+
+
 def text(value) -> str:
     """Plain text made safe for Paragraph markup: NFC, & < > escaped, line breaks kept."""
     value = unicodedata.normalize("NFC", str(value or ""))
@@ -134,7 +171,8 @@ class _KeepWithNext(KeepTogether):
 class _Doc(BaseDocTemplate):
     """A4 with the decree's margins; page numbers centred in the top margin from page 2."""
 
-    def __init__(self, buffer, title: str):
+    def __init__(self, buffer, title: str, draft: bool = False):
+        self.draft = draft
         super().__init__(
             buffer,
             pagesize=st.PAGE,
@@ -164,6 +202,8 @@ class _Doc(BaseDocTemplate):
 
     @staticmethod
     def _number(canvas, doc):
+        if doc.draft:
+            _draft_mark(canvas)
         if doc.page > 1:
             canvas.saveState()
             canvas.setFont(SERIF, st.page_number_size)
@@ -171,6 +211,21 @@ class _Doc(BaseDocTemplate):
                 st.LEFT + st.FRAME_WIDTH / 2, st.PAGE[1] - 12 * mm, str(doc.page)
             )
             canvas.restoreState()
+
+
+def _draft_mark(canvas) -> None:
+    """The boxed "DỰ THẢO" at the top right of the page: a review never signed is a draft."""
+    label = _("DRAFT")
+    size = 12
+    width = canvas.stringWidth(label, SERIF_BOLD, size) + 10
+    right = st.PAGE[0] - st.RIGHT
+    top = st.PAGE[1] - 8 * mm
+    canvas.saveState()
+    canvas.setLineWidth(0.8)
+    canvas.rect(right - width, top - size - 6, width, size + 6)
+    canvas.setFont(SERIF_BOLD, size)
+    canvas.drawCentredString(right - width / 2, top - size - 1.5, label)
+    canvas.restoreState()
 
 
 #: Rows per Table object: reportlab re-measures the rest of a table each time it splits one across
@@ -262,9 +317,11 @@ def defaults(data, options: ReviewOptions) -> ReviewOptions:
     return options
 
 
-def build_review(data, options: ReviewOptions) -> tuple[bytes, int]:
+def build_review(data, options: ReviewOptions, marks: Marks | None = None) -> tuple[bytes, int]:
     """The review as PDF bytes and its page count. Call inside `flask_babel.force_locale(lang)`.
-    The options are not changed: what the editors left empty stays empty in the saved options."""
+    The options are not changed: what the editors left empty stays empty in the saved options.
+    `marks`: a draft (the default) or the signed rendering, and where the signatures go."""
+    marks = marks if marks is not None else Marks()
     options = defaults(data, replace(options))
     fmt = _Formats(options.lang)
     labels = _labels()
@@ -272,15 +329,20 @@ def build_review(data, options: ReviewOptions) -> tuple[bytes, int]:
     story = []
     story += _header(data, options, fmt, issued_on)
     story += _title(data, options, fmt)
+    story += _supersedes(marks)
     story += _section_background(data, fmt)
     story += _section_results(data, fmt, labels)
     story += _section_shortcomings(data, options, fmt, labels)
     story += _section_direction(options)
-    story += _closing(options)
-    story += _appendices(data, fmt, labels)
+    story += _closing(options, marks.slots)
+    story += _appendices(data, fmt, labels, marks.slots)
 
     buffer = io.BytesIO()
+<<<<<<< ours
     doc = _Doc(buffer, title=data.title)
+=======
+    doc = _Doc(buffer, title=f"{data.code} — {data.title}", draft=marks.draft)
+>>>>>>> theirs
     doc.build(story)
     return buffer.getvalue(), doc.page
 
@@ -693,7 +755,14 @@ def _section_direction(options):
     ]
 
 
-def _closing(options):
+def _supersedes(marks) -> list:
+    """The sentence by which a new version cites the signed review it replaces."""
+    if not marks.supersedes:
+        return []
+    return [Paragraph(text(marks.supersedes), st.body)]
+
+
+def _closing(options, slots):
     recipients = [Paragraph(text(_("Recipients:")), st.recipients_title)]
     recipients += [Paragraph("- " + text(r), st.recipients) for r in options.recipients]
     signature = [
@@ -701,7 +770,10 @@ def _closing(options):
         for line in options.signer_authority.splitlines()
         if line.strip()
     ]
-    signature += [Spacer(1, 28 * mm), Paragraph(text(options.signer_name), st.signature_name)]
+    signature += [
+        SignatureSpace("signature", SIGNATURE_SPACE, slots),
+        Paragraph(text(options.signer_name), st.signature_name),
+    ]
     table = Table([[recipients, signature]], colWidths=[st.FRAME_WIDTH * 0.5, st.FRAME_WIDTH * 0.5])
     table.setStyle(
         TableStyle(
@@ -718,7 +790,7 @@ def _closing(options):
 # -- appendices --------------------------------------------------------------------------------------
 
 
-def _appendices(data, fmt, labels):
+def _appendices(data, fmt, labels, slots):
     w = st.FRAME_WIDTH
     indicators = [
         [
@@ -760,24 +832,27 @@ def _appendices(data, fmt, labels):
         ]
         for n, e in enumerate(data.evidence, start=1)
     ]
-    return [
-        *_appendix(
-            _("APPENDIX 1. INDICATORS: TARGET AND VERIFIED ACTUAL"),
-            (
-                _("No."),
-                _("Indicator"),
-                _("Unit"),
-                _("Baseline"),
-                _("Target"),
-                _("Verified actual"),
-                _("Date"),
-                _("Reached"),
-            ),
-            indicators,
-            [w * 0.07, w * 0.35, w * 0.08, w * 0.1, w * 0.1, w * 0.12, w * 0.11, w * 0.07],
-            size=9,
-            numeric_cols=(3, 4, 5),
+    first = _appendix(
+        _("APPENDIX 1. INDICATORS: TARGET AND VERIFIED ACTUAL"),
+        (
+            _("No."),
+            _("Indicator"),
+            _("Unit"),
+            _("Baseline"),
+            _("Target"),
+            _("Verified actual"),
+            _("Date"),
+            _("Reached"),
         ),
+        indicators,
+        [w * 0.07, w * 0.35, w * 0.08, w * 0.1, w * 0.1, w * 0.12, w * 0.11, w * 0.07],
+        size=9,
+        numeric_cols=(3, 4, 5),
+    )
+    # The organisation's signature on the appendices: top right of the first one's first page.
+    first.insert(1, SignatureSpace("appendix", STAMP_SPACE, slots))
+    return [
+        *first,
         *_appendix(
             _("APPENDIX 2. FOLLOW-UP OF LEADERSHIP DIRECTIVES"),
             (
@@ -833,4 +908,4 @@ def _appendix(title, header, rows, widths, **options) -> list:
     ]
 
 
-__all__ = ["ReviewOptions", "SERIF_BOLD", "build_review", "defaults", "text"]
+__all__ = ["Marks", "ReviewOptions", "SERIF_BOLD", "build_review", "defaults", "text"]
