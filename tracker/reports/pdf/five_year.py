@@ -338,11 +338,7 @@ def build_review(data, options: ReviewOptions, marks: Marks | None = None) -> tu
     story += _appendices(data, fmt, labels, marks.slots)
 
     buffer = io.BytesIO()
-<<<<<<< ours
-    doc = _Doc(buffer, title=data.title)
-=======
-    doc = _Doc(buffer, title=f"{data.code} — {data.title}", draft=marks.draft)
->>>>>>> theirs
+    doc = _Doc(buffer, title=data.title, draft=marks.draft)
     doc.build(story)
     return buffer.getvalue(), doc.page
 
