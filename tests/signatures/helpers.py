@@ -22,14 +22,20 @@ class Keys:
     def __init__(self):
         self.ca = demo_ca.make_ca()
         self.leader = demo_ca.issue(self.ca, "Nguyễn Quốc Hưng", "UBND tỉnh Quảng Trị")
-        self.organisation = demo_ca.issue(self.ca, "Ủy ban nhân dân tỉnh Quảng Trị", "UBND tỉnh Quảng Trị")
+        self.organisation = demo_ca.issue(
+            self.ca, "Ủy ban nhân dân tỉnh Quảng Trị", "UBND tỉnh Quảng Trị"
+        )
 
     def p12(self, issued=None, password=PASSWORD) -> bytes:
         return demo_ca.pkcs12_bytes(issued or self.leader, password.encode(), (self.ca,))
 
     def expired(self) -> bytes:
         start = utcnow() - timedelta(days=800)
-        return self.p12(demo_ca.issue(self.ca, "Hết Hạn", not_before=start, not_after=start + timedelta(days=30)))
+        return self.p12(
+            demo_ca.issue(
+                self.ca, "Hết Hạn", not_before=start, not_after=start + timedelta(days=30)
+            )
+        )
 
     def not_yet_valid(self) -> bytes:
         return self.p12(demo_ca.issue(self.ca, "Chưa Tới", not_before=utcnow() + timedelta(days=3)))

@@ -1,6 +1,15 @@
 """Signing a demo review with a test key: pdfsig says valid and whole; no draft mark."""
 
-from tests.signatures.helpers import PASSWORD, Keys, draft, last_signature, pdfsig, pdftotext, user, LEADER
+from tests.signatures.helpers import (
+    LEADER,
+    PASSWORD,
+    Keys,
+    draft,
+    last_signature,
+    pdfsig,
+    pdftotext,
+    user,
+)
 from tracker import storage
 from tracker.demo.loader import load_demo
 from tracker.reports import signing
