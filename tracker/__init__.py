@@ -100,6 +100,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Import the feature blueprints here, never at module level, to avoid import cycles."""
     from tracker.admin.anchors import bp as anchors_bp
+    from tracker.admin.issuers import bp as issuers_bp
     from tracker.admin.trash import bp as trash_bp
     from tracker.admin.views import bp as admin_bp
     from tracker.agreements.views import bp as agreements_bp
@@ -118,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(trash_bp)
     app.register_blueprint(anchors_bp)
+    app.register_blueprint(issuers_bp)
     app.register_blueprint(progress_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(todo_bp)

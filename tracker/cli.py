@@ -20,7 +20,7 @@ from tracker.notifications.digest import remind_command
 from tracker.notifications.worker import worker_command
 from tracker.ops.cli import backup_command, check_command, gc_command, restore_command
 from tracker.org.models import Unit
-from tracker.reports import services
+from tracker.reports import services, signing
 from tracker.search.cli import search_cli
 
 
@@ -128,9 +128,48 @@ def report_cli():
     default=None,
     help="five_year for the whole period; interim when a range is given.",
 )
+@click.option(
+    "--sign",
+    "key_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Sign the review with this PKCS#12 key (.p12/.pfx): it gets its register number.",
+)
+@click.option(
+    "--sign-password-file",
+    "password_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A file holding the key's password (never on the command line).",
+)
+@click.option(
+    "--seal",
+    "seal_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The organisation's PKCS#12 key: adds the seal and the appendices' signature.",
+)
+@click.option(
+    "--seal-password-file",
+    "seal_password_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A file holding the organisation key's password.",
+)
 @with_appcontext
-def five_year_command(agreement_code, out, lang, date_from, date_to, issued_on, kind):
-    """Write the review of AGREEMENT_CODE to a PDF (the same data and options give the same bytes)."""
+def five_year_command(
+    agreement_code,
+    out,
+    lang,
+    date_from,
+    date_to,
+    issued_on,
+    kind,
+    key_path,
+    password_path,
+    seal_path,
+    seal_password_path,
+):
+    """Write the review of AGREEMENT_CODE to a PDF (the same data and options give the same
+    bytes); with --sign, the signed review (the document of record)."""
+    if seal_path and not key_path:
+        raise click.UsageError("--seal needs --sign (the leader signs first)")
 
     agreement = db.session.scalar(sa.select(Agreement).where(Agreement.code == agreement_code))
     if agreement is None:
@@ -148,9 +187,31 @@ def five_year_command(agreement_code, out, lang, date_from, date_to, issued_on, 
         record = services.generate_review(
             agreement, user=None, options=options, date_from=start, date_to=end
         )
+        if key_path:
+            signing.sign_review(
+                record,
+                user=None,
+                key_file=Path(key_path).read_bytes(),
+                password=_password(password_path),
+                seal_key_file=Path(seal_path).read_bytes() if seal_path else None,
+                seal_password=_password(seal_password_path),
+            )
     except InvalidValue as exc:
-        raise click.ClickException(str(exc)) from None
+        db.session.rollback()
+        raise click.ClickException(str(exc.message)) from None
     db.session.commit()
 
-    Path(out).write_bytes(storage.path_for(record.sha256).read_bytes())
-    click.echo(f"Wrote {out}: {record.pages} pages, {record.size} bytes, sha256 {record.sha256}")
+    sha256 = record.signed_sha256 or record.sha256
+    data = storage.path_for(sha256).read_bytes()
+    Path(out).write_bytes(data)
+    signed = f", signed No. {record.number_text}" if record.signed else " (draft)"
+    click.echo(f"Wrote {out}: {record.pages} pages, {len(data)} bytes, sha256 {sha256}{signed}")
+
+
+def _password(path) -> str:
+    """A password from a file (its first line; empty without a file)."""
+    if not path:
+        return ""
+    return (
+        Path(path).read_text(encoding="utf-8").splitlines()[0] if Path(path).stat().st_size else ""
+    )

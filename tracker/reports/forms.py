@@ -1,6 +1,7 @@
 """The "Xuất báo cáo" form."""
 
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from tracker.forms import BaseForm, max_length, model_label, optional, options, required_date
@@ -53,3 +54,38 @@ class ReviewForm(BaseForm):
     def validate_date_to(self, field):
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError(_l("The end must be after the start."))
+
+
+class SignForm(BaseForm):
+    """The leader's key (and, for the seal, the organisation's): PKCS#12 files and their
+    passwords, read in memory for this request and never stored."""
+
+    key_file = FileField(
+        _l("Your key file (PKCS#12: .p12 or .pfx)"),
+        description=_l(
+            "The file of your digital signature certificate, at most 100 KB. It is used for this "
+            "signature only and never stored."
+        ),
+        validators=[FileRequired(message=_l("Choose your key file."))],
+    )
+    key_password = PasswordField(_l("Password of your key file"))
+    seal_key_file = FileField(
+        _l("The organisation's key file (optional)"),
+        description=_l(
+            "With it the review also carries the organisation's signature: the seal over your "
+            "signature and the signature on the appendices."
+        ),
+    )
+    seal_password = PasswordField(_l("Password of the organisation's key file"))
+
+
+class ImageForm(BaseForm):
+    """A signature or seal image: a PNG with a transparent background."""
+
+    file = FileField(
+        _l("Image (PNG)"),
+        description=_l(
+            "A PNG with a transparent background, at most 1 MB; the server re-encodes it."
+        ),
+        validators=[FileRequired(message=_l("Choose a file."))],
+    )

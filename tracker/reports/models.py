@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from tracker.clock import utcnow
 from tracker.db import Base, enum_column
-from tracker.i18n import _l
+from tracker.i18n import _, _l
 from tracker.labels import LabelledEnum
 from tracker.storage import clean_file_name
 
@@ -126,8 +126,13 @@ class GeneratedReport(Base):
 
     @property
     def signed_file_name(self) -> str:
-        """The signed PDF's download name (the draft's with "-signed")."""
-        return self.file_name.removesuffix(".pdf") + "-signed.pdf"
+        """The signed PDF's download name: the draft's with its number and "đã ký số"
+        ("Báo cáo tổng kết 05 năm - Quảng Bình - 23-09-2025 - 12-BC-UBND - đã ký số.pdf")."""
+        with force_locale(self.lang):
+            signed = _("digitally signed")
+        number = (self.number_text or "").replace("/", "-")
+        stem = self.file_name.removesuffix(".pdf")
+        return clean_file_name(f"{stem} - {number} - {signed}.pdf" if number else f"{stem}.pdf")
 
     @property
     def file_name(self) -> str:

@@ -42,6 +42,16 @@ def number_text(seq: int | None, symbol: str) -> str:
     return f"{seq if seq else BLANK_NUMBER}/{REVIEW_TYPE}-{symbol}"
 
 
+def peek_number(issuer: IssuingOrganisation, year: int) -> int:
+    """The number the register would give next (shown before signing; not reserved)."""
+    last = db.session.scalar(
+        sa.select(ReviewRegister.last_number).where(
+            ReviewRegister.issuer_id == issuer.id, ReviewRegister.year == year
+        )
+    )
+    return (last or 0) + 1
+
+
 def take_number(issuer: IssuingOrganisation, year: int) -> int:
     """The next number of the issuer's register for the year, inside the caller's transaction:
     the register row is locked (SELECT … FOR UPDATE) until it commits or rolls back, so a

@@ -186,8 +186,8 @@ def _seal_fields(marks: Marks, issuer, key_name: str, number: str, now) -> list[
 
 
 def _record_signed(record, pdf: bytes, *, user, number_year, number_seq, number, name, sealed):
-    stored = storage.store_bytes(pdf, record.signed_file_name, "application/pdf")
     record.number_year, record.number_seq, record.number_text = number_year, number_seq, number
+    stored = storage.store_bytes(pdf, record.signed_file_name, "application/pdf")
     record.signed_sha256, record.signed_size = stored.sha256, stored.size
     record.signed_at = utcnow()
     record.signed_by_id = user.id if user is not None else None
@@ -195,6 +195,13 @@ def _record_signed(record, pdf: bytes, *, user, number_year, number_seq, number,
     record.sealed = sealed
     db.session.flush()
     return record
+
+
+def next_number(record: GeneratedReport) -> str:
+    """The number the review would take if signed now (the register's next, not reserved)."""
+    issuer = record.issuer or register.issuer_for(record.agreement.province.current())
+    year = utcnow().astimezone(LOCAL_TZ).year
+    return register.number_text(register.peek_number(issuer, year), issuer.symbol)
 
 
 def _issuer(record: GeneratedReport) -> IssuingOrganisation:

@@ -14,10 +14,11 @@ from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.forms import save_with
 from tracker.i18n import _, fmt_date
-from tracker.reports import services
-from tracker.reports.forms import ReviewForm
+from tracker.reports import services, signing
+from tracker.reports.forms import ImageForm, ReviewForm, SignForm
 from tracker.reports.models import GeneratedReport, ReviewKind
 from tracker.reports.pdf.five_year import ReviewOptions, defaults
+from tracker.signatures import images, keys
 from tracker.signatures.services import checks_for
 
 bp = Blueprint("reports", __name__)
@@ -97,7 +98,8 @@ def index(code):
         agreement=agreement,
         form=form,
         history=history,
-        signature_checks=checks_for(r.sha256 for r in history),
+        signature_checks=checks_for(r.signed_sha256 or r.sha256 for r in history),
+        may_sign={r.id for r in history if not r.signed and signing.can_sign(current_user, r)},
     )
 
 
@@ -136,14 +138,115 @@ def _show_defaults(form, agreement: Agreement) -> None:
     form.recipients.render_kw = {"placeholder": "\n".join(shown.recipients)}
 
 
-@bp.route("/generated/<int:report_id>.pdf")
-@login_required
-def download(report_id):
-    """Download a generated review again (same bytes as when it was made)."""
+def _record(report_id) -> GeneratedReport:
+    """A generated review the user may read (404 outside their scope, 403 for a role that
+    does not read reviews)."""
     record = db.session.get(GeneratedReport, report_id)
     if record is None:
         abort(404)
     _agreement(record.agreement.code)
+    return record
+
+
+@bp.route("/generated/<int:report_id>.pdf")
+@login_required
+def download(report_id):
+    """Download a generated review again: the draft as it was made (same bytes)."""
+    record = _record(report_id)
     return storage.download(
         record.sha256, content_type="application/pdf", file_name=record.file_name
     )
+
+
+@bp.route("/generated/<int:report_id>/signed.pdf")
+@login_required
+def download_signed(report_id):
+    """Download the signed review (the document of record)."""
+    record = _record(report_id)
+    if not record.signed:
+        abort(404)
+    return storage.download(
+        record.signed_sha256, content_type="application/pdf", file_name=record.signed_file_name
+    )
+
+
+@bp.route("/generated/<int:report_id>/sign", methods=["GET", "POST"])
+@login_required
+def sign(report_id):
+    """A leader signs a draft with their PKCS#12 key (used in memory, never stored)."""
+    record = _record(report_id)
+    if not signing.can_sign(current_user, record):
+        abort(403)
+    form = SignForm()
+    if record.signed:
+        flash(
+            _("This review is already signed (No. %(number)s).", number=record.number_text),
+            "info",
+        )
+        return redirect(url_for(".index", code=record.agreement.code) + "#history")
+
+    def sign_it():
+        seal = form.seal_key_file.data
+        signing.sign_review(
+            record,
+            user=current_user,
+            key_file=read_limited(form.key_file.data),
+            password=form.key_password.data or "",
+            seal_key_file=read_limited(seal) if seal else None,
+            seal_password=form.seal_password.data or "",
+        )
+
+    if form.validate_on_submit() and save_with(form, sign_it):
+        flash(
+            _(
+                "The review is signed: No. %(number)s. Download the signed PDF from the list.",
+                number=record.number_text,
+            ),
+            "success",
+        )
+        return redirect(url_for(".index", code=record.agreement.code) + "#history")
+    image = signing.signature_image(current_user)
+    return render_template(
+        "reports/sign.html",
+        record=record,
+        form=form,
+        next_number=signing.next_number(record),
+        has_image=image is not None,
+        issuer=record.issuer,
+    ), (422 if form.errors or form.form_errors else 200)
+
+
+def read_limited(upload, limit: int = keys.MAX_KEY_FILE) -> bytes:
+    """An upload's bytes, at most one byte more than `limit` (the service refuses a larger
+    file without the server reading all of it)."""
+    return upload.stream.read(limit + 1)
+
+
+@bp.route("/account/signature-image", methods=["GET", "POST"])
+@login_required
+def signature_image():
+    """The user's own signature image, shown in the signature block when they sign."""
+    form = ImageForm()
+    if form.validate_on_submit() and save_with(
+        form,
+        lambda: signing.set_signature_image(
+            current_user,
+            user=current_user,
+            data=read_limited(form.file.data, images.MAX_IMAGE_BYTES),
+        ),
+    ):
+        flash(_("Your signature image has been saved."), "success")
+        return redirect(url_for(".signature_image"))
+    return render_template(
+        "reports/signature_image.html", form=form, image=signing.signature_image(current_user)
+    ), (422 if form.errors or form.form_errors else 200)
+
+
+@bp.route("/account/signature-image.png")
+@login_required
+def signature_image_file():
+    """The user's own signature image (to check it before signing)."""
+    image = signing.signature_image(current_user)
+    if image is None:
+        abort(404)
+    return storage.download(image.image_sha256, content_type="image/png", file_name="chu-ky.png")

@@ -101,6 +101,36 @@ SUBMIT_INPUT = {
     "additionalProperties": False,
 }
 
+EXTERNAL_SIGNING_INPUT = {
+    "type": "object",
+    "required": ["certificate"],
+    "properties": {
+        "certificate": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 20000,
+            "description": "The signer's certificate in PEM (“-----BEGIN CERTIFICATE-----”), "
+            "as the USB token or the remote signing service gives it.",
+        }
+    },
+    "additionalProperties": False,
+}
+
+EXTERNAL_SIGNATURE_INPUT = {
+    "type": "object",
+    "required": ["cms"],
+    "properties": {
+        "cms": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 40000,
+            "description": "The CMS SignedData (DER, base64) the signer made over `digest`: "
+            "signed attributes with the message digest, the signer's certificate included.",
+        }
+    },
+    "additionalProperties": False,
+}
+
 EVIDENCE_INPUT = {
     "type": "object",
     "required": ["file", "title"],
@@ -574,6 +604,25 @@ SCHEMAS = {
     "ReportInput": REPORT_INPUT,
     "SubmitInput": SUBMIT_INPUT,
     "EvidenceInput": EVIDENCE_INPUT,
+    "ExternalSigningInput": EXTERNAL_SIGNING_INPUT,
+    "ExternalSignatureInput": EXTERNAL_SIGNATURE_INPUT,
+    "ExternalSigning": {
+        "type": "object",
+        "required": ["session", "digest", "digest_algorithm", "number", "expires_at"],
+        "properties": {
+            "session": {"type": "string", "description": "Pass it to the finishing call."},
+            "digest": {
+                "type": "string",
+                "description": "What to sign: the SHA-256 of the prepared document's byte "
+                "range, base64.",
+            },
+            "digest_hex": {"type": "string"},
+            "digest_algorithm": {"const": "sha256"},
+            "number": {"type": "string", "description": "The register number, e.g. 12/BC-UBND."},
+            "expires_at": DATETIME,
+            "finish": {"type": "string", "description": "The URL of the finishing call."},
+        },
+    },
 }
 
 
@@ -663,6 +712,14 @@ AS_OF_PARAM = {
 COMMITMENT_PARAM = _id_param("commitment_id", "The commitment's id.")
 REPORT_PARAM = _id_param("report_id", "The progress report's id.")
 PERIOD_PARAM = _id_param("period_id", "The reporting period's id (see GET /periods).")
+REVIEW_PARAM = _id_param("review_id", "The generated review's id (a draft).")
+SESSION_PARAM = {
+    "name": "session",
+    "in": "path",
+    "required": True,
+    "description": "The session the preparing call returned.",
+    "schema": {"type": "string", "minLength": 1, "maxLength": 64},
+}
 
 
 AS_OF_ERRORS = {"422": _error("`as_of` is a day in the future (`unprocessable`).")}
@@ -810,6 +867,58 @@ def document() -> dict:
                 },
                 "responses": {
                     "200": _ok("Report", "The report is now awaiting verification."),
+                    **ERRORS,
+                    **WRITE_ERRORS,
+                },
+            }
+        },
+        "/reviews/{review_id}/external-signing": {
+            "post": {
+                "summary": "Prepare a draft review for a signature made elsewhere",
+                "description": "For USB tokens and remote signing services (VNPT SmartCA and "
+                "the like). Leaders of the agreement's province only. The certificate is checked "
+                "(validity, key usage); the review takes its register number and is drawn again "
+                "with it, with the signer's field and a placeholder. Sign `digest` with the "
+                "certificate's key as a CMS SignedData and send it to `finish` before "
+                "`expires_at`. The number is never given to another review.",
+                "parameters": [REVIEW_PARAM],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/ExternalSigningInput"}
+                        }
+                    },
+                },
+                "responses": {
+                    "201": _ok("ExternalSigning", "Prepared: sign the digest."),
+                    **ERRORS,
+                    **WRITE_ERRORS,
+                },
+            }
+        },
+        "/external-signings/{session}/finish": {
+            "post": {
+                "summary": "Finish an external signature: embed the CMS, get the signed PDF",
+                "description": "Refused (422) when the CMS is not a SignedData, is signed with "
+                "another certificate or over another digest, or does not verify; 409 when the "
+                "session has expired or is finished.",
+                "parameters": [SESSION_PARAM],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/ExternalSignatureInput"}
+                        }
+                    },
+                },
+                "responses": {
+                    "200": {
+                        "description": "The signed review (PDF, the document of record).",
+                        "content": {
+                            "application/pdf": {"schema": {"type": "string", "format": "binary"}}
+                        },
+                    },
                     **ERRORS,
                     **WRITE_ERRORS,
                 },

@@ -27,6 +27,8 @@ _VALIDATORS = {
     "report": _validator(openapi.REPORT_INPUT),
     "submit": _validator(openapi.SUBMIT_INPUT),
     "evidence": _validator(openapi.EVIDENCE_INPUT),
+    "external_signing": _validator(openapi.EXTERNAL_SIGNING_INPUT),
+    "external_signature": _validator(openapi.EXTERNAL_SIGNATURE_INPUT),
 }
 
 

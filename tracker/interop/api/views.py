@@ -9,6 +9,7 @@ Errors always have the shape {"error": {"code", "message", "details"}}:
 415 unsupported_media_type, 422 unprocessable, 500 server_error. An object outside the user's
 scope answers 404, exactly like a missing one."""
 
+import base64
 from datetime import date
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from sqlalchemy.orm import selectinload
 from tracker import storage
 from tracker.agreements import rules
 from tracker.agreements.models import AgreementStatus, Completion, Indicator, MilestoneStatus
+from tracker.agreements.permissions import can_view_agreement
 from tracker.agreements.queries import search_agreements
 from tracker.clock import local_today
 from tracker.extensions import db
@@ -51,6 +53,8 @@ from tracker.interop.api.representations import (
 from tracker.interop.json import export_agreement
 from tracker.progress import figures, services
 from tracker.progress.models import EvidenceKind, ProgressReport, ReportingPeriod
+from tracker.reports import signing
+from tracker.reports.models import GeneratedReport
 
 # -- reading ------------------------------------------------------------------------------------
 
@@ -262,6 +266,45 @@ def add_evidence(report_id):
     response = jsonify(evidence_json(evidence))
     response.status_code = 201
     return response
+
+
+# -- external signing of reviews (USB tokens, remote signing services) ----------------------
+
+
+@bp.route("/reviews/<id:review_id>/external-signing", methods=["POST"])
+def prepare_external_signing(review_id):
+    """Prepare a draft review for a signature made elsewhere; answer the digest to sign."""
+    record = load(GeneratedReport, review_id)
+    if not can_view_agreement(api_user(), record.agreement):
+        raise not_found()
+    body = json_body("external_signing", required=True)
+    session = signing.prepare_external(record, user=api_user(), certificate_pem=body["certificate"])
+    db.session.commit()
+    digest = bytes.fromhex(session.digest)
+    response = jsonify(
+        {
+            "session": session.id,
+            "digest": base64.b64encode(digest).decode("ascii"),
+            "digest_hex": session.digest,
+            "digest_algorithm": "sha256",
+            "number": session.number_text,
+            "expires_at": session.expires_at.isoformat(),
+            "finish": url_for(".finish_external_signing", session=session.id, _external=True),
+        }
+    )
+    response.status_code = 201
+    return response
+
+
+@bp.route("/external-signings/<session>/finish", methods=["POST"])
+def finish_external_signing(session):
+    """Embed the CMS made for the digest; answer the signed review."""
+    body = json_body("external_signature", required=True)
+    record = signing.finish_external(session, user=api_user(), cms_base64=body["cms"])
+    db.session.commit()
+    return storage.download(
+        record.signed_sha256, content_type="application/pdf", file_name=record.signed_file_name
+    )
 
 
 # -- anything else under /api/v1/ ---------------------------------------------------------------
