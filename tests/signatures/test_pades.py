@@ -1,11 +1,18 @@
-"""PAdES signing with a key in memory: what poppler's pdfsig and pyHanko's validation say about
+"""PAdES signing with a key in memory and external signing (prepare, then finish with a CMS made
+outside pyHanko's PdfSigner): what poppler's pdfsig and pyHanko's validation say about
 the signed file (valid, SHA-256, the whole document), one signature after another, a demo
 review signed in its Decree 30 places, and B-T with a local timestamp authority."""
 
+import asyncio
+import hashlib
 import io
 
 import pytest
+from asn1crypto import cms
 from flask_babel import force_locale
+from pyhanko.keys import load_private_key_from_pemder_data
+from pyhanko.sign import signers
+from pyhanko_certvalidator.registry import SimpleCertificateStore
 from reportlab.pdfgen.canvas import Canvas
 
 from tests.signatures import tsa
@@ -14,7 +21,7 @@ from tracker.demo.loader import load_demo
 from tracker.reports import services
 from tracker.reports.pdf.five_year import Marks, ReviewOptions
 from tracker.reports.pdf.fonts import SERIF
-from tracker.signatures import appearance, demo_images, keys, pades
+from tracker.signatures import appearance, demo_ca, demo_images, keys, pades
 from tracker.signatures.keys import to_asn1
 from tracker.signatures.validation import SignatureStatus, check_pdf
 
@@ -227,3 +234,110 @@ def test_an_unreachable_timestamp_authority_refuses_in_vietnamese(app, leader):
     assert isinstance(refused.value, keys.CertificateRefused)
     assert "Máy chủ cấp dấu thời gian" in refused.value.message
     assert "chưa ký" in refused.value.message
+
+
+# -- external signing (a USB token, a remote signing service) ---------------------------------
+
+
+def external_cms(issued, digest: bytes, *, timestamper=None) -> bytes:
+    """What a token or a signing service returns: a CMS SignedData over `digest`, made outside
+    pyHanko's PdfSigner with the signer's own key (here a demo_ca one)."""
+    signer = signers.SimpleSigner(
+        signing_cert=to_asn1(issued.certificate),
+        signing_key=load_private_key_from_pemder_data(issued.key_pem, None),
+        cert_registry=SimpleCertificateStore.from_certs([]),
+    )
+    content_info = asyncio.run(
+        signer.async_sign(digest, "sha256", use_pades=True, timestamper=timestamper)
+    )
+    return content_info.dump()
+
+
+def prepared_for(test_keys, issued=None) -> pades.Prepared:
+    issued = issued or test_keys.leader
+    return pades.prepare(
+        reportlab_pdf(), issued.certificate, leader_field(), chain=[test_keys.ca.certificate]
+    )
+
+
+def test_external_signing_round_trip(tmp_path, test_keys):
+    prepared = prepared_for(test_keys)
+    assert len(prepared.digest) == 32  # SHA-256 of the document's byte range
+    assert prepared.start < prepared.end <= len(prepared.pdf)
+    cms_der = external_cms(test_keys.leader, prepared.digest)
+    signed = pades.finish(prepared, cms_der, test_keys.leader.certificate)
+
+    (sig,) = signatures(pdfsig(written(tmp_path, signed)))
+    assert "Signature is Valid." in sig and "Total document signed" in sig
+    assert "Signing Hash Algorithm: SHA-256" in sig
+    assert "Signer Certificate Common Name: Nguyễn Quốc Hưng" in sig
+    result = check_pdf(signed, [to_asn1(test_keys.ca.certificate)])
+    assert result.status is SignatureStatus.valid
+    assert result.signatures[0].whole_file and not result.signatures[0].timestamped
+
+
+def test_external_signing_b_t_with_the_authority(tmp_path, test_keys, timestamp_server):
+    prepared = prepared_for(test_keys)
+    cms_der = external_cms(test_keys.leader, prepared.digest)
+    asked = len(timestamp_server.requests)
+    signed = pades.finish(
+        prepared, cms_der, test_keys.leader.certificate, timestamp_url=timestamp_server.url
+    )
+    assert len(timestamp_server.requests) == asked + 1
+    (sig,) = signatures(pdfsig(written(tmp_path, signed)))
+    assert "Signature is Valid." in sig and "Total document signed" in sig
+    result = check_pdf(signed, [to_asn1(test_keys.ca.certificate)])
+    assert result.status is SignatureStatus.valid
+    assert result.signatures[0].timestamped
+
+
+def finish_refused(prepared, cms_der, certificate, **options) -> str:
+    with force_locale("vi"), pytest.raises(keys.CertificateRefused) as refused:
+        pades.finish(prepared, cms_der, certificate, **options)
+    assert refused.value.field == "cms" or isinstance(refused.value, pades.TimestampFailed)
+    return refused.value.message
+
+
+def test_external_signing_refusals(app, test_keys):
+    prepared = prepared_for(test_keys)
+    leader = test_keys.leader
+    by_another = external_cms(test_keys.organisation, prepared.digest)
+    assert finish_refused(prepared, by_another, leader.certificate) == (
+        "CMS được ký bằng chứng thư số khác với chứng thư số đã dùng để chuẩn bị văn bản."
+    )
+    other_digest = external_cms(leader, hashlib.sha256(b"another document").digest())
+    assert finish_refused(prepared, other_digest, leader.certificate) == (
+        "CMS ký một giá trị băm khác với giá trị băm của văn bản đã chuẩn bị."
+    )
+    for garbage in (b"", "rác".encode() + b"\x00\xff", b"\x30\x03\x02\x01\x05", reportlab_pdf()):
+        assert finish_refused(prepared, garbage, leader.certificate) == (
+            "Chữ ký không phải CMS SignedData (DER, base64)."
+        )
+    # A genuine CMS padded with certificates until it no longer fits the reserved space.
+    content_info = cms.ContentInfo.load(external_cms(leader, prepared.digest))
+    extra = to_asn1(demo_ca.issue(test_keys.ca, "Thêm").certificate)
+    certificates = (
+        list(content_info["content"]["certificates"])
+        + [cms.CertificateChoices(name="certificate", value=extra)] * 20
+    )
+    content_info["content"]["certificates"] = cms.CertificateSet(certificates)
+    too_large = content_info.dump(force=True)
+    assert len(too_large) * 2 > prepared.end - prepared.start
+    assert finish_refused(prepared, too_large, leader.certificate) == "CMS quá lớn."
+    # The signer's certificate named in the CMS but the signature value broken.
+    content_info = cms.ContentInfo.load(external_cms(leader, prepared.digest))
+    info = content_info["content"]["signer_infos"][0]
+    value = bytearray(info["signature"].native)
+    value[10] ^= 0xFF
+    info["signature"] = bytes(value)
+    assert finish_refused(prepared, content_info.dump(force=True), leader.certificate) == (
+        "Chữ ký trong CMS không khớp với văn bản."
+    )
+    # The authority unreachable: nothing signed either.
+    good = external_cms(leader, prepared.digest)
+    message = finish_refused(
+        prepared, good, leader.certificate, timestamp_url=tsa.unreachable_url()
+    )
+    assert message.startswith("Máy chủ cấp dấu thời gian")
+    # After all those refusals the prepared document still takes the right CMS.
+    assert b"/ByteRange" in pades.finish(prepared, good, leader.certificate)
