@@ -118,6 +118,13 @@ def check_key_matches(key, certificate: x509.Certificate) -> None:
         )
 
 
+def _is_ca(certificate: x509.Certificate) -> bool:
+    try:
+        return certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        return False
+
+
 def load_pkcs12(data: bytes, password: str | bytes, *, at: datetime | None = None) -> SigningKey:
     """Open a PKCS#12 (.p12, .pfx) in memory and check its certificate and key for signing."""
     if isinstance(password, str):
@@ -139,6 +146,12 @@ def load_pkcs12(data: bytes, password: str | bytes, *, at: datetime | None = Non
         raise CertificateRefused(
             _("The password of the key file is wrong."), "key_password"
         ) from None
+    if key is not None and certificate is None:
+        # OpenSSL pairs the key with the certificate it matches; an end-entity certificate left
+        # among the others is the file's own, for another key.
+        for other in chain or []:
+            if not _is_ca(other):
+                check_key_matches(key, other)
     if key is None or certificate is None:
         raise CertificateRefused(
             _("The key file must hold a private key and its certificate."), "key_file"

@@ -18,9 +18,11 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.layout import BoxConstraints
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator import ValidationContext
@@ -88,6 +90,21 @@ _EXACT = layout.SimpleBoxLayoutRule(
 )
 
 
+class TimestampFailed(CertificateRefused):
+    """The timestamp authority could not be reached or refused: nothing is signed."""
+
+
+def _timestamp_failed(url: str) -> TimestampFailed:
+    return TimestampFailed(
+        _(
+            "The timestamp authority (%(url)s) did not answer or refused the request: "
+            "nothing was signed. Try again later or ask the administrator.",
+            url=url,
+        ),
+        "timestamp",
+    )
+
+
 def timestamper(url: str | None):
     """The RFC 3161 client of the configured authority (None: no timestamp, B-B)."""
     return HTTPTimeStamper(url, timeout=20) if url else None
@@ -131,10 +148,23 @@ def sign(pdf: bytes, key: SigningKey, field: Field, *, timestamp_url: str | None
     """The PDF with one more signature, made with `key` (checked by `keys.load_pkcs12`)."""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     output = io.BytesIO()
-    asyncio.run(
-        _pdf_signer(field, _signer(key), timestamp_url).async_sign_pdf(writer, output=output)
-    )
+    try:
+        asyncio.run(
+            _pdf_signer(field, _signer(key), timestamp_url).async_sign_pdf(writer, output=output)
+        )
+    except (TimestampRequestError, SigningError) as exc:
+        if timestamp_url and _caused_by_timestamp(exc):
+            raise _timestamp_failed(timestamp_url) from None
+        raise
     return output.getvalue()
+
+
+def _caused_by_timestamp(exc: BaseException) -> bool:
+    while exc is not None:
+        if isinstance(exc, TimestampRequestError):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 @dataclass
@@ -216,7 +246,10 @@ def _add_timestamp(content_info, info, timestamp_url: str) -> None:
     unsigned attribute (what pyHanko adds itself when it signs)."""
     stamper = timestamper(timestamp_url)
     imprint = hashlib.sha256(info["signature"].native).digest()
-    token = asyncio.run(stamper.async_timestamp(imprint, DIGEST))
+    try:
+        token = asyncio.run(stamper.async_timestamp(imprint, DIGEST))
+    except TimestampRequestError:
+        raise _timestamp_failed(timestamp_url) from None
     attrs = list(info["unsigned_attrs"]) if info["unsigned_attrs"].native else []
     attrs.append(cms.CMSAttribute({"type": "signature_time_stamp_token", "values": [token]}))
     info["unsigned_attrs"] = cms.CMSAttributes(attrs)
