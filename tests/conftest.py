@@ -48,6 +48,8 @@ def app(tmp_path_factory):
     class Config(TestingConfig):
         SQLALCHEMY_DATABASE_URI = url
         UPLOAD_FOLDER = str(tmp_path_factory.mktemp("files"))
+        # The demo's test CA and keys: made once per run, reused by every demo load.
+        DEMO_SIGNING_FOLDER = str(tmp_path_factory.mktemp("demo-signing"))
         # A fresh job-queue file for each run (nothing consumes it; the queue tests make apps
         # on Redis and on their own SQLite file).
         QUEUE_FILE = str(tmp_path_factory.mktemp("queue") / "queue.sqlite3")

@@ -21,6 +21,8 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE / "files"))
+    #: Where `tracker demo` keeps its test CA and demo key files (never real keys).
+    DEMO_SIGNING_FOLDER = os.environ.get("DEMO_SIGNING_FOLDER", str(INSTANCE / "demo-signing"))
     #: Largest accepted upload (request body), in bytes.
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "25")) * 1024 * 1024
     BABEL_DEFAULT_LOCALE = "vi"

@@ -14,6 +14,7 @@ from tracker.agreements.models import Agreement, Commitment, Completion
 from tracker.auth.models import Role, User
 from tracker.auth.services import create_user
 from tracker.clock import utcnow
+from tracker.demo.signing import load_signing
 from tracker.extensions import db
 from tracker.interop.json import import_agreement
 from tracker.org.models import ChangeKind, Province, Side, Unit, UnitKind
@@ -117,6 +118,7 @@ def load_demo() -> list[str]:
         codes.append(agreement.code)
     db.session.flush()
     reports = load_progress(json.loads((DATA / "progress.json").read_text(encoding="utf-8")))
+    signing_lines = load_signing()
     lines = [
         f"Demo data: {n_provinces} provinces, {n_units} units, agreements {', '.join(codes)}; "
         f"{reports} new progress reports.",
@@ -124,7 +126,7 @@ def load_demo() -> list[str]:
     ]
     for u in reference["users"]:
         lines.append(f"  {u['role']:<7} {u['email']:<26} {u['unit'] or '(no unit)'}")
-    return lines
+    return lines + signing_lines
 
 
 #: A one-page PDF standing in for scanned evidence in the demo (real uploads are checked files).

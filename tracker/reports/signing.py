@@ -115,15 +115,17 @@ def _signable(record: GeneratedReport, user) -> None:
         )
 
 
-def _render_signed(record: GeneratedReport, number: str) -> tuple[bytes, Marks]:
+def _render_signed(record: GeneratedReport, number: str, signer: str) -> tuple[bytes, Marks]:
     """The review drawn again from the draft's options with its number and without the draft
-    mark; refused when the data changed since the draft (another fingerprint)."""
+    mark, the signer's name under the signature when the draft left it empty; refused when the
+    data changed since the draft (another fingerprint)."""
     marks = Marks(
         draft=False, supersedes=register.supersedes_sentence(record.supersedes, record.lang)
     )
     options = register.document_options(
         services.options_from(record.options), record.issuer, number
     )
+    options.signer_name = options.signer_name or signer
     pdf, _pages, fingerprint = services.render_review(
         record.agreement, options, record.date_from, record.date_to, marks=marks
     )
@@ -239,7 +241,7 @@ def sign_review(
     now = utcnow().astimezone(LOCAL_TZ)
     seq = register.take_number(issuer, now.year)
     number = register.number_text(seq, issuer.symbol)
-    pdf, marks = _render_signed(record, number)
+    pdf, marks = _render_signed(record, number, leader.signer_name)
     timestamp_url = current_app.config.get("TIMESTAMP_URL")
     with force_locale(record.lang):
         image = signature_image(user) if user is not None else None
@@ -275,7 +277,7 @@ def prepare_external(record: GeneratedReport, *, user, certificate_pem: str) -> 
     now = utcnow().astimezone(LOCAL_TZ)
     seq = register.take_number(issuer, now.year)
     number = register.number_text(seq, issuer.symbol)
-    pdf, marks = _render_signed(record, number)
+    pdf, marks = _render_signed(record, number, keys.common_name(certificate))
     with force_locale(record.lang):
         image = signature_image(user) if user is not None else None
         field = _signer_field(
