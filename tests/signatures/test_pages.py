@@ -42,12 +42,14 @@ def test_anchor_page_refuses_and_adds_then_badges_follow(
     assert client.get("/admin/trust-anchors").status_code == 403
     auth.logout()
     auth.login(ADMIN, DEMO_PASSWORD)
+    demo_anchors = db.session.scalar(sa.select(sa.func.count()).select_from(TrustAnchor))
+    assert demo_anchors == 1  # the demo's test CA
     refused = _add_anchor(client, b"hello")
     assert refused.status_code == 422
     assert "không phải chứng thư số dạng PEM" in text_of(refused)
     leaf = _add_anchor(client, _pem(signer_cert))
     assert "không phải chứng thư số của tổ chức" in text_of(leaf)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(TrustAnchor)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(TrustAnchor)) == demo_anchors
 
     code = db.session.scalar(sa.select(Agreement.code).order_by(Agreement.id))
     signed = signed_pdf(signer_cert, (ca,))
@@ -71,12 +73,12 @@ def test_anchor_page_refuses_and_adds_then_badges_follow(
     duplicate = _add_anchor(client, _pem(ca))
     assert "đã là chứng thư gốc tin cậy" in text_of(duplicate)
 
-    anchor = db.session.scalar(sa.select(TrustAnchor))
+    anchor = db.session.scalar(sa.select(TrustAnchor).order_by(TrustAnchor.id.desc()))
     confirm = client.get(f"/admin/trust-anchors/{anchor.id}/remove")
     assert "Gỡ chứng thư gốc tin cậy này?" in text_of(confirm)
     assert client.post(f"/admin/trust-anchors/{anchor.id}/remove").status_code == 302
     db.session.expire_all()
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(TrustAnchor)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(TrustAnchor)) == demo_anchors
     assert db.session.scalars(sa.select(Document)).all()
 
 

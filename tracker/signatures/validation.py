@@ -179,7 +179,7 @@ def worst_signature(stored: list[dict] | None) -> SignatureDetail | None:
     details = [SignatureDetail.from_json(d) for d in stored or []]
     if not details:
         return None
-    return max(reversed(details), key=lambda d: d.status.severity)
+    return max(details, key=lambda d: d.status.severity)
 
 
 # -- trust anchors --------------------------------------------------------------------------------
