@@ -16,10 +16,8 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from reportlab.pdfgen.canvas import Canvas
 
 from tests.signatures import tsa
-from tests.signatures.helpers import PASSWORD, Keys, agreement, pdfsig
+from tests.signatures.helpers import PASSWORD, Keys, pdfsig, signed_demo_review
 from tracker.demo.loader import load_demo
-from tracker.reports import services
-from tracker.reports.pdf.five_year import Marks, ReviewOptions
 from tracker.reports.pdf.fonts import SERIF
 from tracker.signatures import appearance, demo_ca, demo_images, keys, pades
 from tracker.signatures.keys import to_asn1
@@ -127,57 +125,6 @@ def test_two_signatures_in_sequence_are_both_valid_and_the_last_covers_all(
     assert [s.field for s in result.signatures] == ["Signature1", "Appendix1"]
     assert [s.status for s in result.signatures] == [SignatureStatus.valid] * 2
     assert [s.whole_file for s in result.signatures] == [False, True]
-
-
-def signed_demo_review(leader, organisation, *, timestamp_url=None):
-    """The demo's QB-VNPT-2020 review rendered as for signing (no draft mark, its number), then
-    signed as `tracker.reports.signing` does: the leader's signature image in the signature
-    block, the seal over its left third, the organisation's text stamp on the first appendix."""
-    marks = Marks(draft=False)
-    options = ReviewOptions(
-        number="12/BC-UBND",
-        signer_authority="TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH",
-        signer_name="Nguyễn Quốc Hưng",
-    )
-    pdf, pages, _fingerprint = services.render_review(agreement(), options, marks=marks)
-    page, space = marks.slots["signature"]
-    signature_box, seal_box = appearance.signature_block_boxes(space, seal_mm=36)
-    slot = pades.Slot(page, signature_box)
-    signature = pades.Field(
-        "Signature1",
-        slot,
-        appearance.image_appearance(
-            slot.width,
-            slot.height,
-            png=demo_images.signature_png(),
-            font=SERIF,
-            fallback_lines=[],
-        ),
-    )
-    seal_slot = pades.Slot(page, seal_box)
-    seal = pades.Field(
-        "Seal1",
-        seal_slot,
-        appearance.image_appearance(
-            seal_slot.width,
-            seal_slot.height,
-            png=demo_images.seal_png(),
-            font=SERIF,
-            fallback_lines=[],
-            colour=appearance.RED,
-        ),
-    )
-    stamp = "12/BC-UBND, 14:03:27, 05/01/2026, +07:00"
-    appendix_page, appendix_space = marks.slots["appendix"]
-    appendix = pades.Field(
-        "Appendix1",
-        pades.Slot(appendix_page, appearance.stamp_box(appendix_space, stamp, SERIF)),
-        appearance.stamp_appearance(stamp, font=SERIF),
-    )
-    pdf = pades.sign(pdf, leader, signature, timestamp_url=timestamp_url)
-    pdf = pades.sign(pdf, organisation, seal, timestamp_url=timestamp_url)
-    pdf = pades.sign(pdf, organisation, appendix, timestamp_url=timestamp_url)
-    return pdf, pages, marks
 
 
 def test_a_demo_review_signed_by_the_leader_and_the_organisation(
