@@ -176,11 +176,24 @@ def test_b_t_of_every_signature_of_a_demo_review(
 
 
 def test_an_unreachable_timestamp_authority_refuses_in_vietnamese(app, leader):
+    url = tsa.unreachable_url()
     with force_locale("vi"), pytest.raises(pades.TimestampFailed) as refused:
-        pades.sign(reportlab_pdf(), leader, leader_field(), timestamp_url=tsa.unreachable_url())
+        pades.sign(reportlab_pdf(), leader, leader_field(), timestamp_url=url)
     assert isinstance(refused.value, keys.CertificateRefused)
-    assert "Máy chủ cấp dấu thời gian" in refused.value.message
-    assert "chưa ký" in refused.value.message
+    assert refused.value.message == (
+        f"Máy chủ cấp dấu thời gian ({url}) không trả lời hoặc từ chối yêu cầu: văn bản chưa "
+        "ký. Hãy thử lại sau hoặc hỏi quản trị viên."
+    )
+
+
+def test_a_timestamp_authority_out_of_service_refuses_too(app, test_keys, leader):
+    with (
+        tsa.serve(test_keys.ca, out_of_service=True) as server,
+        force_locale("vi"),
+        pytest.raises(pades.TimestampFailed) as refused,
+    ):
+        pades.sign(reportlab_pdf(), leader, leader_field(), timestamp_url=server.url)
+    assert refused.value.message.startswith(f"Máy chủ cấp dấu thời gian ({server.url})")
 
 
 # -- external signing (a USB token, a remote signing service) ---------------------------------
@@ -279,6 +292,13 @@ def test_external_signing_refusals(app, test_keys):
     info["signature"] = bytes(value)
     assert finish_refused(prepared, content_info.dump(force=True), leader.certificate) == (
         "Chữ ký trong CMS không khớp với văn bản."
+    )
+    # Two signer infos in one CMS.
+    content_info = cms.ContentInfo.load(external_cms(leader, prepared.digest))
+    info = content_info["content"]["signer_infos"][0]
+    content_info["content"]["signer_infos"] = cms.SignerInfos([info, info])
+    assert finish_refused(prepared, content_info.dump(force=True), leader.certificate) == (
+        "CMS phải chứa đúng một chữ ký."
     )
     # The authority unreachable: nothing signed either.
     good = external_cms(leader, prepared.digest)
