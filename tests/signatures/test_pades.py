@@ -16,10 +16,8 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from reportlab.pdfgen.canvas import Canvas
 
 from tests.signatures import tsa
-from tests.signatures.helpers import PASSWORD, Keys, agreement, pdfsig
+from tests.signatures.helpers import PASSWORD, Keys, pdfsig, signed_demo_review
 from tracker.demo.loader import load_demo
-from tracker.reports import services
-from tracker.reports.pdf.five_year import Marks, ReviewOptions
 from tracker.reports.pdf.fonts import SERIF
 from tracker.signatures import appearance, demo_ca, demo_images, keys, pades
 from tracker.signatures.keys import to_asn1
@@ -129,57 +127,6 @@ def test_two_signatures_in_sequence_are_both_valid_and_the_last_covers_all(
     assert [s.whole_file for s in result.signatures] == [False, True]
 
 
-def signed_demo_review(leader, organisation, *, timestamp_url=None):
-    """The demo's QB-VNPT-2020 review rendered as for signing (no draft mark, its number), then
-    signed as `tracker.reports.signing` does: the leader's signature image in the signature
-    block, the seal over its left third, the organisation's text stamp on the first appendix."""
-    marks = Marks(draft=False)
-    options = ReviewOptions(
-        number="12/BC-UBND",
-        signer_authority="TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH",
-        signer_name="Nguyễn Quốc Hưng",
-    )
-    pdf, pages, _fingerprint = services.render_review(agreement(), options, marks=marks)
-    page, space = marks.slots["signature"]
-    signature_box, seal_box = appearance.signature_block_boxes(space, seal_mm=36)
-    slot = pades.Slot(page, signature_box)
-    signature = pades.Field(
-        "Signature1",
-        slot,
-        appearance.image_appearance(
-            slot.width,
-            slot.height,
-            png=demo_images.signature_png(),
-            font=SERIF,
-            fallback_lines=[],
-        ),
-    )
-    seal_slot = pades.Slot(page, seal_box)
-    seal = pades.Field(
-        "Seal1",
-        seal_slot,
-        appearance.image_appearance(
-            seal_slot.width,
-            seal_slot.height,
-            png=demo_images.seal_png(),
-            font=SERIF,
-            fallback_lines=[],
-            colour=appearance.RED,
-        ),
-    )
-    stamp = "12/BC-UBND, 14:03:27, 05/01/2026, +07:00"
-    appendix_page, appendix_space = marks.slots["appendix"]
-    appendix = pades.Field(
-        "Appendix1",
-        pades.Slot(appendix_page, appearance.stamp_box(appendix_space, stamp, SERIF)),
-        appearance.stamp_appearance(stamp, font=SERIF),
-    )
-    pdf = pades.sign(pdf, leader, signature, timestamp_url=timestamp_url)
-    pdf = pades.sign(pdf, organisation, seal, timestamp_url=timestamp_url)
-    pdf = pades.sign(pdf, organisation, appendix, timestamp_url=timestamp_url)
-    return pdf, pages, marks
-
-
 def test_a_demo_review_signed_by_the_leader_and_the_organisation(
     app, db, tmp_path, test_keys, leader, organisation
 ):
@@ -229,11 +176,24 @@ def test_b_t_of_every_signature_of_a_demo_review(
 
 
 def test_an_unreachable_timestamp_authority_refuses_in_vietnamese(app, leader):
+    url = tsa.unreachable_url()
     with force_locale("vi"), pytest.raises(pades.TimestampFailed) as refused:
-        pades.sign(reportlab_pdf(), leader, leader_field(), timestamp_url=tsa.unreachable_url())
+        pades.sign(reportlab_pdf(), leader, leader_field(), timestamp_url=url)
     assert isinstance(refused.value, keys.CertificateRefused)
-    assert "Máy chủ cấp dấu thời gian" in refused.value.message
-    assert "chưa ký" in refused.value.message
+    assert refused.value.message == (
+        f"Máy chủ cấp dấu thời gian ({url}) không trả lời hoặc từ chối yêu cầu: văn bản chưa "
+        "ký. Hãy thử lại sau hoặc hỏi quản trị viên."
+    )
+
+
+def test_a_timestamp_authority_out_of_service_refuses_too(app, test_keys, leader):
+    with (
+        tsa.serve(test_keys.ca, out_of_service=True) as server,
+        force_locale("vi"),
+        pytest.raises(pades.TimestampFailed) as refused,
+    ):
+        pades.sign(reportlab_pdf(), leader, leader_field(), timestamp_url=server.url)
+    assert refused.value.message.startswith(f"Máy chủ cấp dấu thời gian ({server.url})")
 
 
 # -- external signing (a USB token, a remote signing service) ---------------------------------
@@ -332,6 +292,13 @@ def test_external_signing_refusals(app, test_keys):
     info["signature"] = bytes(value)
     assert finish_refused(prepared, content_info.dump(force=True), leader.certificate) == (
         "Chữ ký trong CMS không khớp với văn bản."
+    )
+    # Two signer infos in one CMS.
+    content_info = cms.ContentInfo.load(external_cms(leader, prepared.digest))
+    info = content_info["content"]["signer_infos"][0]
+    content_info["content"]["signer_infos"] = cms.SignerInfos([info, info])
+    assert finish_refused(prepared, content_info.dump(force=True), leader.certificate) == (
+        "CMS phải chứa đúng một chữ ký."
     )
     # The authority unreachable: nothing signed either.
     good = external_cms(leader, prepared.digest)

@@ -38,10 +38,13 @@ def stamper(ca: demo_ca.Issued) -> DummyTimeStamper:
     )
 
 
-def _handler(timestamper: DummyTimeStamper, requests: list):
+def _handler(timestamper: DummyTimeStamper, requests: list, out_of_service: bool):
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802  (http.server's name)
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if out_of_service:
+                self.send_error(503, "out of service")
+                return
             if self.headers.get("Content-Type") != "application/timestamp-query":
                 self.send_error(415, "expected application/timestamp-query")
                 return
@@ -72,10 +75,12 @@ class Server:
 
 
 @contextlib.contextmanager
-def serve(ca: demo_ca.Issued):
-    """Run a timestamp authority for the duration of the block; yields a `Server`."""
+def serve(ca: demo_ca.Issued, *, out_of_service: bool = False):
+    """Run a timestamp authority for the duration of the block; yields a `Server`.
+    `out_of_service`: it answers every request with HTTP 503."""
     requests: list = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stamper(ca), requests))
+    handler = _handler(stamper(ca), requests, out_of_service)
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
