@@ -12,7 +12,7 @@ from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from reportlab.pdfgen import canvas
 
-from tracker.signatures import demo_ca
+from tracker.signatures import aio, demo_ca
 
 
 def asn1(issued) -> asn1_x509.Certificate:
@@ -39,7 +39,7 @@ def signed_pdf(issued, chain=(), data: bytes | None = None, field: str = "Signat
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(data or plain_pdf()))
     meta = signers.PdfSignatureMetadata(field_name=field, subfilter=fields.SigSeedSubFilter.PADES)
-    return signers.sign_pdf(writer, meta, signer=signer).getvalue()
+    return aio.run(signers.PdfSigner(meta, signer=signer).async_sign_pdf(writer)).getvalue()
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@ outside pyHanko's PdfSigner): what poppler's pdfsig and pyHanko's validation say
 the signed file (valid, SHA-256, the whole document), one signature after another, a demo
 review signed in its Decree 30 places, and B-T with a local timestamp authority."""
 
-import asyncio
 import hashlib
 import io
 
@@ -19,7 +18,7 @@ from tests.signatures import tsa
 from tests.signatures.helpers import PASSWORD, Keys, pdfsig, signed_demo_review
 from tracker.demo.loader import load_demo
 from tracker.reports.pdf.fonts import SERIF
-from tracker.signatures import appearance, demo_ca, demo_images, keys, pades
+from tracker.signatures import aio, appearance, demo_ca, demo_images, keys, pades
 from tracker.signatures.keys import to_asn1
 from tracker.signatures.validation import SignatureStatus, check_pdf
 
@@ -207,7 +206,7 @@ def external_cms(issued, digest: bytes, *, timestamper=None) -> bytes:
         signing_key=load_private_key_from_pemder_data(issued.key_pem, None),
         cert_registry=SimpleCertificateStore.from_certs([]),
     )
-    content_info = asyncio.run(
+    content_info = aio.run(
         signer.async_sign(digest, "sha256", use_pades=True, timestamper=timestamper)
     )
     return content_info.dump()

@@ -2,7 +2,6 @@
 or remote service through the API, an operator through the CLI; the register's numbers, the
 document of record and every refusal (nothing signed, no number consumed)."""
 
-import asyncio
 import base64
 import io
 import json
@@ -22,7 +21,7 @@ from tracker.demo.loader import load_demo
 from tracker.demo.signing import KEY_PASSWORD
 from tracker.interop.api.tokens import create_token
 from tracker.reports.models import GeneratedReport, ReviewRegister
-from tracker.signatures import demo_ca
+from tracker.signatures import aio, demo_ca
 from tracker.signatures.keys import load_pkcs12
 
 DEMO_PASSWORD = "Demo-2026-tracker"
@@ -190,7 +189,7 @@ def _cms_for(digest: bytes, key) -> str:
             [asn1_x509.Certificate.load(c.public_bytes(Encoding.DER)) for c in key.chain]
         ),
     )
-    cms = asyncio.run(signer.async_sign(digest, "sha256", use_pades=True))
+    cms = aio.run(signer.async_sign(digest, "sha256", use_pades=True))
     return base64.b64encode(cms.dump()).decode("ascii")
 
 

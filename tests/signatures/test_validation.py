@@ -1,5 +1,6 @@
 """check_pdf on signed, altered, modified, unsigned and hostile PDFs."""
 
+import asyncio
 import io
 from datetime import timedelta
 
@@ -77,3 +78,13 @@ def test_unsigned_and_hostile_files(ca, signer_cert):
     wrong_range = signed.replace(b"/ByteRange [0 ", b"/ByteRange [9 ", 1)
     assert wrong_range != signed
     assert check_pdf(wrong_range, [asn1(ca)]).status is SignatureStatus.invalid
+
+
+def test_signing_and_checking_work_where_an_event_loop_runs(ca, signer_cert):
+    """A thread with a running loop (an async worker, a test's browser driver) still signs and
+    checks: pyHanko's coroutines then run in a thread of their own."""
+
+    async def inside_a_loop():
+        return check_pdf(signed_pdf(signer_cert, (ca,)), [asn1(ca)])
+
+    assert asyncio.run(inside_a_loop()).status is SignatureStatus.valid

@@ -6,7 +6,6 @@ Two ways to sign: with a key in memory (`sign`), or interrupted for a USB token 
 signing service (`prepare` returns the document digest and the prepared file; `finish` embeds
 the CMS SignedData the signer made for that digest, after checking it)."""
 
-import asyncio
 import hashlib
 import io
 from dataclasses import dataclass
@@ -23,12 +22,13 @@ from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.timestamps.common_utils import TimestampRequestError
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from tracker.i18n import _
+from tracker.signatures import aio
 from tracker.signatures.keys import CertificateRefused, SigningKey, same_certificate, to_asn1
 
 DIGEST = "sha256"
@@ -149,7 +149,7 @@ def sign(pdf: bytes, key: SigningKey, field: Field, *, timestamp_url: str | None
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     output = io.BytesIO()
     try:
-        asyncio.run(
+        aio.run(
             _pdf_signer(field, _signer(key), timestamp_url).async_sign_pdf(writer, output=output)
         )
     except (TimestampRequestError, SigningError) as exc:
@@ -188,7 +188,7 @@ def prepare(pdf: bytes, certificate, field: Field, chain=()) -> Prepared:
         signature_value=256,
     )
     output = io.BytesIO()
-    prepared, _tbs, output = asyncio.run(
+    prepared, _tbs, output = aio.run(
         _pdf_signer(field, placeholder, None).async_digest_doc_for_signing(
             writer, bytes_reserved=EXTERNAL_RESERVE, output=output
         )
@@ -247,7 +247,7 @@ def _add_timestamp(content_info, info, timestamp_url: str) -> None:
     stamper = timestamper(timestamp_url)
     imprint = hashlib.sha256(info["signature"].native).digest()
     try:
-        token = asyncio.run(stamper.async_timestamp(imprint, DIGEST))
+        token = aio.run(stamper.async_timestamp(imprint, DIGEST))
     except TimestampRequestError:
         raise _timestamp_failed(timestamp_url) from None
     attrs = list(info["unsigned_attrs"]) if info["unsigned_attrs"].native else []
@@ -276,13 +276,13 @@ def finish(
     digest = PreparedByteRangeDigest(prepared.digest, prepared.start, prepared.end)
     if len(content_info.dump()) * 2 > prepared.end - prepared.start - 2:
         raise _refuse(_("The CMS is too large."))
-    asyncio.run(PdfTBSDocument.async_finish_signing(output, digest, content_info))
+    aio.run(PdfTBSDocument.async_finish_signing(output, digest, content_info))
     signed = output.getvalue()
     reader = PdfFileReader(io.BytesIO(signed))
     # Integrity and the signature's mathematics only (trust is checked where PDFs are stored):
     # the signer's own certificate as the root, so no chain needs building.
     context = ValidationContext(trust_roots=[to_asn1(certificate)])
-    status = validate_pdf_signature(reader.embedded_signatures[-1], context)
+    status = aio.run(async_validate_pdf_signature(reader.embedded_signatures[-1], context))
     if not (status.intact and status.valid):
         raise _refuse(_("The signature in the CMS does not verify against the document."))
     return signed

@@ -16,7 +16,7 @@ from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESIndeterminate, AdESSubIndic
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.errors import NoDSSFoundError
 from pyhanko.sign.validation.status import ModificationLevel, SignatureCoverageLevel
@@ -24,6 +24,7 @@ from pyhanko_certvalidator import ValidationContext
 
 from tracker.i18n import _l
 from tracker.labels import LabelledEnum
+from tracker.signatures import aio
 
 logger = logging.getLogger(__name__)
 
@@ -286,8 +287,10 @@ def _check_signature(reader, embedded, anchors) -> SignatureDetail:
         # certificate that has expired since the signature was made does not spoil it.
         moment, _ = _signing_time(embedded)
         context = _context(reader, anchors, moment)
-        status = validate_pdf_signature(
-            embedded, signer_validation_context=context, ts_validation_context=context
+        status = aio.run(
+            async_validate_pdf_signature(
+                embedded, signer_validation_context=context, ts_validation_context=context
+            )
         )
         signed_at, timestamped = _signing_time(embedded, status)
         result, problem = _status(status, status.trust_problem_indic)
