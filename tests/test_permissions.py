@@ -17,6 +17,7 @@ Users of the other province (Vĩnh Long) get 404 for every Quảng Bình record,
 test_every_route_has_a_row_in_the_matrix fails for any route that has no row here.
 """
 
+import functools
 import re
 import string
 from datetime import date, timedelta
@@ -49,7 +50,10 @@ from tracker.progress.models import (
     ReportEvent,
     ReportStatus,
 )
+from tracker.reports import register
 from tracker.reports.models import GeneratedReport, ReviewKind
+from tracker.signatures import demo_ca
+from tracker.signatures.services import add_anchor
 from tracker.trash import TrashItem
 
 LOGIN = "login"  # anonymous: 302 to /login
@@ -202,6 +206,18 @@ MATRIX = {
     # review documents
     "FORM /agreements/{code}/reports": row(LOGIN, 200, 200, 403, 403, 200, 403),
     "GET /generated/{generated}.pdf": row(LOGIN, 200, 200, 403, 403, 200, 403),
+    # signing: the world's review is a draft (no signed file yet); only leaders sign, and an
+    # empty submission is refused on its fields
+    "GET /generated/{generated}/signed.pdf": row(LOGIN, 404, 404, 403, 403, 404, 403),
+    "FORM /generated/{generated}/sign": row(
+        LOGIN, 403, 403, 403, 403, 200, 403, post={"leader_qb": 422}
+    ),
+    "FORM /account/signature-image": row(
+        LOGIN, 200, 403, 403, 403, 200, 403, post={"admin": 422, "leader_qb": 422}
+    ),
+    "GET /account/signature-image.png": row(LOGIN, 404, 403, 403, 403, 404, 403),
+    "POST /api/v1/reviews/{generated}/external-signing": row(401, 401, 401, 401, 401, 401, 401),
+    "POST /api/v1/external-signings/{session}/finish": row(401, 401, 401, 401, 401, 401, 401),
     # notifications (each user's own), their settings, following a record
     "GET /notifications": row(LOGIN, 200, 200, 200, 200, 200, 200),
     # the global search: every signed-in user, within their scope
@@ -223,6 +239,11 @@ MATRIX = {
     "GET /admin/users": row(LOGIN, 200, 403, 403, 403, 403, 403),
     "FORM /admin/users/new": row(LOGIN, 200, 403, 403, 403, 403, 403),
     "FORM /admin/users/{user}/edit": row(LOGIN, 200, 403, 403, 403, 403, 403),
+    "FORM /admin/trust-anchors": row(LOGIN, 200, 403, 403, 403, 403, 403, post={"admin": 422}),
+    "FORM /admin/trust-anchors/{anchor}/remove": row(LOGIN, 200, 403, 403, 403, 403, 403),
+    "GET /admin/issuers": row(LOGIN, 200, 403, 403, 403, 403, 403),
+    "FORM /admin/issuers/{issuer}": row(LOGIN, 200, 403, 403, 403, 403, 403),
+    "GET /admin/issuers/{issuer}/seal.png": row(LOGIN, 404, 403, 403, 403, 403, 403),
 }
 
 #: The HTTP methods each kind of row answers.
@@ -311,6 +332,9 @@ def ids(w, key: str = "qb") -> dict:
         "province": p["province"].id,
         "unit": p["branch"].id,
         "user": p["vnpt"].id,
+        "issuer": p["issuer"].id,
+        "anchor": w["anchor"].id,
+        "session": "no-such-session",
     }
 
 
@@ -504,6 +528,13 @@ PAYLOADS = {
         "file": (BytesIO(PDF), "quyet-dinh.pdf"),
     },
     "FORM /agreements/{spare_code}/delete": lambda w: {},
+    "FORM /admin/trust-anchors/{anchor}/remove": lambda w: {},
+    "FORM /admin/issuers/{issuer}": lambda w: {
+        "name": "Ủy ban nhân dân\ntỉnh Quảng Bình",
+        "parent_name": "",
+        "symbol": "UBND",
+        "seal_mm": "38",
+    },
     "FORM /delete/area/{spare_area}": lambda w: {},
     "FORM /delete/commitment/{spare_commitment}": lambda w: {},
     "FORM /delete/milestone/{milestone}": lambda w: {},
@@ -695,7 +726,18 @@ def w(db):
     world["qb"]["agreement"].title = QB_TITLE
     world["qb"]["commitment"].title = QB_COMMITMENT
     db.session.commit()
+    # The signing world: each province's issuing organisation, and one trust anchor.
+    for key in ("qb", "vl"):
+        world[key]["issuer"] = register.issuer_for(world[key]["province"])
+    world["anchor"] = add_anchor(_ca_pem(), user=None)
+    db.session.commit()
     return world
+
+
+@functools.cache
+def _ca_pem() -> bytes:
+    """A CA certificate to trust (made once: making a key takes a while)."""
+    return demo_ca.make_ca().certificate_pem
 
 
 def _png() -> bytes:

@@ -369,8 +369,10 @@ def _place(tmp: Path, sha256: str) -> bool:
     else:
         os.replace(tmp, target)
         placed = True
-    if not signatures.is_checked(sha256) and sniff(target) == PDF:
-        signatures.record_check(sha256, target.read_bytes())
+    # Checked without flushing the caller's unfinished objects; written with its transaction.
+    with db.session.no_autoflush:
+        if not signatures.is_checked(sha256) and sniff(target) == PDF:
+            signatures.record_check(sha256, target.read_bytes())
     return placed
 
 

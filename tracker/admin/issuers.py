@@ -54,10 +54,10 @@ def edit(issuer_id):
     issuer = db.session.get(IssuingOrganisation, issuer_id)
     if issuer is None:
         abort(404)
-    form = IssuerForm(obj=issuer, prefix="issuer")
-    seal_form = ImageForm(prefix="seal")
-    posted = set(request.form) | set(request.files)
-    if seal_form.csrf_token.name in posted:
+    form = IssuerForm(obj=issuer)
+    seal_form = ImageForm()
+    # The seal's form is the one with a file part (browsers send it even when no file is chosen).
+    if seal_form.file.name in request.files:
         saved = seal_form.validate_on_submit() and save_with(
             seal_form,
             lambda: signing.set_seal(

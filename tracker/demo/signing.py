@@ -114,26 +114,35 @@ def _trust(ca: demo_ca.Issued) -> None:
     add_anchor(ca.certificate_pem, user=None)
 
 
-def _images() -> None:
+def _drawn(base: Path, name: str, draw) -> bytes:
+    """A demo image, drawn once and kept beside the keys (drawing a seal takes a while)."""
+    path = base / name
+    if not path.exists():
+        path.write_bytes(draw())
+    return path.read_bytes()
+
+
+def _images(base: Path) -> None:
     """The leaders' signature images and the People's Committees' seals, when missing."""
-    register_fonts()
     for email, seed in SIGNATURES.items():
         leader = db.session.scalar(sa.select(User).where(User.email == email))
         if leader is not None and signing.signature_image(leader) is None:
-            signing.set_signature_image(
-                leader, user=leader, data=demo_images.signature_png(seed=seed)
+            png = _drawn(
+                base, f"signature-{seed}.png", lambda s=seed: demo_images.signature_png(seed=s)
             )
+            signing.set_signature_image(leader, user=leader, data=png)
     for stem in ("ubnd-quangtri", "ubnd-vinhlong"):
         name = HOLDERS[stem][0]
         for issuer in _issuers():
             if str(issuer).casefold() == name.casefold() and not issuer.seal_sha256:
-                signing.set_seal(
-                    issuer,
-                    user=None,
-                    data=demo_images.seal_png(
-                        text=name.upper(), font_path=str(FONT_DIR / "LiberationSerif-Bold.ttf")
+                png = _drawn(
+                    base,
+                    f"seal-{stem}.png",
+                    lambda n=name: demo_images.seal_png(
+                        text=n.upper(), font_path=str(FONT_DIR / "LiberationSerif-Bold.ttf")
                     ),
                 )
+                signing.set_seal(issuer, user=None, data=png)
 
 
 def _issuers():
@@ -242,7 +251,7 @@ def load_signing() -> list[str]:
     ca = _ca(base)
     files = _key_files(base, ca)
     _trust(ca)
-    _images()
+    _images(base)
     _evidence(files)
     return [
         f"Demo signing keys (test CA, never real) in {base}: "

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from tracker import storage
 from tracker.agreements.models import Agreement
 from tracker.agreements.permissions import can_view_agreement
+from tracker.auth.models import Role
 from tracker.clock import local_today
 from tracker.extensions import db
 from tracker.forms import save_with
@@ -216,6 +217,12 @@ def sign(report_id):
     ), (422 if form.errors or form.form_errors else 200)
 
 
+def _may_have_signature_image() -> None:
+    """Leaders sign reviews and keep a signature image; administrators may keep one too."""
+    if current_user.role not in (Role.leader, Role.admin):
+        abort(403)
+
+
 def read_limited(upload, limit: int = keys.MAX_KEY_FILE) -> bytes:
     """An upload's bytes, at most one byte more than `limit` (the service refuses a larger
     file without the server reading all of it)."""
@@ -226,6 +233,7 @@ def read_limited(upload, limit: int = keys.MAX_KEY_FILE) -> bytes:
 @login_required
 def signature_image():
     """The user's own signature image, shown in the signature block when they sign."""
+    _may_have_signature_image()
     form = ImageForm()
     if form.validate_on_submit() and save_with(
         form,
@@ -246,6 +254,7 @@ def signature_image():
 @login_required
 def signature_image_file():
     """The user's own signature image (to check it before signing)."""
+    _may_have_signature_image()
     image = signing.signature_image(current_user)
     if image is None:
         abort(404)

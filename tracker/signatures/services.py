@@ -151,21 +151,32 @@ def record_check(
     (one row per file content, updated when checked again)."""
     anchor_set = anchor_set or AnchorSet.current()
     result = check_pdf(data, anchor_set.certificates)
-    check = db.session.scalar(sa.select(SignatureCheck).where(SignatureCheck.sha256 == sha256))
+    check = _check_of(sha256)
     if check is None:
         check = SignatureCheck(sha256=sha256)
         db.session.add(check)
     check.apply(result, anchor_set.fingerprint)
-    db.session.flush()
     return check
+
+
+def _check_of(sha256: str) -> SignatureCheck | None:
+    """The file's check: one added in this transaction and not written yet, else the stored one.
+    Storing a file never flushes the caller's unfinished objects (no autoflush here; the check
+    is written with the caller's transaction)."""
+    for pending in db.session.new:
+        if isinstance(pending, SignatureCheck) and pending.sha256 == sha256:
+            return pending
+    with db.session.no_autoflush:
+        return db.session.scalar(sa.select(SignatureCheck).where(SignatureCheck.sha256 == sha256))
 
 
 def is_checked(sha256: str) -> bool:
     """Whether the file's check is there and was made against the current trust anchors."""
-    fingerprint = db.session.scalar(
-        sa.select(SignatureCheck.anchors_fingerprint).where(SignatureCheck.sha256 == sha256)
-    )
-    return fingerprint is not None and fingerprint == AnchorSet.current().fingerprint
+    check = _check_of(sha256)
+    if check is None:
+        return False
+    with db.session.no_autoflush:
+        return check.anchors_fingerprint == AnchorSet.current().fingerprint
 
 
 def signed_hashes() -> set[str]:
