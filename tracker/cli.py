@@ -125,9 +125,18 @@ def report_cli():
     default=None,
     help="five_year for the whole period; interim when a range is given.",
 )
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["pdf", "docx"]),
+    default=None,
+    help="pdf (recorded with the generated reviews) or docx (an editable Word file, not "
+    "recorded); default: from the extension of --out, else pdf.",
+)
 @with_appcontext
-def five_year_command(agreement_code, out, lang, date_from, date_to, issued_on, kind):
-    """Write the review of AGREEMENT_CODE to a PDF (the same data and options give the same bytes)."""
+def five_year_command(agreement_code, out, lang, date_from, date_to, issued_on, kind, file_format):
+    """Write the review of AGREEMENT_CODE to a PDF (the same data and options give the same bytes)
+    or to an editable Word file."""
 
     agreement = db.session.scalar(sa.select(Agreement).where(Agreement.code == agreement_code))
     if agreement is None:
@@ -141,7 +150,14 @@ def five_year_command(agreement_code, out, lang, date_from, date_to, issued_on, 
     options.issued_on = (
         issued_on.date() if issued_on else services.default_issued_on(agreement, end)
     )
+    if file_format is None:
+        file_format = "docx" if Path(out).suffix.lower() == ".docx" else "pdf"
     try:
+        if file_format == "docx":
+            docx, fingerprint = services.render_review_docx(agreement, options, start, end)
+            Path(out).write_bytes(docx)
+            click.echo(f"Wrote {out}: {len(docx)} bytes, data fingerprint {fingerprint}")
+            return
         record = services.generate_review(
             agreement, user=None, options=options, date_from=start, date_to=end
         )

@@ -18,6 +18,7 @@ from tracker.reports import services
 from tracker.reports.forms import ReviewForm
 from tracker.reports.models import GeneratedReport, ReviewKind
 from tracker.reports.pdf.five_year import ReviewOptions, defaults
+from tracker.reports.word import CONTENT_TYPE
 
 bp = Blueprint("reports", __name__)
 
@@ -127,6 +128,19 @@ def _show_defaults(form, agreement: Agreement) -> None:
         form[name].render_kw = {"placeholder": text}
     form.signer_authority.render_kw = {"placeholder": shown.signer_authority}
     form.recipients.render_kw = {"placeholder": "\n".join(shown.recipients)}
+
+
+@bp.route("/generated/<int:report_id>.docx")
+@login_required
+def download_docx(report_id):
+    """The Word file of a generated review, made now from its saved options and range (its
+    first-page header says so when the data changed since the PDF)."""
+    record = db.session.get(GeneratedReport, report_id)
+    if record is None:
+        abort(404)
+    _agreement(record.agreement.code)
+    docx, file_name, _changed = services.review_docx(record, user=current_user)
+    return storage.send_bytes(docx, content_type=CONTENT_TYPE, file_name=file_name)
 
 
 @bp.route("/generated/<int:report_id>.pdf")
