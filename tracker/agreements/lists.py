@@ -29,14 +29,12 @@ def _assignees(rows):
 
 #: /directives: every directive of the agreements in the user's scope.
 
-
 def _assigned_to_my_unit(directive: Directive) -> bool:
     """Assigned to the user's unit or to one it carries on (mergers); the units are read once
     per request."""
     if "acting_unit_ids" not in g:
         g.acting_unit_ids = acting_unit_ids(current_user)
     return directive.assignee_unit_id in g.acting_unit_ids
-
 
 DIRECTIVES = Listing(
     name="y-kien-chi-dao",

@@ -667,7 +667,9 @@ def directives():
         shown=shown,
         today=local_today(),
         record_into=_directive_agreements(),
-    ), (shown.status)
+    ), (
+        shown.status
+    )
 
 
 def _directive_agreements() -> list[Agreement]:

@@ -22,17 +22,13 @@ def existing_on(bodies, on: date, *, keep=()) -> list:
 
 def units_existing_on(on: date, *, keep=()) -> list[Unit]:
     """Every unit a record starting on `on` may name, by side and name (and those in `keep`)."""
-    units = db.session.scalars(
-        sa.select(Unit).order_by(Unit.side, by_name(Unit.name), Unit.id)
-    ).all()
+    units = db.session.scalars(sa.select(Unit).order_by(Unit.side, by_name(Unit.name), Unit.id)).all()
     return existing_on(units, on, keep=keep)
 
 
 def provinces_existing_on(on: date, *, keep=()) -> list[Province]:
     """Every province a record starting on `on` may name, by name (and those in `keep`)."""
-    provinces = db.session.scalars(
-        sa.select(Province).order_by(by_name(Province.sort_name), Province.id)
-    ).all()
+    provinces = db.session.scalars(sa.select(Province).order_by(by_name(Province.sort_name), Province.id)).all()
     return existing_on(provinces, on, keep=keep)
 
 

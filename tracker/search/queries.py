@@ -162,6 +162,7 @@ class Results(Paged):
         return (self.page - 1) * PER_PAGE + 1
 
 
+
 def search(user, q: str, *, page: int = 1) -> Results:
     """One page of what the user finds for a query (an empty page for a too-short query); when
     no record holds its words, the records whose title is close to it (PostgreSQL)."""

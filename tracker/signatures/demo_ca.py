@@ -85,9 +85,7 @@ def make_ca(
         .not_valid_before(start)
         .not_valid_after(start + timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(
-            _key_usage(("digital_signature", "key_cert_sign", "crl_sign")), critical=True
-        )
+        .add_extension(_key_usage(("digital_signature", "key_cert_sign", "crl_sign")), critical=True)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
