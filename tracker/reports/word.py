@@ -141,6 +141,11 @@ class _Word:
         for name in _STYLES:
             self._style(name, getattr(st, name))
 
+    def _append(self, element) -> None:
+        """A block at the end of the body, before its closing section properties (LibreOffice
+        and Word move what follows them)."""
+        self.body.sectPr.addprevious(element)
+
     # -- styles --------------------------------------------------------------------------------
 
     def _defaults(self, lang: str) -> None:
@@ -199,7 +204,7 @@ class _Word:
     def rule(self, width: float, *, before: float = 0, after: float = 0, within: float = None):
         """A centred rule `width` points long: an empty paragraph 1 pt high whose top border
         runs between its indents."""
-        self.body.append(self._rule_xml(width, within or st.FRAME_WIDTH, before, after))
+        self._append(self._rule_xml(width, within or st.FRAME_WIDTH, before, after))
 
     @staticmethod
     def _rule_xml(width: float, within: float, before: float, after: float):
@@ -216,8 +221,8 @@ class _Word:
         if isinstance(block, Para):
             self.paragraph(block.text, block.style, keep_with_next=block.keep_with_next or None)
         elif isinstance(block, Grid):
-            self.body.append(self._grid(block))
-            self.body.append(self._spacer(6 if block.kind == "summary" else 4))
+            self._append(self._grid(block))
+            self._append(self._spacer(6 if block.kind == "summary" else 4))
         elif isinstance(block, Chart):
             self.chart(block)
         else:
@@ -227,7 +232,8 @@ class _Word:
         drawing = chart.draw(st.FRAME_WIDTH)
         paragraph = self.doc.add_paragraph(style="Review caption")
         paragraph.paragraph_format.keep_with_next = True
-        paragraph.paragraph_format.line_spacing = None
+        # single spacing: the caption style's exact leading would crop the picture
+        paragraph.paragraph_format.line_spacing = 1.0
         paragraph.paragraph_format.space_after = Pt(0)
         run = paragraph.add_run()
         _set_fonts(run._r.get_or_add_rPr())
@@ -268,7 +274,7 @@ class _Word:
             self._rule_xml(stringWidth(header.motto, SERIF_BOLD, 13), right_w, 2, 0).xml,
             _p([(header.place_date, False, True)], 13, line=16, before=9),
         ]
-        self.body.append(
+        self._append(
             parse_xml(
                 _table_xml(
                     [left_w, right_w],
@@ -313,7 +319,7 @@ class _Word:
         title = self.paragraph(appendix.title, "subject")
         title.paragraph_format.page_break_before = True
         title.paragraph_format.keep_with_next = True
-        self.body.append(self._spacer(8))
+        self._append(self._spacer(8))
         widths = [st.FRAME_WIDTH * share for share in appendix.shares]
         size = appendix.size
         head = [[_p([(h, True, False)], size + 1, align="center")] for h in appendix.header]
@@ -335,13 +341,13 @@ class _Word:
                 else:
                     cells.append([_p([(cell, False, False)], size, align=align)])
             rows.append(cells)
-        self.body.append(parse_xml(_table_xml(widths, head, rows)))
+        self._append(parse_xml(_table_xml(widths, head, rows)))
 
     # -- closing and page numbers --------------------------------------------------------------
 
     def closing(self, closing: content.Closing) -> None:
         """Recipients on the left, the signature block on the right, in a borderless table."""
-        self.body.append(self._spacer(10))
+        self._append(self._spacer(10))
         half = st.FRAME_WIDTH / 2
         left = [_p([(closing.recipients_title, True, True)], st.recipients_title.fontSize, line=14)]
         left += [
@@ -354,7 +360,7 @@ class _Word:
         right.append(
             _p([(closing.signer_name, True, False)], size, align="center", line=16, before=28 * mm)
         )
-        self.body.append(
+        self._append(
             parse_xml(
                 _table_xml([half, half], None, [[left, right]], borders=False, margins=(0, 0, 0, 0))
             )
