@@ -258,21 +258,26 @@ class _Word:
         right_w = st.FRAME_WIDTH - left_w
         left = []
         for part in header.parent.splitlines() if header.parent else []:
-            left.append(_p([(part, False, False)], 12.5, line=16))
+            left.append(_p([(part, False, False)], 12.5, line=16, align="center"))
         issuer_lines = header.issuer.splitlines()
         for part in issuer_lines:
-            left.append(_p([(part, True, False)], 12.5, line=16))
+            left.append(_p([(part, True, False)], 12.5, line=16, align="center"))
         left.append(
             self._rule_xml(issuer_rule_width(issuer_lines, left_w), left_w, 2, 0).xml
             if issuer_lines
             else ""
         )
-        left.append(_p([(header.number, False, False)], 13, line=16, before=6))
+        left.append(_p([(header.number, False, False)], 13, line=16, before=6, align="center"))
         right = [
-            _p([(header.country, True, False)], country_size(header.country, right_w), line=16),
-            _p([(header.motto, True, False)], 13, line=16),
+            _p(
+                [(header.country, True, False)],
+                country_size(header.country, right_w),
+                line=16,
+                align="center",
+            ),
+            _p([(header.motto, True, False)], 13, line=16, align="center"),
             self._rule_xml(stringWidth(header.motto, SERIF_BOLD, 13), right_w, 2, 0).xml,
-            _p([(header.place_date, False, True)], 13, line=16, before=9),
+            _p([(header.place_date, False, True)], 13, line=16, before=9, align="center"),
         ]
         self._append(
             parse_xml(
