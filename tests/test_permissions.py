@@ -202,6 +202,7 @@ MATRIX = {
     # review documents
     "FORM /agreements/{code}/reports": row(LOGIN, 200, 200, 403, 403, 200, 403),
     "GET /generated/{generated}.pdf": row(LOGIN, 200, 200, 403, 403, 200, 403),
+    "GET /generated/{generated}.docx": row(LOGIN, 200, 200, 403, 403, 200, 403),
     # notifications (each user's own), their settings, following a record
     "GET /notifications": row(LOGIN, 200, 200, 200, 200, 200, 200),
     # the global search: every signed-in user, within their scope

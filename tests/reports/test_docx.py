@@ -335,3 +335,20 @@ def test_the_cli_writes_english_word_files(app, demo_db, tmp_path):
     assert "SOCIALIST REPUBLIC OF VIET NAM" in document.tables[0].rows[0].cells[1].text
     assert any(p.text == "I. BACKGROUND AND LEGAL BASES" for p in document.paragraphs)
     assert not (tmp_path / "review.pdf").exists()
+
+
+def test_a_review_saved_without_options_gets_its_word_file_in_its_language(app, db):
+    """A generated review recorded with no saved options (older records, imports): the Word
+    file takes the record's kind and language, and dates the document at the end of its range."""
+    w = factories.world()
+    agreement = w["qb"]["agreement"]
+    record = services.generate_review(
+        agreement,
+        user=w["qb"]["leader"],
+        options=ReviewOptions(lang="en", issued_on=date(2026, 1, 10)),
+    )
+    record.options = {}
+    data, name, _changed = services.review_docx(record, user=w["qb"]["leader"])
+    document = docx.Document(io.BytesIO(data))
+    assert "SOCIALIST REPUBLIC OF VIET NAM" in document.tables[0].rows[0].cells[1].text
+    assert name.endswith(".docx") and "review" in name.lower()

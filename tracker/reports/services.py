@@ -118,6 +118,10 @@ def review_docx(record: GeneratedReport, *, user) -> tuple[bytes, str, bool]:
     if not can_generate(user, record.agreement):
         raise NotAllowed()
     options = options_from(record.options)
+    # the record's own kind and language; a record saved without a document date (older ones)
+    # gets the end of its range, the earliest date its document can bear
+    options.kind, options.lang = record.kind.value, record.lang
+    options.issued_on = options.issued_on or record.date_to
     docx, fingerprint = render_review_docx(
         record.agreement, options, record.date_from, record.date_to, made_from=record
     )
