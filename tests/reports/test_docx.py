@@ -132,6 +132,11 @@ def test_the_word_file_reads_back_with_the_decree_layout(app, demo_db, tmp_path)
     ]
     assert len(repeated) >= 5 and data_tables
     assert flat(repeated[0].rows[0].cells[0].text) == "Lĩnh vực"
+    # their left border on the text margin: indented by the cells' left margin
+    for table in repeated:
+        tblpr = table._tbl.tblPr
+        indent = tblpr.find(qn("w:tblInd")).get(qn("w:w"))
+        assert indent == tblpr.find(qn("w:tblCellMar")).find(qn("w:left")).get(qn("w:w")) != "0"
 
     # The charts as images (Chart 1 and the indicators' charts of the PDF).
     images = [n for n in zipfile.ZipFile(out).namelist() if n.startswith("word/media/")]

@@ -425,6 +425,9 @@ def _table_xml(widths, head, rows, *, borders=True, margins=(2, 3, 3, 3)) -> str
     top of every page (`w:tblHeader`); rows never break across pages. A cell is a list of
     paragraph XML strings."""
     top, right, bottom, left = (_tw(m) for m in margins)
+    # Indented by its cells' left margin: Word (compatibility mode 14) and LibreOffice measure
+    # the indent to the first cell's text, so the left border sits on the text margin, as the
+    # PDF's does.
     width = _tw(sum(widths))
     if borders:
         sides = "".join(
@@ -438,7 +441,7 @@ def _table_xml(widths, head, rows, *, borders=True, margins=(2, 3, 3, 3)) -> str
         )
     out = [
         f"<w:tbl {nsdecls('w')}><w:tblPr>"
-        f'<w:tblW w:w="{width}" w:type="dxa"/><w:tblInd w:w="0" w:type="dxa"/>'
+        f'<w:tblW w:w="{width}" w:type="dxa"/><w:tblInd w:w="{left}" w:type="dxa"/>'
         f'<w:tblBorders>{sides}</w:tblBorders><w:tblLayout w:type="fixed"/>'
         f'<w:tblCellMar><w:top w:w="{top}" w:type="dxa"/><w:left w:w="{left}" w:type="dxa"/>'
         f'<w:bottom w:w="{bottom}" w:type="dxa"/><w:right w:w="{right}" w:type="dxa"/></w:tblCellMar>'
