@@ -218,6 +218,7 @@ MATRIX = {
     "GET /account/signature-image.png": row(LOGIN, 404, 403, 403, 403, 404, 403),
     "POST /api/v1/reviews/{generated}/external-signing": row(401, 401, 401, 401, 401, 401, 401),
     "POST /api/v1/external-signings/{session}/finish": row(401, 401, 401, 401, 401, 401, 401),
+    "GET /generated/{generated}.docx": row(LOGIN, 200, 200, 403, 403, 200, 403),
     # notifications (each user's own), their settings, following a record
     "GET /notifications": row(LOGIN, 200, 200, 200, 200, 200, 200),
     # the global search: every signed-in user, within their scope

@@ -152,6 +152,14 @@ def report_cli():
     type=click.Path(exists=True, dir_okay=False),
     help="A file holding the organisation key's password.",
 )
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["pdf", "docx"]),
+    default=None,
+    help="pdf (recorded with the generated reviews) or docx (an editable Word file, not "
+    "recorded); default: from the extension of --out, else pdf.",
+)
 @with_appcontext
 def five_year_command(
     agreement_code,
@@ -165,9 +173,10 @@ def five_year_command(
     password_path,
     seal_path,
     seal_password_path,
+    file_format,
 ):
     """Write the review of AGREEMENT_CODE to a PDF (the same data and options give the same
-    bytes); with --sign, the signed review (the document of record)."""
+    bytes), with --sign the signed review (the document of record), or an editable Word file."""
     if seal_path and not key_path:
         raise click.UsageError("--seal needs --sign (the leader signs first)")
 
@@ -183,7 +192,16 @@ def five_year_command(
     options.issued_on = (
         issued_on.date() if issued_on else services.default_issued_on(agreement, end)
     )
+    if file_format is None:
+        file_format = "docx" if Path(out).suffix.lower() == ".docx" else "pdf"
+    if file_format == "docx" and key_path:
+        raise click.UsageError("--sign makes a signed PDF; the Word file is for drafting")
     try:
+        if file_format == "docx":
+            docx, fingerprint = services.render_review_docx(agreement, options, start, end)
+            Path(out).write_bytes(docx)
+            click.echo(f"Wrote {out}: {len(docx)} bytes, data fingerprint {fingerprint}")
+            return
         record = services.generate_review(
             agreement, user=None, options=options, date_from=start, date_to=end
         )

@@ -290,6 +290,23 @@ def download(sha256: str, *, content_type: str, file_name: str):
         download_name=download_name(file_name, content_type, path),
         max_age=0,
     )
+    return _sealed(response)
+
+
+def send_bytes(data: bytes, *, content_type: str, file_name: str):
+    """The response serving a file made on the fly (not stored), as `download` serves a stored
+    one: an attachment, sandboxed and never sniffed."""
+    response = send_file(
+        io.BytesIO(data),
+        mimetype=content_type,
+        as_attachment=True,
+        download_name=clean_file_name(file_name),
+        max_age=0,
+    )
+    return _sealed(response)
+
+
+def _sealed(response):
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -1,4 +1,5 @@
-"""Generating review documents: gather verified data, build the PDF, store and record it."""
+"""Generating review documents: gather verified data, build the PDF, store and record it; the
+same review as an editable Word file."""
 
 from dataclasses import asdict
 from datetime import date
@@ -12,11 +13,12 @@ from tracker.auth.models import Role
 from tracker.clock import local_today
 from tracker.errors import InvalidValue, NotAllowed
 from tracker.extensions import db
-from tracker.i18n import _
+from tracker.i18n import _, fmt_datetime
 from tracker.reports import register
 from tracker.reports.data import review_data
 from tracker.reports.models import GeneratedReport, ReviewKind, review_file_name
 from tracker.reports.pdf.five_year import Marks, ReviewOptions, build_review
+from tracker.reports.word import build_review_docx
 
 
 def can_generate(user, agreement) -> bool:
@@ -67,6 +69,15 @@ def review_range(
     return date_from, date_to
 
 
+def _review_data(agreement, options: ReviewOptions, date_from, date_to):
+    if options.lang not in ("vi", "en"):
+        raise InvalidValue(_("Not a valid choice."), "lang")
+    if options.kind not in ReviewKind.__members__:
+        raise InvalidValue(_("Not a valid choice."), "kind")
+    date_from, date_to = review_range(agreement, options, date_from, date_to)
+    return review_data(agreement, date_from, date_to)
+
+
 def render_review(
     agreement,
     options: ReviewOptions,
@@ -77,15 +88,52 @@ def render_review(
 ) -> tuple[bytes, int, str]:
     """PDF bytes, page count and data fingerprint (no permission check, nothing recorded).
     `marks`: a draft unless told (`tracker.reports.signing` renders the signed one)."""
-    if options.lang not in ("vi", "en"):
-        raise InvalidValue(_("Not a valid choice."), "lang")
-    if options.kind not in ReviewKind.__members__:
-        raise InvalidValue(_("Not a valid choice."), "kind")
-    date_from, date_to = review_range(agreement, options, date_from, date_to)
-    data = review_data(agreement, date_from, date_to)
+    data = _review_data(agreement, options, date_from, date_to)
     with force_locale(options.lang):
         pdf, pages = build_review(data, options, marks)
     return pdf, pages, data.fingerprint()
+
+
+def render_review_docx(
+    agreement,
+    options: ReviewOptions,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    *,
+    made_from: GeneratedReport | None = None,
+) -> tuple[bytes, str]:
+    """The review as a Word file (the same words as the PDF) and its data fingerprint; no
+    permission check, nothing recorded. With `made_from` (the generated review it repeats),
+    a data fingerprint other than that review's is said in the file's first-page header."""
+    data = _review_data(agreement, options, date_from, date_to)
+    fingerprint = data.fingerprint()
+    with force_locale(options.lang):
+        note = ""
+        if made_from is not None and made_from.data_fingerprint != fingerprint:
+            note = _(
+                "The data have changed since the PDF of %(when)s was generated: this file shows "
+                "them as they are now.",
+                when=fmt_datetime(made_from.created_at),
+            )
+        docx = build_review_docx(data, options, note=note)
+    return docx, fingerprint
+
+
+def review_docx(record: GeneratedReport, *, user) -> tuple[bytes, str, bool]:
+    """The Word file of a generated review, from its saved options and range (for whoever may
+    generate reviews of its agreement): bytes, file name, and whether the data changed since."""
+    if not can_generate(user, record.agreement):
+        raise NotAllowed()
+    options = options_from(record.options)
+    # the record's own kind and language; a record saved without a document date (older ones)
+    # gets the end of its range, the earliest date its document can bear
+    options.kind, options.lang = record.kind.value, record.lang
+    options.issued_on = options.issued_on or record.date_to
+    docx, fingerprint = render_review_docx(
+        record.agreement, options, record.date_from, record.date_to, made_from=record
+    )
+    name = review_file_name(record.agreement, record.kind, record.date_to, record.lang, ext="docx")
+    return docx, name, fingerprint != record.data_fingerprint
 
 
 def generate_review(

@@ -19,6 +19,7 @@ from tracker.reports import services, signing
 from tracker.reports.forms import ImageForm, ReviewForm, SignForm
 from tracker.reports.models import GeneratedReport, ReviewKind
 from tracker.reports.pdf.five_year import ReviewOptions, defaults
+from tracker.reports.word import CONTENT_TYPE
 from tracker.signatures import images, keys
 from tracker.signatures.services import checks_for
 
@@ -147,6 +148,16 @@ def _record(report_id) -> GeneratedReport:
         abort(404)
     _agreement(record.agreement.code)
     return record
+
+
+@bp.route("/generated/<int:report_id>.docx")
+@login_required
+def download_docx(report_id):
+    """The Word file of a generated review, made now from its saved options and range (its
+    first-page header says so when the data changed since the PDF)."""
+    record = _record(report_id)
+    docx, file_name, _changed = services.review_docx(record, user=current_user)
+    return storage.send_bytes(docx, content_type=CONTENT_TYPE, file_name=file_name)
 
 
 @bp.route("/generated/<int:report_id>.pdf")

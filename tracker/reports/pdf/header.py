@@ -9,6 +9,20 @@ from reportlab.platypus import Flowable
 from tracker.reports.pdf.fonts import SERIF, SERIF_BOLD, SERIF_ITALIC
 
 LINE = 16  # points between baselines in the header
+#: The left column's share of the text width.
+LEFT_SHARE = 0.42
+
+
+def country_size(country: str, width: float) -> float:
+    """The country's name at 12.5 points, or 12 when that would not fit the column."""
+    return 12.5 if stringWidth(country, SERIF_BOLD, 12.5) <= width - 4 else 12
+
+
+def issuer_rule_width(lines: list[str], width: float) -> float:
+    """The rule under the issuing agency: a third of its widest line (of the column's half when
+    there is none)."""
+    widths = [stringWidth(t, SERIF_BOLD, 12.5) for t in lines]
+    return (max(widths) if widths else width / 2) / 3
 
 
 class Rule(Flowable):
@@ -43,7 +57,7 @@ class HeaderBlock(Flowable):
         country: str,
         motto: str,
         place_date: str,
-        left_share: float = 0.42,
+        left_share: float = LEFT_SHARE,
     ):
         super().__init__()
         self.parent, self.issuer, self.number = parent, issuer, number
@@ -75,14 +89,14 @@ class HeaderBlock(Flowable):
         # left column
         cx = self.left_w / 2
         y = top
-        issuer_widths = []
+        issuer_lines = []
         for text, font, size in self._left_lines(self.left_w - 6):
             c.setFont(font, size)
             c.drawCentredString(cx, y, text)
             if font == SERIF_BOLD:
-                issuer_widths.append(stringWidth(text, font, size))
+                issuer_lines.append(text)
             y -= LINE
-        rule = (max(issuer_widths) if issuer_widths else self.left_w / 2) / 3
+        rule = issuer_rule_width(issuer_lines, self.left_w)
         c.line(cx - rule / 2, y + LINE - 6, cx + rule / 2, y + LINE - 6)
         y -= LINE * 0.6
         c.setFont(SERIF, 13)
@@ -90,8 +104,7 @@ class HeaderBlock(Flowable):
         # right column
         cx = self.left_w + self.right_w / 2
         y = top
-        size = 12.5 if stringWidth(self.country, SERIF_BOLD, 12.5) <= self.right_w - 4 else 12
-        c.setFont(SERIF_BOLD, size)
+        c.setFont(SERIF_BOLD, country_size(self.country, self.right_w))
         c.drawCentredString(cx, y, self.country)
         y -= LINE
         c.setFont(SERIF_BOLD, 13)
