@@ -185,6 +185,8 @@ def words_in_order(pdf, heads, charts=()) -> list[str]:
     """The words of a PDF in reading order (pdftotext -raw: content-stream order, which both
     reportlab and LibreOffice write in the document's order), without what is page furniture
     in one of the two files and not the other:
+    - the PDF draft's mark, "DỰ THẢO" at the top of every page (the Word file is a draft to edit
+      by nature and never a document of record: it carries no mark);
     - the page number, the first word of every page from page 2;
     - a table's header row where it is repeated at the top of a continued page (the two files
       break pages in different places), i.e. a page that starts with one of `heads`;
@@ -195,6 +197,8 @@ def words_in_order(pdf, heads, charts=()) -> list[str]:
     out = []
     for number, page in enumerate(pages, 1):
         words = page.split()
+        if words[:2] == ["DỰ", "THẢO"]:
+            words = words[2:]
         if number > 1 and words[:1] == [str(number)]:
             words = words[1:]
         for head in heads:
