@@ -12,7 +12,8 @@ from pyhanko.sign import fields, signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from reportlab.pdfgen import canvas
 
-from tracker.signatures import aio, demo_ca
+from tests.signatures.helpers import PASSWORD, Keys
+from tracker.signatures import aio, demo_ca, keys
 
 
 def asn1(issued) -> asn1_x509.Certificate:
@@ -50,3 +51,19 @@ def ca():
 @pytest.fixture(scope="session")
 def signer_cert(ca):
     return demo_ca.issue(ca, "Nguyễn Văn An", "VNPT Quảng Trị")
+
+
+@pytest.fixture(scope="module")
+def test_keys():
+    """A test CA with a leader's and an organisation's certificates (tests.signatures.helpers)."""
+    return Keys()
+
+
+@pytest.fixture(scope="module")
+def leader(test_keys):
+    return keys.load_pkcs12(test_keys.p12(), PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def organisation(test_keys):
+    return keys.load_pkcs12(test_keys.p12(test_keys.organisation), PASSWORD)

@@ -6,32 +6,16 @@ top right of the first appendix page. Checked on pages rendered by poppler."""
 import io
 import subprocess
 
-import pytest
 from PIL import Image
 from reportlab.pdfgen.canvas import Canvas
 
-from tests.signatures.helpers import PASSWORD, STAMP, Keys, signed_demo_review
+from tests.signatures.helpers import STAMP, signed_demo_review
 from tracker.demo.loader import load_demo
 from tracker.reports.pdf.fonts import SERIF
-from tracker.signatures import appearance, demo_images, images, keys, pades
+from tracker.signatures import appearance, demo_images, images, pades
 
 DPI = 100
 SCALE = DPI / 72
-
-
-@pytest.fixture(scope="module")
-def test_keys():
-    return Keys()
-
-
-@pytest.fixture(scope="module")
-def leader(test_keys):
-    return keys.load_pkcs12(test_keys.p12(), PASSWORD)
-
-
-@pytest.fixture(scope="module")
-def organisation(test_keys):
-    return keys.load_pkcs12(test_keys.p12(test_keys.organisation), PASSWORD)
 
 
 def run(*args) -> str:

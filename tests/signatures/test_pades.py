@@ -15,27 +15,12 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from reportlab.pdfgen.canvas import Canvas
 
 from tests.signatures import tsa
-from tests.signatures.helpers import PASSWORD, Keys, pdfsig, signed_demo_review
+from tests.signatures.helpers import pdfsig, signed_demo_review
 from tracker.demo.loader import load_demo
 from tracker.reports.pdf.fonts import SERIF
 from tracker.signatures import aio, appearance, demo_ca, demo_images, keys, pades
 from tracker.signatures.keys import to_asn1
 from tracker.signatures.validation import SignatureStatus, check_pdf
-
-
-@pytest.fixture(scope="module")
-def test_keys():
-    return Keys()
-
-
-@pytest.fixture(scope="module")
-def leader(test_keys):
-    return keys.load_pkcs12(test_keys.p12(), PASSWORD)
-
-
-@pytest.fixture(scope="module")
-def organisation(test_keys):
-    return keys.load_pkcs12(test_keys.p12(test_keys.organisation), PASSWORD)
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from tracker.agreements.models import Agreement, Commitment, Completion
 from tracker.auth.models import Role, User
 from tracker.auth.services import create_user
 from tracker.clock import utcnow
-from tracker.demo.signing import load_signing
+from tracker.demo.signing import evidence_pdf, load_signing
 from tracker.extensions import db
 from tracker.interop.json import import_agreement
 from tracker.org.models import ChangeKind, Province, Side, Unit, UnitKind
@@ -215,8 +215,11 @@ def load_progress(data: dict) -> int:
                     )
                 )
             db.session.add(report)
-            for title, kind in item.get("evidence", []):
-                stored = storage.store(_DemoUpload(f"{title}.pdf", _DEMO_PDF + title.encode()))
+            for title, kind, *signed in item.get("evidence", []):
+                # A scan stands in for most; "signed"/"modified": a PDF signed by VNPT's demo key
+                # (changed after signing), to show each signature status.
+                data = evidence_pdf(title, signed[0]) if signed else _DEMO_PDF + title.encode()
+                stored = storage.store(_DemoUpload(f"{title}.pdf", data))
                 db.session.add(
                     Evidence(
                         report=report,

@@ -1,7 +1,7 @@
 """The demo's signing world: a test certificate authority made on this machine (never a real
 key), the PKCS#12 keys of the demo leaders and organisations in the instance folder, the CA as
-a trust anchor, signature and seal images, and evidence that shows each signature status (a
-signed PDF and one changed after signing, beside the unsigned scans).
+a trust anchor, signature and seal images, and the documents of the evidence that shows each
+signature status (a signed PDF and one changed after signing, beside the unsigned scans).
 
 Everything lives under `instance/demo-signing/` (`DEMO_SIGNING_FOLDER`); running `tracker demo` again reuses it."""
 
@@ -19,11 +19,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
-from tracker import storage
-from tracker.agreements.models import Agreement, Commitment
+from tracker.agreements.models import Agreement
 from tracker.auth.models import User
 from tracker.extensions import db
-from tracker.progress.models import Evidence, EvidenceKind, ProgressReport, ReportingPeriod
 from tracker.reports import register, signing
 from tracker.reports.pdf.fonts import FONT_DIR, SERIF, SERIF_BOLD, register_fonts
 from tracker.signatures import appearance, demo_ca, demo_images, keys, pades
@@ -44,26 +42,6 @@ HOLDERS = {
 
 #: Leaders whose signature image the demo sets: e-mail → seed of the drawn signature.
 SIGNATURES = {"leader.quangtri@demo.vn": 3, "leader.vinhlong@demo.vn": 7}
-
-#: The evidence showing each signature status: (agreement, commitment, year, title, kind, how).
-EVIDENCE = (
-    (
-        "QB-VNPT-2020",
-        "1.2",
-        2021,
-        "Biên bản nghiệm thu kết nối mạng WAN đợt 1 (bản ký số)",
-        "minutes",
-        "signed",
-    ),
-    (
-        "QB-VNPT-2020",
-        "2.1",
-        2021,
-        "Quyết định đưa hệ thống E-Cabinet vào sử dụng (bản ký số bị sửa sau khi ký)",
-        "decision",
-        "modified",
-    ),
-)
 
 
 def folder() -> Path:
@@ -200,59 +178,23 @@ def _modified(signed: bytes) -> bytes:
     return out.getvalue()
 
 
-class _Upload:
-    """Enough of werkzeug's FileStorage for tracker.storage.store."""
-
-    def __init__(self, name: str, data: bytes):
-        self.filename, self.stream = name, io.BytesIO(data)
-
-
-def _evidence(files: dict[str, bytes]) -> int:
-    key = keys.load_pkcs12(files["vnpt-quangtri"], KEY_PASSWORD)
-    added = 0
-    for code, commitment_code, year, title, kind, how in EVIDENCE:
-        report = db.session.scalar(
-            sa.select(ProgressReport)
-            .join(Commitment)
-            .join(Agreement)
-            .join(ReportingPeriod, ProgressReport.period_id == ReportingPeriod.id)
-            .where(
-                Agreement.code == code,
-                Commitment.code == commitment_code,
-                ReportingPeriod.year == year,
-            )
-        )
-        if report is None or any(e.title == title for e in report.evidence):
-            continue
-        data = _signed(_paper(title, key.signer_name), key, f"{key.signer_name}, VNPT Quảng Trị")
-        if how == "modified":
-            data = _modified(data)
-        stored = storage.store(_Upload(f"{title}.pdf", data))
-        db.session.add(
-            Evidence(
-                report=report,
-                title=title,
-                kind=EvidenceKind(kind),
-                file_name=stored.file_name,
-                sha256=stored.sha256,
-                size=stored.size,
-                content_type=stored.content_type,
-            )
-        )
-        added += 1
-    db.session.flush()
-    return added
+def evidence_pdf(title: str, how: str) -> bytes:
+    """A demo document signed by VNPT Quảng Trị's demo key; with `how` "modified", changed in a
+    later revision (its check says "modified after signing")."""
+    base = folder()
+    key = keys.load_pkcs12(_key_files(base, _ca(base))["vnpt-quangtri"], KEY_PASSWORD)
+    data = _signed(_paper(title, key.signer_name), key, f"{key.signer_name}, VNPT Quảng Trị")
+    return _modified(data) if how == "modified" else data
 
 
 def load_signing() -> list[str]:
-    """Make (or reuse) the demo's keys, trust its CA, set the images, add the signed evidence;
-    return lines describing it for `tracker demo`."""
+    """Make (or reuse) the demo's keys, trust its CA, set the images; return lines describing
+    it for `tracker demo`. (The signed evidence comes with the progress reports: evidence_pdf.)"""
     base = folder()
     ca = _ca(base)
-    files = _key_files(base, ca)
+    _key_files(base, ca)
     _trust(ca)
     _images(base)
-    _evidence(files)
     return [
         f"Demo signing keys (test CA, never real) in {base}: "
         + ", ".join(f"{stem}.p12" for stem in HOLDERS)
