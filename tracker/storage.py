@@ -331,18 +331,25 @@ def stored_file_columns() -> list[sa.Column]:
 
 
 def referenced_hashes(conn: sa.Connection | None = None) -> set[str]:
-    """The SHA-256 of every stored file some row references; on `conn` (tables not yet created
-    are skipped) or the app's session."""
+    """The SHA-256 of every stored file some row references; on `conn` (tables and columns not
+    yet created, in an older schema being backed up, are skipped) or the app's session."""
     if conn is None:
         return {
             sha
             for column in stored_file_columns()
             for sha in db.session.scalars(sa.select(column).where(column.is_not(None)).distinct())
         }
-    existing = set(sa.inspect(conn).get_table_names())
+    inspector = sa.inspect(conn)
+    existing = set(inspector.get_table_names())
+    columns_of: dict[str, set[str]] = {}
     hashes: set[str] = set()
     for column in stored_file_columns():
-        if column.table.name in existing:
+        table = column.table.name
+        if table not in existing:
+            continue
+        if table not in columns_of:
+            columns_of[table] = {c["name"] for c in inspector.get_columns(table)}
+        if column.name in columns_of[table]:
             hashes.update(conn.scalars(sa.select(column).where(column.is_not(None)).distinct()))
     return hashes
 
