@@ -108,7 +108,7 @@ def generated_review(demo, server_url, browser):
     page.goto(f"{server_url}/agreements/{CURRENT}/reports")
     page.click("form.form-grid button.btn-primary")
     page.wait_for_url(f"{server_url}/agreements/{CURRENT}/reports#history")
-    assert page.locator("#history tbody a[href^='/generated/']").count() == 1
+    assert page.locator("#history tbody a[href^='/generated/'][href$='.pdf']").count() == 1
     page.context.close()
 
 

@@ -39,6 +39,10 @@ def test_every_stored_file_column_is_in_the_registry(app):
         ("evidence", "thumbnail_sha256"),
         ("agreement_documents", "sha256"),
         ("generated_reports", "sha256"),
+        ("generated_reports", "signed_sha256"),  # the signed review (the document of record)
+        ("external_signings", "prepared_sha256"),  # a review waiting for a token's signature
+        ("issuing_organisations", "seal_sha256"),
+        ("signature_images", "image_sha256"),
         ("trash_files", "sha256"),  # the files of records in the recycle bin
     }
 
