@@ -396,3 +396,9 @@ def model_label(attribute):
     form, the history of changes and exports say the same word: ``DateField(model_label(
     Commitment.due_on))``. Lazily translated, like the other form labels."""
     return label_of(attribute)
+
+
+def read_limited(upload, limit: int) -> bytes:
+    """An upload's bytes, reading at most one byte more than `limit`, so that the service can
+    refuse a file that is too large without the server reading all of it."""
+    return upload.stream.read(limit + 1)

@@ -9,7 +9,7 @@ from flask_wtf.file import FileField, FileRequired
 from tracker.auth.models import Role
 from tracker.auth.permissions import roles_required
 from tracker.extensions import db
-from tracker.forms import BaseForm, commit_or_flash, save_with
+from tracker.forms import BaseForm, commit_or_flash, read_limited, save_with
 from tracker.i18n import _, _l
 from tracker.signatures import services as signatures
 from tracker.signatures.models import TrustAnchor
@@ -34,19 +34,16 @@ class ConfirmForm(BaseForm):
     """CSRF only: the confirmation of a removal."""
 
 
-def read_limited(upload, limit: int = signatures.MAX_ANCHOR_BYTES) -> bytes:
-    """An upload's bytes, reading at most one byte more than `limit` (so the service can refuse
-    a file that is too large without the server reading all of it)."""
-    return upload.stream.read(limit + 1)
-
-
 @bp.route("", methods=["GET", "POST"])
 @roles_required(Role.admin)
 def index():
     """The trust anchors, and the form adding one."""
     form = AnchorForm()
     if form.validate_on_submit() and save_with(
-        form, lambda: signatures.add_anchor(read_limited(form.file.data), user=current_user)
+        form,
+        lambda: signatures.add_anchor(
+            read_limited(form.file.data, signatures.MAX_ANCHOR_BYTES), user=current_user
+        ),
     ):
         flash(
             _("The certificate is now a trust anchor; the signed files have been checked again."),

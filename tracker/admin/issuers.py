@@ -13,13 +13,12 @@ from tracker.auth.models import Role
 from tracker.auth.permissions import roles_required
 from tracker.collation import sort_key
 from tracker.extensions import db
-from tracker.forms import BaseForm, max_length, model_label, save_with
+from tracker.forms import BaseForm, max_length, model_label, read_limited, save_with
 from tracker.i18n import _
 from tracker.org.models import Province
 from tracker.reports import register, signing
 from tracker.reports.forms import ImageForm
 from tracker.reports.models import IssuingOrganisation
-from tracker.reports.views import read_limited
 from tracker.signatures import images
 
 bp = Blueprint("issuers", __name__, url_prefix="/admin/issuers")

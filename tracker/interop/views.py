@@ -36,7 +36,7 @@ from tracker.auth.models import Role
 from tracker.auth.permissions import roles_required
 from tracker.errors import InvalidValue
 from tracker.extensions import db
-from tracker.forms import BaseForm
+from tracker.forms import BaseForm, read_limited
 from tracker.i18n import _, _l
 from tracker.interop import excel, xlsx
 from tracker.interop.json import (
@@ -263,7 +263,7 @@ def import_file():
         return _page(form, status=400)
     upload = form.file.data
     limit = max(MAX_JSON_BYTES, excel.MAX_XLSX_BYTES)
-    data = upload.stream.read(limit + 1)
+    data = read_limited(upload, limit)
     file_name = upload.filename or ""
     try:
         if len(data) > limit:

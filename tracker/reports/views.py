@@ -13,7 +13,7 @@ from tracker.agreements.permissions import can_view_agreement
 from tracker.auth.models import Role
 from tracker.clock import local_today
 from tracker.extensions import db
-from tracker.forms import save_with
+from tracker.forms import read_limited, save_with
 from tracker.i18n import _, fmt_date
 from tracker.reports import services, signing
 from tracker.reports.forms import ImageForm, ReviewForm, SignForm
@@ -202,9 +202,9 @@ def sign(report_id):
         signing.sign_review(
             record,
             user=current_user,
-            key_file=read_limited(form.key_file.data),
+            key_file=read_limited(form.key_file.data, keys.MAX_KEY_FILE),
             password=form.key_password.data or "",
-            seal_key_file=read_limited(seal) if seal else None,
+            seal_key_file=read_limited(seal, keys.MAX_KEY_FILE) if seal else None,
             seal_password=form.seal_password.data or "",
         )
 
@@ -232,12 +232,6 @@ def _may_have_signature_image() -> None:
     """Leaders sign reviews and keep a signature image; administrators may keep one too."""
     if current_user.role not in (Role.leader, Role.admin):
         abort(403)
-
-
-def read_limited(upload, limit: int = keys.MAX_KEY_FILE) -> bytes:
-    """An upload's bytes, at most one byte more than `limit` (the service refuses a larger
-    file without the server reading all of it)."""
-    return upload.stream.read(limit + 1)
 
 
 @bp.route("/account/signature-image", methods=["GET", "POST"])
